@@ -1,0 +1,2 @@
+namespace Gan3D.Kernels;
+internal static class Placeholder { }

@@ -1,0 +1,2 @@
+namespace Gan3D.Data;
+internal static class Placeholder { }

@@ -1,0 +1,2 @@
+namespace Gan3D.Models;
+internal static class Placeholder { }

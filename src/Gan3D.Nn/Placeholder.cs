@@ -1,0 +1,2 @@
+namespace Gan3D.Nn;
+internal static class Placeholder { }

@@ -1,0 +1,2 @@
+namespace Gan3D.Tensors;
+internal static class Placeholder { }
