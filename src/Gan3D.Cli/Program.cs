@@ -1,1 +1,1 @@
-return 0;
+return Gan3D.Cli.CliApp.Run(args);

@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Gan3D.Cli.Commands;
+
+/// <summary>Every subcommand of <c>gan3d</c>, one file each in this folder.</summary>
+internal static class Registry
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return DevicesCommand.Create();
+    }
+}
