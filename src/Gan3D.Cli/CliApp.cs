@@ -68,7 +68,8 @@ public static class CliApp
         {
             names.Insert(0, r.Command.Name);
         }
-        return string.Join(' ', names).Trim();
+        names.Insert(0, "gan3d");
+        return string.Join(' ', names);
     }
 }
 
