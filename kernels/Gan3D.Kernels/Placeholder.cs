@@ -1,2 +1,0 @@
-namespace Gan3D.Kernels;
-internal static class Placeholder { }

@@ -1,0 +1,94 @@
+namespace Gan3D.Tensors;
+
+/// <summary>Differentiable tensor operations (the functional API, like torch.nn.functional).</summary>
+public static partial class Ops
+{
+    public static Tensor Relu(Tensor x) => Unary(UnaryOp.Relu, x, 0f);
+
+    public static Tensor LeakyRelu(Tensor x, float negativeSlope = 0.01f)
+    {
+        if (!(negativeSlope > 0f))
+        {
+            throw new ArgumentException($"LeakyRelu: the negative slope must be positive, got {negativeSlope}");
+        }
+        return Unary(UnaryOp.LeakyRelu, x, negativeSlope);
+    }
+
+    public static Tensor Sigmoid(Tensor x) => Unary(UnaryOp.Sigmoid, x, 0f);
+
+    public static Tensor Tanh(Tensor x) => Unary(UnaryOp.Tanh, x, 0f);
+
+    public static Tensor Exp(Tensor x) => Unary(UnaryOp.Exp, x, 0f);
+
+    public static Tensor Square(Tensor x) => Unary(UnaryOp.Square, x, 0f);
+
+    public static Tensor MulScalar(Tensor x, float alpha) => Unary(UnaryOp.Scale, x, alpha);
+
+    public static Tensor AddScalar(Tensor x, float alpha) => Unary(UnaryOp.AddScalar, x, alpha);
+
+    public static Tensor Add(Tensor a, Tensor b) => Binary(BinaryOp.Add, a, b);
+
+    public static Tensor Sub(Tensor a, Tensor b) => Binary(BinaryOp.Sub, a, b);
+
+    public static Tensor Mul(Tensor a, Tensor b) => Binary(BinaryOp.Mul, a, b);
+
+    public static Tensor Unary(UnaryOp op, Tensor x, float alpha)
+    {
+        var y = x.EmptyLike();
+        x.Backend.Unary(op, x, y, alpha);
+        return Autograd.Record(y, new UnaryFunction(op, alpha, NeedsOutput(op) ? y : x), x);
+    }
+
+    public static Tensor Binary(BinaryOp op, Tensor a, Tensor b)
+    {
+        Check.SameShape(op.ToString(), a, b);
+        var y = a.EmptyLike();
+        a.Backend.Binary(op, a, b, y);
+        return Autograd.Record(y, new BinaryFunction(op), a, b);
+    }
+
+    private static bool NeedsOutput(UnaryOp op) => op is not UnaryOp.Square;
+
+    private sealed class UnaryFunction(UnaryOp op, float alpha, Tensor saved) : Function
+    {
+        public override string Name => op.ToString();
+
+        protected internal override void Backward(Tensor gradOutput)
+        {
+            var dx = gradOutput.EmptyLike();
+            dx.Backend.UnaryBackward(op, saved, gradOutput, dx, alpha);
+            Accumulate(0, dx);
+        }
+    }
+
+    private sealed class BinaryFunction(BinaryOp op) : Function
+    {
+        public override string Name => op.ToString();
+
+        protected internal override void Backward(Tensor gradOutput)
+        {
+            var be = gradOutput.Backend;
+            for (int i = 0; i < 2; i++)
+            {
+                if (!NeedsGrad(i))
+                {
+                    continue;
+                }
+                var d = gradOutput.EmptyLike();
+                switch (op)
+                {
+                    case BinaryOp.Add:
+                        be.Copy(gradOutput, d);
+                        break;
+                    case BinaryOp.Sub:
+                        be.Unary(UnaryOp.Scale, gradOutput, d, i == 0 ? 1f : -1f);
+                        break;
+                    case BinaryOp.Mul:
+                        be.Binary(BinaryOp.Mul, gradOutput, Inputs[1 - i], d);
+                        break;
+                }
+                Accumulate(i, d);
+            }
+        }
+    }
+}

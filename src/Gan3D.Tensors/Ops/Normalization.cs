@@ -1,0 +1,80 @@
+namespace Gan3D.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Batch normalisation over (N, C, ...): per channel, statistics over the batch and every other axis
+    /// (BatchNorm1d/2d/3d alike). Training mode normalises with the batch mean and biased variance and
+    /// updates the running statistics (momentum, unbiased variance, as PyTorch); eval mode uses the
+    /// running statistics.
+    /// </summary>
+    public static Tensor BatchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        bool training, float momentum = 0.1f, float eps = 1e-5f)
+    {
+        const string op = "BatchNorm";
+        if (x.Rank < 2)
+        {
+            throw new ArgumentException($"{op}: expected an (N, C, ...) input, got {x.Shape}");
+        }
+        int c = x.Shape[1];
+        foreach (var (t, what) in new[] { (gamma, "weight"), (beta, "bias"), (runningMean, "running mean"), (runningVar, "running var") })
+        {
+            Check.SameBackend(op, x, t);
+            if (t.Rank != 1 || t.Shape[0] != c)
+            {
+                throw new ArgumentException($"{op}: {what} {t.Shape} does not match the {c} channels of input {x.Shape}");
+            }
+        }
+        var be = x.Backend;
+        bool record = Autograd.IsEnabled && (x.RequiresGrad || gamma.RequiresGrad || beta.RequiresGrad);
+        var y = x.EmptyLike();
+        var chan = new Shape(c);
+        Tensor mean, invStd;
+        if (training)
+        {
+            if (x.Numel / c < 2)
+            {
+                throw new ArgumentException($"{op}: training needs more than one value per channel, got input {x.Shape}");
+            }
+            mean = Tensor.Empty(chan, be);
+            invStd = Tensor.Empty(chan, be);
+            be.BatchNormForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, momentum, eps);
+        }
+        else
+        {
+            be.BatchNormForwardInference(x, gamma, beta, runningMean, runningVar, y, eps);
+            if (!record)
+            {
+                return y;
+            }
+            // Eval-mode backward treats the running statistics as constants.
+            mean = runningMean.EmptyLike();
+            be.Copy(runningMean, mean);
+            invStd = Tensor.Empty(chan, be);
+            be.Unary(UnaryOp.AddScalar, runningVar, invStd, eps);
+            be.Unary(UnaryOp.Rsqrt, invStd, invStd, 0f);
+        }
+        if (!record)
+        {
+            mean.Dispose();
+            invStd.Dispose();
+            return y;
+        }
+        return Autograd.Record(y, new BatchNormFunction(mean, invStd, training), x, gamma, beta);
+    }
+
+    private sealed class BatchNormFunction(Tensor mean, Tensor invStd, bool training) : Function
+    {
+        protected internal override void Backward(Tensor gradOutput)
+        {
+            var (x, gamma, beta) = (Inputs[0], Inputs[1], Inputs[2]);
+            var dx = x.EmptyLike();
+            var dgamma = gamma.EmptyLike();
+            var dbeta = beta.EmptyLike();
+            x.Backend.BatchNormBackward(x, gradOutput, gamma, mean, invStd, dx, dgamma, dbeta, training);
+            Accumulate(0, dx);
+            Accumulate(1, dgamma);
+            Accumulate(2, dbeta);
+        }
+    }
+}

@@ -1,2 +1,0 @@
-namespace Gan3D.Tensors;
-internal static class Placeholder { }
