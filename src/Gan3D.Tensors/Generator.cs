@@ -9,29 +9,47 @@ namespace Gan3D.Tensors;
 /// </summary>
 public sealed class Generator
 {
+    private static Generator s_default = new(0);
+
+    /// <summary>
+    /// The stream layers draw their initial weights from when none is given (torch's global generator);
+    /// reseed it with <see cref="ManualSeed"/>. Code that must be reproducible passes its own generator.
+    /// </summary>
+    public static Generator Default => Volatile.Read(ref s_default);
+
+    /// <summary>Replaces <see cref="Default"/> with a fresh stream of <paramref name="seed"/>.</summary>
+    public static void ManualSeed(ulong seed) => Volatile.Write(ref s_default, new Generator(seed));
+
     public Generator(ulong seed, ulong offset = 0)
     {
         Seed = seed;
-        Offset = offset;
+        _offset = offset;
     }
 
     public ulong Seed { get; }
 
-    /// <summary>Counters consumed so far.</summary>
-    public ulong Offset { get; set; }
+    private ulong _offset;
+
+    /// <summary>Counters consumed so far. Draws reserve their counters atomically, so concurrent use never repeats numbers.</summary>
+    public ulong Offset
+    {
+        get => Interlocked.Read(ref _offset);
+        set => Interlocked.Exchange(ref _offset, value);
+    }
+
+    /// <summary>Reserves <paramref name="count"/> counters and returns the first.</summary>
+    private ulong Reserve(long count) => Interlocked.Add(ref _offset, (ulong)count) - (ulong)count;
 
     /// <summary>Fills <paramref name="t"/> with U[low, high).</summary>
     public void FillUniform(Tensor t, float low = 0f, float high = 1f)
     {
-        t.Backend.FillUniform(t, Seed, Offset, low, high);
-        Offset += (ulong)t.Numel;
+        t.Backend.FillUniform(t, Seed, Reserve(t.Numel), low, high);
     }
 
     /// <summary>Fills <paramref name="t"/> with N(mean, std²).</summary>
     public void FillNormal(Tensor t, float mean = 0f, float std = 1f)
     {
-        t.Backend.FillNormal(t, Seed, Offset, mean, std);
-        Offset += (ulong)t.Numel;
+        t.Backend.FillNormal(t, Seed, Reserve(t.Numel), mean, std);
     }
 
     public Tensor Uniform(Shape shape, IBackend backend, float low = 0f, float high = 1f)
@@ -49,7 +67,7 @@ public sealed class Generator
     }
 
     /// <summary>A uniform 32-bit value on the host (data order, augmentation choices).</summary>
-    public uint NextUInt32() => Philox.Word0(Seed, Offset++);
+    public uint NextUInt32() => Philox.Word0(Seed, Reserve(1));
 
     /// <summary>A uniform integer in [0, n), without modulo bias.</summary>
     public int NextInt(int n)

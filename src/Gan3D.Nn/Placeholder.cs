@@ -1,2 +1,0 @@
-namespace Gan3D.Nn;
-internal static class Placeholder { }
