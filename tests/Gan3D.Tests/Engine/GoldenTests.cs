@@ -1,4 +1,5 @@
 using System.Text;
+using Gan3D.Models;
 using Gan3D.Nn;
 using Gan3D.Tensors;
 using static Gan3D.Tests.Engine.TestSupport;
@@ -104,52 +105,60 @@ public sealed class GoldenTests
     public void WholeGan32StepMatchesPyTorch()
     {
         const string c = "gan32";
-        int[] w = [32, 16, 8];
-        var gen = new Generator(0);
-        var g = new Sequential(Be,
-            new ConvTranspose3d(16, w[0], 4, 1, 0, bias: false, backend: Be, generator: gen), new BatchNorm3d(w[0], backend: Be), new ReLU(Be),
-            new ConvTranspose3d(w[0], w[1], 4, 2, 1, bias: false, backend: Be, generator: gen), new BatchNorm3d(w[1], backend: Be), new ReLU(Be),
-            new ConvTranspose3d(w[1], w[2], 4, 2, 1, bias: false, backend: Be, generator: gen), new BatchNorm3d(w[2], backend: Be), new ReLU(Be),
-            new ConvTranspose3d(w[2], 1, 4, 2, 1, bias: true, backend: Be, generator: gen), new Sigmoid(Be));
-        var d = new Sequential(Be,
-            new Conv3d(1, w[2], 4, 2, 1, bias: true, backend: Be, generator: gen), new LeakyReLU(0.2f, Be),
-            new Conv3d(w[2], w[1], 4, 2, 1, bias: false, backend: Be, generator: gen), new BatchNorm3d(w[1], backend: Be), new LeakyReLU(0.2f, Be),
-            new Conv3d(w[1], w[0], 4, 2, 1, bias: false, backend: Be, generator: gen), new BatchNorm3d(w[0], backend: Be), new LeakyReLU(0.2f, Be),
-            new Conv3d(w[0], 1, 4, 1, 0, bias: true, backend: Be, generator: gen));
-        LoadState(g, "G");
-        LoadState(d, "D");
+        // The golden networks are torch Sequentials of width 1/8 with z of 16; map our stage names onto their indices.
+        var arch = new GanArchitecture(Resolution: 32, Width: 0.125, LatentDim: 16);
+        var g = new Generator3D(arch, Be, new Generator(0));
+        var d = new Discriminator3D(arch, Be, new Generator(1));
+        var gNames = TorchNames(g, stage => (3 * stage, 3 * stage + 1));
+        var dNames = TorchNames(d, stage => (stage == 0 ? 0 : 3 * stage - 1, 3 * stage));
+        LoadState(g, "G", gNames);
+        LoadState(d, "D", dNames);
 
-        var fake = g.Forward(Load(c, "z"));
-        var dReal = Ops.Reshape(d.Forward(Load(c, "real")), 2, 1);
-        var dFake = Ops.Reshape(d.Forward(fake), 2, 1);
+        var z = Load(c, "z");
+        var fake = g.Forward(Ops.Reshape(z, 2, 16));
+        var dReal = d.Forward(Load(c, "real"));
+        var dFake = d.Forward(fake);
         var loss = Ops.Add(Ops.BceWithLogits(dReal, 1f), Ops.BceWithLogits(dFake, 0f));
         AssertClose("G(z)", Expected(c, "fake"), fake.ToArray(), 1e-5, 1e-4);
         AssertClose("D(real)", Expected(c, "d_real"), dReal.ToArray(), 1e-5, 1e-4);
         AssertClose("D(G(z))", Expected(c, "d_fake"), dFake.ToArray(), 1e-5, 1e-4);
         AssertClose("loss", Expected(c, "loss"), [loss.Item()], 1e-5, 1e-5);
         loss.Backward();
-        foreach (var (prefix, net) in new[] { ("G", g), ("D", d) })
+        foreach (var (prefix, net, names) in new[] { ("G", (Module)g, gNames), ("D", d, dNames) })
         {
             foreach (var p in net.NamedParameters())
             {
-                var expected = Expected(c, $"grad.{prefix}.{p.Name}");
+                var expected = Expected(c, $"grad.{prefix}.{names[p.Name]}");
                 // Gradients reaching G pass through D and the sigmoid and are small: compare relative to their scale.
                 double scale = expected.Max(Math.Abs);
                 AssertClose($"grad {prefix}.{p.Name}", expected, p.Value.Grad!.ToArray(), 1e-3 * scale + 1e-9, 1e-3);
             }
             foreach (var (name, t) in net.NamedBuffers())
             {
-                AssertClose($"{prefix}.{name} after the step", Expected(c, $"after.{prefix}.{name}"), t.ToArray(), 1e-6, 1e-4);
+                AssertClose($"{prefix}.{name} after the step", Expected(c, $"after.{prefix}.{names[name]}"), t.ToArray(), 1e-6, 1e-4);
             }
         }
     }
 
-    private static void LoadState(Module m, string prefix)
+    /// <summary>Our "stages.i.conv.weight" → torch's "k.weight", given where stage i's conv and norm sit in the Sequential.</summary>
+    private static Dictionary<string, string> TorchNames(Module m, Func<int, (int Conv, int Norm)> index)
+    {
+        var map = new Dictionary<string, string>();
+        foreach (var name in m.StateDict().Keys)
+        {
+            var parts = name.Split('.'); // stages.<i>.<conv|norm>.<param>
+            var (conv, norm) = index(int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+            map[name] = $"{(parts[2] == "conv" ? conv : norm)}.{parts[3]}";
+        }
+        return map;
+    }
+
+    private static void LoadState(Module m, string prefix, Dictionary<string, string> names)
     {
         var values = new Dictionary<string, (Shape, float[])>();
         foreach (var name in m.StateDict().Keys)
         {
-            var (shape, data) = Npy("gan32", $"{prefix}.{name}");
+            var (shape, data) = Npy("gan32", $"{prefix}.{names[name]}");
             values[name] = (new Shape(shape), data);
         }
         m.LoadStateDict(values);

@@ -1,0 +1,98 @@
+using Gan3D.Nn;
+using Gan3D.Tensors;
+
+namespace Gan3D.Models;
+
+/// <summary>
+/// The 3D-GAN discriminator: (N, 1, R, R, R) → one logit per shape (N, 1). Volumetric convolutions
+/// with kernel 4, stride 2, padding 1 halve the resolution down to 4³; batch norm (not on the first
+/// layer) and leaky ReLU (0.2) between; a last convolution (kernel 4, stride 1, no padding) maps 4³ to 1³.
+/// </summary>
+public sealed class Discriminator3D : Module
+{
+    private readonly List<(Conv3d Conv, BatchNorm3d? Norm)> _stages = new();
+    private readonly Conv3d _final;
+
+    /// <summary>Leaky ReLU slope of the paper.</summary>
+    public const float LeakySlope = 0.2f;
+
+    public Discriminator3D(GanArchitecture architecture, IBackend backend, Gan3D.Tensors.Generator generator)
+        : base(backend)
+    {
+        architecture.Validate();
+        Architecture = architecture;
+        var channels = architecture.DiscriminatorChannels;
+        int inC = 1;
+        for (int i = 0; i < channels.Length; i++)
+        {
+            bool first = i == 0;
+            var conv = new Conv3d(inC, channels[i], 4, 2, 1, bias: first, backend: backend, generator: generator);
+            RegisterModule($"stages.{i}.conv", conv);
+            BatchNorm3d? norm = null;
+            if (!first)
+            {
+                norm = RegisterModule($"stages.{i}.norm", new BatchNorm3d(channels[i], backend: backend));
+            }
+            _stages.Add((conv, norm));
+            inC = channels[i];
+        }
+        _final = RegisterModule($"stages.{channels.Length}.conv", new Conv3d(inC, 1, 4, 1, 0, bias: true, backend: backend, generator: generator));
+        GanInit.Apply(this, generator);
+    }
+
+    public GanArchitecture Architecture { get; }
+
+    /// <summary>Logits (N, 1): positive means "real".</summary>
+    public override Tensor Forward(Tensor input)
+    {
+        var x = Trunk(input, null);
+        var y = _final.Forward(x);
+        return Ops.Reshape(y, y.Shape[0], 1);
+    }
+
+    /// <summary>
+    /// The activations after each strided convolution stage (after batch norm and leaky ReLU), finest first:
+    /// the responses the shape descriptor pools.
+    /// </summary>
+    public IReadOnlyList<Tensor> StageActivations(Tensor input)
+    {
+        var outputs = new List<Tensor>();
+        Trunk(input, outputs);
+        return outputs;
+    }
+
+    private Tensor Trunk(Tensor input, List<Tensor>? outputs)
+    {
+        int r = Architecture.Resolution;
+        if (input.Rank != 5 || input.Shape[1] != 1 || input.Shape[2] != r || input.Shape[3] != r || input.Shape[4] != r)
+        {
+            throw new ArgumentException($"Discriminator3D: expected voxel grids (N, 1, {r}, {r}, {r}), got {input.Shape}");
+        }
+        var x = input;
+        foreach (var (conv, norm) in _stages)
+        {
+            x = conv.Forward(x);
+            if (norm is not null)
+            {
+                x = norm.Forward(x);
+            }
+            x = Ops.LeakyRelu(x, LeakySlope);
+            outputs?.Add(x);
+        }
+        return x;
+    }
+
+    /// <summary>The layers in order (for profiling).</summary>
+    public IEnumerable<(string Name, Module Layer)> Layers()
+    {
+        for (int i = 0; i < _stages.Count; i++)
+        {
+            yield return ($"conv{i + 1}", _stages[i].Conv);
+            if (_stages[i].Norm is { } n)
+            {
+                yield return ($"bn{i + 1}", n);
+            }
+        }
+        yield return ($"conv{_stages.Count + 1}", _final);
+    }
+}

@@ -1,0 +1,102 @@
+using Gan3D.Nn;
+using Gan3D.Tensors;
+
+namespace Gan3D.Models;
+
+/// <summary>
+/// The 3D-GAN generator: z (N, Z) → occupancy probabilities (N, 1, R, R, R). Volumetric transposed
+/// convolutions with kernel 4: the first maps 1³ to 4³ (stride 1, no padding), each next one doubles
+/// the resolution (stride 2, padding 1); batch norm and ReLU between, sigmoid at the end.
+/// Convolutions followed by batch norm have no bias (it would be cancelled by the normalisation).
+/// </summary>
+public sealed class Generator3D : Module
+{
+    private readonly List<(ConvTranspose3d Conv, BatchNorm3d? Norm)> _stages = new();
+
+    public Generator3D(GanArchitecture architecture, IBackend backend, Gan3D.Tensors.Generator generator)
+        : base(backend)
+    {
+        architecture.Validate();
+        Architecture = architecture;
+        var channels = architecture.GeneratorChannels;
+        int inC = architecture.LatentDim;
+        for (int i = 0; i < channels.Length; i++)
+        {
+            bool first = i == 0;
+            var conv = new ConvTranspose3d(inC, channels[i], 4, first ? 1 : 2, first ? 0 : 1, bias: false, backend: backend, generator: generator);
+            var norm = new BatchNorm3d(channels[i], backend: backend);
+            RegisterModule($"stages.{i}.conv", conv);
+            RegisterModule($"stages.{i}.norm", norm);
+            _stages.Add((conv, norm));
+            inC = channels[i];
+        }
+        var last = new ConvTranspose3d(inC, 1, 4, 2, 1, bias: true, backend: backend, generator: generator);
+        RegisterModule($"stages.{channels.Length}.conv", last);
+        _stages.Add((last, null));
+        GanInit.Apply(this, generator);
+    }
+
+    public GanArchitecture Architecture { get; }
+
+    /// <summary>Occupancy probabilities for latent codes z (N, Z).</summary>
+    public override Tensor Forward(Tensor input) => Ops.Sigmoid(ForwardLogits(input));
+
+    /// <summary>The pre-sigmoid output (N, 1, R, R, R).</summary>
+    public Tensor ForwardLogits(Tensor z)
+    {
+        if (z.Rank != 2 || z.Shape[1] != Architecture.LatentDim)
+        {
+            throw new ArgumentException($"Generator3D: expected latent codes (N, {Architecture.LatentDim}), got {z.Shape}");
+        }
+        var x = Ops.Reshape(z, z.Shape[0], z.Shape[1], 1, 1, 1);
+        foreach (var (conv, norm) in _stages)
+        {
+            x = conv.Forward(x);
+            if (norm is not null)
+            {
+                x = Ops.Relu(norm.Forward(x));
+            }
+        }
+        return x;
+    }
+
+    /// <summary>The layers in order (for profiling).</summary>
+    public IEnumerable<(string Name, Module Layer)> Layers()
+    {
+        for (int i = 0; i < _stages.Count; i++)
+        {
+            yield return ($"convT{i + 1}", _stages[i].Conv);
+            if (_stages[i].Norm is { } n)
+            {
+                yield return ($"bn{i + 1}", n);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// DCGAN-style initialisation used by both networks: convolution weights N(0, 0.02), batch-norm
+/// scale N(1, 0.02) and shift 0, biases 0.
+/// </summary>
+public static class GanInit
+{
+    public static void Apply(Module model, Gan3D.Tensors.Generator generator)
+    {
+        foreach (var p in model.NamedParameters())
+        {
+            bool isNorm = p.Name.Contains(".norm.", StringComparison.Ordinal);
+            if (p.Name.EndsWith(".bias", StringComparison.Ordinal))
+            {
+                Init.Constant(p.Value, 0f);
+            }
+            else if (isNorm)
+            {
+                Init.Normal(p.Value, generator, 1f, 0.02f);
+            }
+            else
+            {
+                Init.Normal(p.Value, generator, 0f, 0.02f);
+            }
+        }
+    }
+}

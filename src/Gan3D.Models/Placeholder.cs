@@ -1,2 +1,0 @@
-namespace Gan3D.Models;
-internal static class Placeholder { }
