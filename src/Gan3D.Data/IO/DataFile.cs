@@ -19,6 +19,10 @@ internal static class DataFile
     /// </summary>
     public static Stream Open(string path, out long length)
     {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException(Directory.Exists(path) ? $"{path}: is a folder, not a file" : $"{path}: no such file", path);
+        }
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         try
         {

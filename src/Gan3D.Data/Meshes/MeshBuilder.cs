@@ -9,7 +9,7 @@ namespace Gan3D.Data;
 /// </summary>
 internal sealed class MeshBuilder
 {
-    private const int MaxEarClippingVertices = 64;
+    private const int MaxEarClippingVertices = 512;
 
     private float[] _positions;
     private int[] _triangles;
@@ -50,6 +50,32 @@ internal sealed class MeshBuilder
     /// <summary>Adds a polygon of vertex indices (already validated), triangulated.</summary>
     public void AddPolygon(ReadOnlySpan<int> polygon)
     {
+        if (polygon.Length == 3)
+        {
+            AddTriangle(polygon[0], polygon[1], polygon[2]);
+            return;
+        }
+        // Drop repeated consecutive indices and a closing copy of the first one.
+        var clean = new int[polygon.Length];
+        int m = 0;
+        foreach (int v in polygon)
+        {
+            if (m == 0 || clean[m - 1] != v)
+            {
+                clean[m++] = v;
+            }
+        }
+        while (m > 1 && clean[m - 1] == clean[0])
+        {
+            m--;
+        }
+        if (m < 3)
+        {
+            // A degenerate face: keep it as a zero-area triangle so counts stay predictable.
+            AddTriangle(polygon[0], polygon[1], polygon[2]);
+            return;
+        }
+        polygon = clean.AsSpan(0, m);
         int n = polygon.Length;
         if (n == 3)
         {
@@ -68,7 +94,9 @@ internal sealed class MeshBuilder
     public Mesh Build(string source) =>
         new(_positions.AsSpan(0, _positionCount).ToArray(), _triangles.AsSpan(0, _triangleCount).ToArray(), source);
 
-    private Vector3 P(int v) => new(_positions[v * 3], _positions[v * 3 + 1], _positions[v * 3 + 2]);
+    public Vector3 Vertex(int v) => new(_positions[v * 3], _positions[v * 3 + 1], _positions[v * 3 + 2]);
+
+    private Vector3 P(int v) => Vertex(v);
 
     private bool TryEarClip(ReadOnlySpan<int> polygon)
     {
@@ -152,6 +180,11 @@ internal sealed class MeshBuilder
                 continue;
             }
             var p = pts[k];
+            // A vertex visited twice (keyhole polygons: a ring joined by a bridge) sits on the ear's corner; it does not block it.
+            if (p == a || p == b || p == c)
+            {
+                continue;
+            }
             if (Cross(b - a, p - a) >= 0 && Cross(c - b, p - b) >= 0 && Cross(a - c, p - c) >= 0)
             {
                 return false;

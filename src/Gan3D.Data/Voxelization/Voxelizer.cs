@@ -39,6 +39,13 @@ public sealed record VoxelizeResult(VoxelGrid Grid, Vector3 Translate, float Sca
 /// </summary>
 public static class Voxelizer
 {
+    // Faces exactly on a voxel boundary move this far inwards (voxel units)...
+    private const float InwardNudge = 1e-3f;
+
+    // ...and voxels are tested a hair smaller than they are, so a triangle whose edge merely runs
+    // along a voxel boundary does not claim the voxel on the far side of it.
+    private const float VoxelHalf = 0.5f - 1e-4f;
+
     /// <summary>Voxelizes <paramref name="mesh"/> at <paramref name="resolution"/>³.</summary>
     public static VoxelGrid Voxelize(Mesh mesh, int resolution, VoxelizeOptions? options = null) =>
         VoxelizeWithTransform(mesh, resolution, options).Grid;
@@ -128,10 +135,18 @@ public static class Voxelizer
                 var a = At(v, tris[t * 3]);
                 var b = At(v, tris[t * 3 + 1]);
                 var c = At(v, tris[t * 3 + 2]);
-                if (Vector3.Cross(b - a, c - a) == Vector3.Zero)
+                var normal = Vector3.Cross(b - a, c - a);
+                if (normal == Vector3.Zero)
                 {
                     continue;
                 }
+                // A face lying exactly on a voxel boundary (boxes, voxel meshes) touches the voxels on
+                // both sides; nudged a thousandth of a voxel inwards (against its normal) it marks
+                // only the inside one. Elsewhere the nudge changes nothing that matters.
+                var inward = Vector3.Normalize(normal) * -InwardNudge;
+                a += inward;
+                b += inward;
+                c += inward;
                 var lo = Vector3.Min(a, Vector3.Min(b, c));
                 var hi = Vector3.Max(a, Vector3.Max(b, c));
                 int i0 = Clamp(lo.X, r), i1 = Clamp(hi.X, r);
@@ -146,7 +161,7 @@ public static class Voxelizer
                         for (int k = k0; k <= k1; k++)
                         {
                             if (grid[row + k] == 0 &&
-                                (single || TriangleBoxOverlap.Overlaps(new Vector3(i + 0.5f, j + 0.5f, k + 0.5f), 0.5f, a, b, c)))
+                                (single || TriangleBoxOverlap.Overlaps(new Vector3(i + 0.5f, j + 0.5f, k + 0.5f), VoxelHalf, a, b, c)))
                             {
                                 grid[row + k] = 1;
                             }
