@@ -16,7 +16,7 @@ internal static class ShapesCommand
         var count = new Option<int>("--count", "-n") { Description = "Shapes per family", DefaultValueFactory = _ => 16 };
         var resolution = new Option<int>("--resolution", "-r") { Description = "Grid size R (R×R×R)", DefaultValueFactory = _ => 32 };
         var seed = new Option<int>("--seed", "-s") { Description = "Random seed: the same seed always gives the same shapes", DefaultValueFactory = _ => 0 };
-        var columns = new Option<int>("--columns") { Description = "PNG: tiles per row (0 = one row per family when it fits)", DefaultValueFactory = _ => 0 };
+        var columns = new Option<int>("--columns") { Description = "PNG: tiles per row (0 = one row per family, or six tiles a row when counts are small)", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out", "-o")
         {
             Description = "Output: .npy or .npy.gz (uint8 array of shape (N, R, R, R), grouped by family) or .png (a labelled montage)",
@@ -63,9 +63,10 @@ internal static class ShapesCommand
                     throw new UsageException($"{dataset.Count} tiles is too many for one picture (at most 1024); lower --count");
                 }
                 int cols = parse.GetValue(columns);
-                if (cols <= 0)
+                if (cols <= 0 && families.Length > 1)
                 {
-                    cols = n <= 12 && families.Length > 1 ? n : 0;
+                    // One row per family when the rows are wide enough; otherwise whole families side by side, six tiles a row.
+                    cols = n is >= 4 and <= 16 ? n : n < 4 ? 6 / n * n : 0;
                 }
                 var image = Montage.Create(dataset, Enumerable.Range(0, dataset.Count).ToArray(), new MontageOptions
                 {

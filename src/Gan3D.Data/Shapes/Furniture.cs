@@ -180,7 +180,8 @@ internal static class Furniture
         {
             s.Add(new Intersection(new Ellipsoid(V(0, 0, height - tt / 2), V(len / 2, wid / 2, 10)), new Box(V(0, 0, height - tt / 2), V(len, wid, tt))));
         }
-        int legs = rng.Pick(0.5f, 0.22f, 0.14f, 0.14f); // four, pedestal, trestle, panels
+        // Trestles and end panels only suit rectangular tops.
+        int legs = top == 0 ? rng.Pick(0.5f, 0.22f, 0.14f, 0.14f) : rng.Pick(0.55f, 0.45f); // four, pedestal, trestle, panels
         if (legs == 0)
         {
             float lt = rng.Range(0.035f, 0.08f), inset = rng.Range(0.02f, 0.1f);

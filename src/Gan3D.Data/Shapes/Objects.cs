@@ -142,8 +142,9 @@ internal static class Objects
         s.Add(new Lathe(0, 0, 0, height, [r, r * (1 + taper) / 2, r * taper], rng.Range(0.04f, 0.07f), 0.07f));
         float major = height * rng.Range(0.2f, 0.3f), minor = rng.Range(0.035f, 0.06f);
         float zc = height * rng.Range(0.45f, 0.6f);
-        float x = r * (1 + taper) / 2 * 0.95f;
-        s.Add(new Torus(V(x, 0, zc), Vector3.UnitY, major, minor, V(1, 0, 0)));
+        // The handle is on the left (−x), where the default three-quarter view shows it.
+        float x = -r * (1 + taper) / 2 * 0.95f;
+        s.Add(new Torus(V(x, 0, zc), Vector3.UnitY, major, minor, V(-1, 0, 0)));
         if (rng.Chance(0.25f))
         {
             s.Add(Frustum.Cylinder(V(0, 0, -0.04f), V(0, 0, 0), r * rng.Range(1.4f, 1.7f)));
