@@ -19,11 +19,18 @@ public class MarchingCubesTests
         const float radius = 14.3f; // voxels
         var field = new float[r * r * r];
         var centre = new Vector3(r / 2f);
-        for (int i = 0; i < r; i++) { for (int j = 0; j < r; j++) { for (int k = 0; k < r; k++) {
-            // A smooth probability-like field, 0.5 on the sphere.
-            float d = Vector3.Distance(new Vector3(i + 0.5f, j + 0.5f, k + 0.5f), centre) - radius;
-            field[(i * r + j) * r + k] = 1 / (1 + MathF.Exp(d));
-        } } }
+        for (int i = 0; i < r; i++)
+        {
+            for (int j = 0; j < r; j++)
+            {
+                for (int k = 0; k < r; k++)
+                {
+                    // A smooth probability-like field, 0.5 on the sphere.
+                    float d = Vector3.Distance(new Vector3(i + 0.5f, j + 0.5f, k + 0.5f), centre) - radius;
+                    field[(i * r + j) * r + k] = 1 / (1 + MathF.Exp(d));
+                }
+            }
+        }
         var mesh = MarchingCubes.Extract(field, r);
         AssertClosedAndOriented(mesh);
         double rw = radius / r; // in the [−0.5, 0.5] cube
@@ -121,17 +128,31 @@ public class MarchingCubesTests
             grid[rng.Next(r), rng.Next(r), rng.Next(r)] = true;
         }
         var again = Voxelizer.Voxelize(MarchingCubes.Cubes(grid), r);
-        for (int i = 0; i < r; i++) { for (int j = 0; j < r; j++) { for (int k = 0; k < r; k++) {
-            Assert.True(!grid[i, j, k] || again[i, j, k], $"voxel ({i}, {j}, {k}) lost");
-            if (again[i, j, k])
+        for (int i = 0; i < r; i++)
+        {
+            for (int j = 0; j < r; j++)
             {
-                bool near = false;
-                for (int a = -1; a <= 1; a++) { for (int b = -1; b <= 1; b++) { for (int c = -1; c <= 1; c++) {
-                    int x = i + a, y = j + b, z = k + c;
-                    near |= x >= 0 && y >= 0 && z >= 0 && x < r && y < r && z < r && grid[x, y, z];
-                } } }
-                Assert.True(near, $"voxel ({i}, {j}, {k}) is more than one layer from the grid");
+                for (int k = 0; k < r; k++)
+                {
+                    Assert.True(!grid[i, j, k] || again[i, j, k], $"voxel ({i}, {j}, {k}) lost");
+                    if (again[i, j, k])
+                    {
+                        bool near = false;
+                        for (int a = -1; a <= 1; a++)
+                        {
+                            for (int b = -1; b <= 1; b++)
+                            {
+                                for (int c = -1; c <= 1; c++)
+                                {
+                                    int x = i + a, y = j + b, z = k + c;
+                                    near |= x >= 0 && y >= 0 && z >= 0 && x < r && y < r && z < r && grid[x, y, z];
+                                }
+                            }
+                        }
+                        Assert.True(near, $"voxel ({i}, {j}, {k}) is more than one layer from the grid");
+                    }
+                }
             }
-        } } }
+        }
     }
 }

@@ -14,10 +14,14 @@ public class RenderTests
         Assert.True(br == bg && bg == bb && br is > 60 and < 230, "the background is a mid grey");
         // Object pixels grouped by brightness: three clearly different face shades, each a real share of the cube.
         var objectPixels = new List<int>();
-        for (int y = 0; y < 128; y++) { for (int x = 0; x < 128; x++) {
-            var p = image[x, y];
-            if (p != (br, bg, bb)) { objectPixels.Add(p.R + p.G + p.B); }
-        } }
+        for (int y = 0; y < 128; y++)
+        {
+            for (int x = 0; x < 128; x++)
+            {
+                var p = image[x, y];
+                if (p != (br, bg, bb)) { objectPixels.Add(p.R + p.G + p.B); }
+            }
+        }
         Assert.True(objectPixels.Count > 300);
         var clusters = objectPixels.GroupBy(v => v / 24).Where(g => g.Count() > objectPixels.Count / 10).Select(g => g.Key).OrderBy(k => k).ToArray();
         Assert.Equal(3, clusters.Length);

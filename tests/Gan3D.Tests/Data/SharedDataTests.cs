@@ -109,11 +109,18 @@ public class SharedDataTests
         for (int s = 0; s < chairs.Count; s += 10)
         {
             var g = chairs.GetGrid(s);
-            for (int i = 0; i < 32; i++) { for (int j = 0; j < 32; j++) { for (int k = 0; k < 32; k++) {
-                if (!g[i, j, k]) { continue; }
-                all += j; nAll++;
-                if (k > 21) { upper += j; nUpper++; }
-            } } }
+            for (int i = 0; i < 32; i++)
+            {
+                for (int j = 0; j < 32; j++)
+                {
+                    for (int k = 0; k < 32; k++)
+                    {
+                        if (!g[i, j, k]) { continue; }
+                        all += j; nAll++;
+                        if (k > 21) { upper += j; nUpper++; }
+                    }
+                }
+            }
         }
         Assert.True(upper / nUpper > all / nAll + 2, $"back at mean j {upper / nUpper:F1}, whole chair {all / nAll:F1}");
     }

@@ -10,11 +10,18 @@ public class VoxelizerTests(ITestOutputHelper output)
     private static int Mismatches(VoxelGrid grid, Func<Vector3, float> signedDistanceInVoxels, float band)
     {
         int bad = 0, r = grid.Resolution;
-        for (int i = 0; i < r; i++) { for (int j = 0; j < r; j++) { for (int k = 0; k < r; k++) {
-            float d = signedDistanceInVoxels(new Vector3(i + 0.5f, j + 0.5f, k + 0.5f));
-            if (MathF.Abs(d) <= band) { continue; }
-            if (grid[i, j, k] != d < 0) { bad++; }
-        } } }
+        for (int i = 0; i < r; i++)
+        {
+            for (int j = 0; j < r; j++)
+            {
+                for (int k = 0; k < r; k++)
+                {
+                    float d = signedDistanceInVoxels(new Vector3(i + 0.5f, j + 0.5f, k + 0.5f));
+                    if (MathF.Abs(d) <= band) { continue; }
+                    if (grid[i, j, k] != d < 0) { bad++; }
+                }
+            }
+        }
         return bad;
     }
 
@@ -56,11 +63,18 @@ public class VoxelizerTests(ITestOutputHelper output)
         // Surface voxels lie within one voxel layer of the sphere, and the shell has no gaps:
         // every voxel whose centre is within half a voxel of the surface is set.
         int far = 0, missing = 0;
-        for (int i = 0; i < r; i++) { for (int j = 0; j < r; j++) { for (int k = 0; k < r; k++) {
-            float d = Vector3.Distance(new Vector3(i + 0.5f, j + 0.5f, k + 0.5f), centre) - r / 2f;
-            if (surface[i, j, k] && MathF.Abs(d) > 1f) { far++; }
-            if (!surface[i, j, k] && MathF.Abs(d) < 0.45f) { missing++; }
-        } } }
+        for (int i = 0; i < r; i++)
+        {
+            for (int j = 0; j < r; j++)
+            {
+                for (int k = 0; k < r; k++)
+                {
+                    float d = Vector3.Distance(new Vector3(i + 0.5f, j + 0.5f, k + 0.5f), centre) - r / 2f;
+                    if (surface[i, j, k] && MathF.Abs(d) > 1f) { far++; }
+                    if (!surface[i, j, k] && MathF.Abs(d) < 0.45f) { missing++; }
+                }
+            }
+        }
         Assert.Equal((0, 0), (far, missing));
     }
 
