@@ -48,7 +48,15 @@ public static class ImageFile
             throw DataFile.Error(path, $"file is {info.Length} bytes, too large for an image");
         }
         // Read the bytes (not decode them) and check the declared size before the decoder sees them.
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw DataFile.Error(path, $"cannot read the file ({ex.Message.TrimEnd('.')})");
+        }
         ParseHeader(bytes, path);
         StbImageSharp.ImageResult image;
         try

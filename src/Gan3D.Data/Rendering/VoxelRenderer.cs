@@ -51,9 +51,11 @@ public static class VoxelRenderer
         int size = Math.Clamp(o.Size, 8, 4096);
         int w = size * ss;
         var camera = new OrbitCamera(o.Azimuth, o.Elevation, r, w, w, tightFit: true, fill: 0.92f);
-        // A key light from above, a little to the left of and in front of the shape: the top, the left
-        // side (−x) and the front (−y) get three clearly different shades, whatever the camera.
-        var light = Vector3.Normalize(new Vector3(-0.5f, -0.3f, 1f));
+        // A key light from above, a little to the left of the camera and on its side of the shape. It
+        // turns with the camera, so the three visible face directions (top and two sides) always get
+        // three clearly different shades; at the default view it comes from (−0.5, −0.3, 1).
+        var towardsCamera = -Vector3.Cross(Vector3.UnitZ, camera.Right);
+        var light = Vector3.Normalize(-0.19f * camera.Right + 0.551f * towardsCamera + Vector3.UnitZ);
         var shading = new Shading(o.Color, light, 0.45f, true, 0.25f);
         float bg = o.Background / 255f;
         var rgb = new float[3 * w * w];

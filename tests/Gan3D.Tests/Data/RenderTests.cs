@@ -4,12 +4,16 @@ namespace Gan3D.Tests.Data;
 
 public class RenderTests
 {
-    [Fact]
-    public void SingleVoxelShowsThreeDistinctShadesOnGrey()
+    [Theory]
+    [InlineData(-40f)]
+    [InlineData(140f)]
+    [InlineData(30f)]
+    [InlineData(220f)]
+    public void SingleVoxelShowsThreeDistinctShadesOnGrey(float azimuth)
     {
         var grid = new VoxelGrid(3);
         grid[1, 1, 1] = true;
-        var image = VoxelRenderer.Render(grid, new RenderOptions { Size = 128, Outline = false, Supersample = 1 });
+        var image = VoxelRenderer.Render(grid, new RenderOptions { Size = 128, Outline = false, Supersample = 1, Azimuth = azimuth });
         var (br, bg, bb) = image[0, 0];
         Assert.True(br == bg && bg == bb && br is > 60 and < 230, "the background is a mid grey");
         // Object pixels grouped by brightness: three clearly different face shades, each a real share of the cube.
