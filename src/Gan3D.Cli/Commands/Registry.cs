@@ -8,5 +8,9 @@ internal static class Registry
     public static IEnumerable<Command> All()
     {
         yield return DevicesCommand.Create();
+        yield return VoxelizeCommand.Create();
+        yield return RenderCommand.Create();
+        yield return ConvertCommand.Create();
+        yield return ShapesCommand.Create();
     }
 }

@@ -1,0 +1,64 @@
+namespace Gan3D.Data;
+
+/// <summary>
+/// Writes files so that no reader ever sees a half-written one: the content goes to a temporary
+/// file in the target's folder (same file system, so the final rename is atomic), is flushed to
+/// disk, and only then renamed over the target. On any failure the temporary file is removed and
+/// the previous content of the target, if any, is left untouched.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
+    /// <param name="path">Target file; its folder is created when missing.</param>
+    /// <param name="write">Writes the whole content to the stream it gets (do not dispose it).</param>
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full) ?? ".";
+        Directory.CreateDirectory(folder);
+        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes all of <paramref name="bytes"/> to <paramref name="path"/>, atomically.</summary>
+    public static void WriteAllBytes(string path, byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        Write(path, s => s.Write(bytes, 0, bytes.Length));
+    }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark) to <paramref name="path"/>, atomically.</summary>
+    public static void WriteAllText(string path, string text)
+    {
+        WriteAllBytes(path, new System.Text.UTF8Encoding(false).GetBytes(text));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Best effort: the original exception is the one worth reporting.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

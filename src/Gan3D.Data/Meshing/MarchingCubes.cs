@@ -1,0 +1,197 @@
+namespace Gan3D.Data;
+
+/// <summary>
+/// Surfaces of voxel data as meshes, in the cube [−0.5, 0.5]³ with +Z up (axes as in
+/// <see cref="VoxelGrid"/>).
+/// <para><c>Extract</c> is marching cubes on a float field sampled at voxel centres (smooth
+/// surfaces for G's probabilities). The field is taken as 0 outside the grid, so the surface is
+/// always closed; every edge of the result is shared by exactly two triangles, vertices are shared,
+/// and triangles wind counter-clockwise seen from outside (from low values).</para>
+/// <para><see cref="Cubes"/> gives the exact voxel blocks: only faces between an occupied and an
+/// empty voxel, shared corner vertices, outward winding.</para>
+/// </summary>
+public static class MarchingCubes
+{
+    /// <summary>
+    /// The iso-surface of <paramref name="field"/> (R³ floats, C order) at <paramref name="iso"/>;
+    /// values above it are inside.
+    /// </summary>
+    public static Mesh Extract(ReadOnlySpan<float> field, int resolution, float iso = 0.5f)
+    {
+        VoxelGrid.CheckResolution(resolution);
+        int r = resolution;
+        if (field.Length != r * r * r)
+        {
+            throw new ArgumentException($"expected {r}³ = {r * r * r} values, got {field.Length}", nameof(field));
+        }
+        if (float.IsNaN(iso))
+        {
+            throw new ArgumentException("iso level is NaN", nameof(iso));
+        }
+        var builder = new MeshBuilder(1024, 2048);
+        var vertexOfEdge = new Dictionary<long, int>();
+        var edges = MarchingCubesTable.EdgeCorners;
+        long p = r + 2; // samples per axis including the zero padding on both sides
+        var cellValues = new float[8];
+        Span<int> ids = stackalloc int[3];
+        Span<int> centres = stackalloc int[4];
+        float Sample(ReadOnlySpan<float> f, int i, int j, int k) =>
+            (uint)i < (uint)r && (uint)j < (uint)r && (uint)k < (uint)r ? f[(i * r + j) * r + k] : 0f;
+
+        // Cells span samples (i..i+1, j..j+1, k..k+1) for i from −1 to R−1.
+        for (int i = -1; i < r; i++)
+        {
+            for (int j = -1; j < r; j++)
+            {
+                for (int k = -1; k < r; k++)
+                {
+                    int config = 0;
+                    for (int c = 0; c < 8; c++)
+                    {
+                        float v = Sample(field, i + (c & 1), j + ((c >> 1) & 1), k + ((c >> 2) & 1));
+                        if (float.IsNaN(v))
+                        {
+                            throw new ArgumentException("the field holds NaN values", nameof(field));
+                        }
+                        cellValues[c] = v;
+                        if (v > iso)
+                        {
+                            config |= 1 << c;
+                        }
+                    }
+                    if (config is 0 or 255)
+                    {
+                        continue;
+                    }
+                    var tris = MarchingCubesTable.Triangles[config];
+                    var centreLoops = MarchingCubesTable.CentreLoops[config];
+                    for (int c = 0; c < centreLoops.Length; c++)
+                    {
+                        // A centre vertex belongs to this cell alone: the mean of its loop's edge points.
+                        var sum = System.Numerics.Vector3.Zero;
+                        foreach (int e in centreLoops[c])
+                        {
+                            sum += builder.Vertex(EdgeVertex(e));
+                        }
+                        sum /= centreLoops[c].Length;
+                        centres[c] = builder.VertexCount;
+                        builder.AddVertex(sum.X, sum.Y, sum.Z);
+                    }
+                    for (int t = 0; t < tris.Length; t += 3)
+                    {
+                        for (int n = 0; n < 3; n++)
+                        {
+                            int e = tris[t + n];
+                            ids[n] = e >= MarchingCubesTable.Centre ? centres[e - MarchingCubesTable.Centre] : EdgeVertex(e);
+                        }
+                        builder.AddTriangle(ids[0], ids[1], ids[2]);
+                    }
+
+                    int EdgeVertex(int e)
+                    {
+                        var (ca, cb) = edges[e];
+                        int ai = i + (ca & 1), aj = j + ((ca >> 1) & 1), ak = k + ((ca >> 2) & 1);
+                        int axis = e / 4;
+                        long key = (((ai + 1) * p + aj + 1) * p + ak + 1) * 3 + axis;
+                        if (!vertexOfEdge.TryGetValue(key, out int id))
+                        {
+                            float fa = cellValues[ca], fb = cellValues[cb];
+                            float s = Math.Clamp((iso - fa) / (fb - fa), 0, 1);
+                            float x = ai + (axis == 0 ? s : 0), y = aj + (axis == 1 ? s : 0), z = ak + (axis == 2 ? s : 0);
+                            id = builder.VertexCount;
+                            builder.AddVertex(ToWorld(x, r), ToWorld(y, r), ToWorld(z, r));
+                            vertexOfEdge[key] = id;
+                        }
+                        return id;
+                    }
+                }
+            }
+        }
+        return builder.Build("marching cubes");
+    }
+
+    /// <summary>Marching cubes on a binary grid (values 0/1, iso 0.5): a smoothed blocky surface.</summary>
+    public static Mesh Extract(VoxelGrid grid, float iso = 0.5f)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        return Extract(grid.ToFloats(), grid.Resolution, iso);
+    }
+
+    /// <summary>The exact voxel blocks of <paramref name="grid"/>: boundary faces only, shared vertices, outward winding.</summary>
+    public static Mesh Cubes(VoxelGrid grid)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        int r = grid.Resolution;
+        int q = r + 1; // lattice points per axis
+        var builder = new MeshBuilder(1024, 2048);
+        var vertexOfPoint = new Dictionary<int, int>();
+        int Vertex(int i, int j, int k)
+        {
+            int key = (i * q + j) * q + k;
+            if (!vertexOfPoint.TryGetValue(key, out int id))
+            {
+                id = builder.VertexCount;
+                builder.AddVertex((float)i / r - 0.5f, (float)j / r - 0.5f, (float)k / r - 0.5f);
+                vertexOfPoint[key] = id;
+            }
+            return id;
+        }
+        Span<int> corner = stackalloc int[3];
+        Span<int> at = stackalloc int[3];
+        Span<int> ids = stackalloc int[4];
+        for (int i = 0; i < r; i++)
+        {
+            for (int j = 0; j < r; j++)
+            {
+                for (int k = 0; k < r; k++)
+                {
+                    if (!grid[i, j, k])
+                    {
+                        continue;
+                    }
+                    for (int axis = 0; axis < 3; axis++)
+                    {
+                        for (int side = -1; side <= 1; side += 2)
+                        {
+                            at[0] = i;
+                            at[1] = j;
+                            at[2] = k;
+                            at[axis] += side;
+                            if ((uint)at[axis] < (uint)r && grid[at[0], at[1], at[2]])
+                            {
+                                continue;
+                            }
+                            // The face lies on the lattice plane at[axis] (+1 side) or the voxel's own (−1 side).
+                            int u = (axis + 1) % 3, v = (axis + 2) % 3;
+                            for (int n = 0; n < 4; n++)
+                            {
+                                corner[0] = i;
+                                corner[1] = j;
+                                corner[2] = k;
+                                corner[axis] += side > 0 ? 1 : 0;
+                                // Counter-clockwise around +axis: (0,0), (1,0), (1,1), (0,1) in (u, v).
+                                corner[u] += n is 1 or 2 ? 1 : 0;
+                                corner[v] += n is 2 or 3 ? 1 : 0;
+                                ids[n] = Vertex(corner[0], corner[1], corner[2]);
+                            }
+                            if (side > 0)
+                            {
+                                builder.AddTriangle(ids[0], ids[1], ids[2]);
+                                builder.AddTriangle(ids[0], ids[2], ids[3]);
+                            }
+                            else
+                            {
+                                builder.AddTriangle(ids[0], ids[2], ids[1]);
+                                builder.AddTriangle(ids[0], ids[3], ids[2]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return builder.Build("voxel cubes");
+    }
+
+    /// <summary>A (fractional) voxel index to the [−0.5, 0.5] cube: voxel centres sit at (i + 0.5)/R − 0.5.</summary>
+    private static float ToWorld(float voxelIndex, int r) => (voxelIndex + 0.5f) / r - 0.5f;
+}

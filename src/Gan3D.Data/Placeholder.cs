@@ -1,2 +1,0 @@
-namespace Gan3D.Data;
-internal static class Placeholder { }
