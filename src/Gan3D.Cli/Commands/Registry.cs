@@ -7,10 +7,14 @@ internal static class Registry
 {
     public static IEnumerable<Command> All()
     {
-        yield return DevicesCommand.Create();
+        yield return TrainCommand.Create();
+        yield return SampleCommand.Create();
+        yield return InterpolateCommand.Create();
+        yield return ArithmeticCommand.Create();
         yield return VoxelizeCommand.Create();
         yield return RenderCommand.Create();
         yield return ConvertCommand.Create();
         yield return ShapesCommand.Create();
+        yield return DevicesCommand.Create();
     }
 }

@@ -1,4 +1,4 @@
-using System.Text;
+using Gan3D.Data;
 using Gan3D.Models;
 using Gan3D.Nn;
 using Gan3D.Tensors;
@@ -16,7 +16,7 @@ public sealed class GoldenTests
 
     private static string Dir(string c) => Path.Combine(AppContext.BaseDirectory, "golden", c);
 
-    private static (int[] Shape, float[] Data) Npy(string c, string name) => GoldenNpy.Read(Path.Combine(Dir(c), name + ".npy"));
+    private static (int[] Shape, float[] Data) Npy(string c, string name) => NpyFile.ReadFloat32(Path.Combine(Dir(c), name + ".npy"));
 
     private static Tensor Load(string c, string name, bool grad = false)
     {
@@ -162,25 +162,5 @@ public sealed class GoldenTests
             values[name] = (new Shape(shape), data);
         }
         m.LoadStateDict(values);
-    }
-}
-
-/// <summary>Just enough of the NumPy format to read the committed float32 goldens.</summary>
-internal static class GoldenNpy
-{
-    public static (int[] Shape, float[] Data) Read(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        int headerLength = BitConverter.ToUInt16(bytes, 8);
-        string header = Encoding.ASCII.GetString(bytes, 10, headerLength);
-        Assert.Contains("'descr': '<f4'", header);
-        Assert.Contains("'fortran_order': False", header);
-        int open = header.IndexOf('(', header.IndexOf("'shape'", StringComparison.Ordinal));
-        int close = header.IndexOf(')', open);
-        var shape = header[(open + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(int.Parse).ToArray();
-        var data = new float[(bytes.Length - 10 - headerLength) / 4];
-        Buffer.BlockCopy(bytes, 10 + headerLength, data, 0, data.Length * 4);
-        return (shape, data);
     }
 }

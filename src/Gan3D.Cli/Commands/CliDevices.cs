@@ -1,0 +1,23 @@
+using Gan3D.Tensors;
+
+namespace Gan3D.Cli.Commands;
+
+/// <summary>--device for every command: a bad or absent device is bad usage (exit code 2).</summary>
+internal static class CliDevices
+{
+    public static IBackend Create(string name, int threads = 0)
+    {
+        if (threads < 0)
+        {
+            throw new UsageException($"--threads {threads} must be 0 (all cores) or more");
+        }
+        try
+        {
+            return Devices.Create(name, threads);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            throw new UsageException("--device " + ex.Message.Replace($"device '{name}': ", $"{name}: ", StringComparison.Ordinal));
+        }
+    }
+}

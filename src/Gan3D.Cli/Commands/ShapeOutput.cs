@@ -1,0 +1,92 @@
+using Gan3D.Data;
+
+namespace Gan3D.Cli.Commands;
+
+/// <summary>Writes generated shapes (occupancy probabilities) in the format a user asked for.</summary>
+internal static class ShapeOutput
+{
+    public static readonly string[] Formats = ["png", "npy", "binvox", "obj", "ply"];
+
+    public static string CheckFormat(string format)
+    {
+        string f = format.ToLowerInvariant().TrimStart('.');
+        return Array.IndexOf(Formats, f) >= 0 ? f : throw new UsageException($"--format {format}: use one of {string.Join(", ", Formats)}");
+    }
+
+    public static float CheckThreshold(float threshold) => threshold is > 0f and < 1f
+        ? threshold
+        : throw new UsageException($"--threshold {threshold} must be between 0 and 1");
+
+    public static List<VoxelGrid> Grids(float[] probabilities, int count, int r, float threshold)
+    {
+        int vox = r * r * r;
+        var grids = new List<VoxelGrid>(count);
+        for (int i = 0; i < count; i++)
+        {
+            grids.Add(VoxelGrid.FromProbabilities(probabilities.AsSpan(i * vox, vox), r, threshold));
+        }
+        return grids;
+    }
+
+    /// <summary>
+    /// png: one render per shape plus montage.png; npy: samples.npy with the probabilities (N, 1, R, R, R)
+    /// float32; binvox: one grid per shape; obj/ply: one marching-cubes mesh per shape.
+    /// Returns the files written.
+    /// </summary>
+    public static List<string> Write(string dir, string stem, float[] probabilities, int count, int r, string format, float threshold,
+        IReadOnlyList<string>? captions = null)
+    {
+        Directory.CreateDirectory(dir);
+        var written = new List<string>();
+        int vox = r * r * r;
+        switch (format)
+        {
+            case "npy":
+            {
+                string path = Path.Combine(dir, $"{stem}.npy");
+                NpyFile.WriteFloat32(path, [count, 1, r, r, r], probabilities.AsSpan(0, count * vox));
+                written.Add(path);
+                break;
+            }
+            case "png":
+            {
+                var grids = Grids(probabilities, count, r, threshold);
+                for (int i = 0; i < count; i++)
+                {
+                    string path = Path.Combine(dir, $"{stem}-{i:D3}.png");
+                    VoxelRenderer.Render(grids[i]).SavePng(path);
+                    written.Add(path);
+                }
+                break;
+            }
+            case "binvox":
+            {
+                var grids = Grids(probabilities, count, r, threshold);
+                for (int i = 0; i < count; i++)
+                {
+                    string path = Path.Combine(dir, $"{stem}-{i:D3}.binvox");
+                    VoxelFile.Write(path, grids[i]);
+                    written.Add(path);
+                }
+                break;
+            }
+            default:
+                for (int i = 0; i < count; i++)
+                {
+                    string path = Path.Combine(dir, $"{stem}-{i:D3}.{format}");
+                    MeshFile.Write(path, MarchingCubes.Extract(probabilities.AsSpan(i * vox, vox), r, threshold));
+                    written.Add(path);
+                }
+                break;
+        }
+        string montage = Path.Combine(dir, $"{stem}-montage.png");
+        Montage.Create(Grids(probabilities, count, r, threshold), new MontageOptions
+        {
+            Columns = Math.Min(8, count),
+            TileSize = r >= 64 ? 192 : 160,
+            Captions = captions,
+        }).SavePng(montage);
+        written.Add(montage);
+        return written;
+    }
+}

@@ -1,0 +1,176 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Gan3D.Data;
+using Gan3D.Models;
+using Gan3D.Tensors;
+
+namespace Gan3D.Cli.Commands;
+
+/// <summary><c>gan3d train</c>: trains a 3D-GAN and leaves a run directory to look at.</summary>
+internal static class TrainCommand
+{
+    /// <summary>Exit code after Ctrl+C (128 + SIGINT), with the checkpoint saved.</summary>
+    public const int Interrupted = 130;
+
+    public static Command Create()
+    {
+        var data = new Option<string>("--data", "-d")
+        {
+            Description = "Training shapes: a .npy/.npy.gz file, a folder of .npy/.binvox/mesh files (meshes are voxelized once and cached), or 'procedural' (the built-in families)",
+            DefaultValueFactory = _ => "procedural",
+        };
+        var preset = new Option<string?>("--preset") { Description = "quick: 32³, narrow, about 10 minutes on 2 CPU cores; paper: the paper's 64³ network and settings (for a GPU). Default: paper on CUDA, quick on the CPU" };
+        var resolution = new Option<int?>("--resolution", "-r") { Description = "Voxel resolution of the model: 32 or 64" };
+        var width = new Option<double?>("--width", "-w") { Description = "Channel width multiplier: 1 = the paper's widths, 0.5 = half" };
+        var iterations = new Option<long?>("--iterations", "-n") { Description = "Training iterations in total (a resumed run continues up to this count)" };
+        var batch = new Option<int?>("--batch-size", "-b") { Description = "Shapes per batch (paper: 100)" };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var output = new Option<string?>("--out", "-o") { Description = "Run directory (default runs/gan-<date>-<time>)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this checkpoint (its settings are used)" };
+        var seed = new Option<ulong>("--seed", "-s") { Description = "Seed for weights, latent codes and data order", DefaultValueFactory = _ => 0 };
+        var lrG = new Option<float?>("--lr-g") { Description = "Generator learning rate (paper: 0.0025)" };
+        var lrD = new Option<float?>("--lr-d") { Description = "Discriminator learning rate (paper: 1e-5)" };
+        var threshold = new Option<float?>("--d-threshold") { Description = "Update D only when its accuracy on the previous batch was below this (paper: 0.8; 1 = always)" };
+        var latent = new Option<string?>("--latent") { Description = "Latent distribution: uniform (paper, U(0,1)) or normal" };
+        var sampleEvery = new Option<int?>("--sample-every") { Description = "Write samples/step-N.png every N iterations" };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Write the checkpoint every N iterations" };
+        var command = new Command("train",
+            "Train a 3D-GAN (Wu et al., NIPS 2016) on voxel shapes. The run directory gets config.json, metrics.csv, losses.png, " +
+            "samples/step-N.png montages, checkpoint.safetensors, and at the end samples/final.png and meshes/*.obj.\n" +
+            "Example: gan3d train --preset quick\n" +
+            "Example: gan3d train --data ../shared/data/voxels/modelnet10/chair-train-32.npy.gz --device cuda --iterations 20000")
+        {
+            data, preset, resolution, width, iterations, batch, device, threads, output, resume, seed,
+            lrG, lrD, threshold, latent, sampleEvery, checkpointEvery,
+        };
+        command.SetAction(parse =>
+        {
+            var o = parse.InvocationConfiguration.Output;
+            var backend = CliDevices.Create(parse.GetValue(device)!, parse.GetValue(threads));
+            string? resumePath = parse.GetValue(resume);
+            var settings = RunSettings.Resolve(parse.GetValue(preset), backend.Kind == DeviceKind.Cuda);
+
+            GanTrainingOptions options;
+            GanTrainer trainer;
+            VoxelDataset dataset;
+            string dataSpec = parse.GetValue(data)!;
+            if (resumePath is not null)
+            {
+                var ck = Checkpoint.Open(resumePath);
+                var saved = GanTrainingOptions.FromJson(ck.Get("config"), resumePath);
+                dataset = LoadData(o, dataSpec, saved.Architecture.Resolution, settings.ProceduralPerFamily);
+                trainer = GanTrainer.Resume(resumePath, dataset, backend);
+                options = trainer.Options;
+            }
+            else
+            {
+                int res = parse.GetValue(resolution) ?? (dataSpec == "procedural" ? settings.Resolution : 0);
+                if (res != 0 && Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
+                {
+                    throw new UsageException($"--resolution {res} is not supported: use 32 or 64");
+                }
+                dataset = LoadData(o, dataSpec, res == 0 ? null : res, settings.ProceduralPerFamily);
+                if (res == 0)
+                {
+                    res = dataset.Resolution;
+                    if (Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
+                    {
+                        throw new UsageException($"{dataSpec} holds {res}³ grids; pass --resolution 32 or 64 to resample them");
+                    }
+                }
+                options = new GanTrainingOptions
+                {
+                    Architecture = new GanArchitecture(res, parse.GetValue(width) ?? settings.Width),
+                    BatchSize = parse.GetValue(batch) ?? settings.BatchSize,
+                    LearningRateG = parse.GetValue(lrG) ?? settings.LearningRateG,
+                    LearningRateD = parse.GetValue(lrD) ?? settings.LearningRateD,
+                    DAccuracyThreshold = parse.GetValue(threshold) ?? 0.8f,
+                    Latent = ParseLatent(parse.GetValue(latent)),
+                    Seed = parse.GetValue(seed),
+                };
+                trainer = new GanTrainer(options, dataset, backend);
+            }
+            using var _ = trainer;
+
+            string runDir = parse.GetValue(output)
+                ?? (resumePath is not null ? Path.GetDirectoryName(Path.GetFullPath(resumePath))!
+                    : Path.Combine("runs", "gan-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
+            var session = new TrainingSession(trainer, runDir, new TrainingSessionOptions
+            {
+                Iterations = parse.GetValue(iterations) ?? settings.Iterations,
+                SampleEvery = parse.GetValue(sampleEvery) ?? settings.SampleEvery,
+                CheckpointEvery = parse.GetValue(checkpointEvery) ?? settings.CheckpointEvery,
+            }, resumed: resumePath is not null);
+            WriteConfig(session.RunDirectory, options, dataSpec, dataset, backend);
+
+            o.WriteLine($"gan3d train: {options.Architecture} on {dataset.Count} shapes from {dataSpec}, batch {options.BatchSize}, on {backend.Name}");
+            o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}; lr G {options.LearningRateG}, D {options.LearningRateD}; run directory {session.RunDirectory}");
+            if (trainer.Step > 0)
+            {
+                o.WriteLine($"  resuming at iteration {trainer.Step}");
+            }
+            var outcome = TrainingProgress.Run(session, trainer, o, parse.GetValue(iterations) ?? settings.Iterations);
+            if (outcome == SessionOutcome.Interrupted)
+            {
+                o.WriteLine($"interrupted at iteration {trainer.Step}: checkpoint saved to {session.CheckpointPath} (continue with --resume)");
+                return Interrupted;
+            }
+            o.WriteLine($"done: {trainer.Step} iterations. Samples: {session.FinalMontagePath}; meshes: {session.MeshesDirectory}; losses: {session.LossPlotPath}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    internal static LatentDistribution ParseLatent(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "uniform" => LatentDistribution.Uniform,
+        "normal" => LatentDistribution.Normal,
+        _ => throw new UsageException($"--latent {value}: use uniform or normal"),
+    };
+
+    internal static VoxelDataset LoadData(TextWriter o, string spec, int? resolution, int perFamily)
+    {
+        var options = new VoxelLoadOptions { ProceduralCountPerFamily = perFamily, Log = line => o.WriteLine("  " + line) };
+        var dataset = VoxelDataset.Load(spec, resolution, options);
+        if (dataset.Count == 0)
+        {
+            throw new InvalidDataException($"{spec}: no non-empty shapes to train on");
+        }
+        return dataset;
+    }
+
+    private static void WriteConfig(string runDir, GanTrainingOptions options, string dataSpec, VoxelDataset data, IBackend backend)
+    {
+        var config = new Dictionary<string, object?>
+        {
+            ["model"] = "3d-gan",
+            ["training"] = JsonSerializer.Deserialize<JsonElement>(options.ToJson()),
+            ["data"] = dataSpec,
+            ["shapes"] = data.Count,
+            ["device"] = backend.Name,
+            ["started"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+        };
+        AtomicFile.WriteAllText(Path.Combine(runDir, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
+    }
+}
+
+/// <summary>The settings a preset stands for; explicit options override each.</summary>
+internal sealed record RunSettings(int Resolution, double Width, int BatchSize, float LearningRateG, float LearningRateD,
+    long Iterations, int SampleEvery, int CheckpointEvery, int ProceduralPerFamily)
+{
+    /// <summary>The paper's network and hyperparameters, for a GPU.</summary>
+    public static readonly RunSettings Paper = new(64, 1.0, 100, 0.0025f, 1e-5f, 20000, 500, 1000, 200);
+
+    /// <summary>A 32³ half-width-or-less network that learns the built-in families in about ten minutes on two CPU cores.</summary>
+    public static readonly RunSettings Quick = new(32, 0.25, 32, 0.0025f, 1e-4f, 600, 100, 200, 50);
+
+    public static RunSettings Resolve(string? preset, bool cuda) => preset?.ToLowerInvariant() switch
+    {
+        null => cuda ? Paper : Quick,
+        "quick" => Quick,
+        "paper" => Paper,
+        _ => throw new UsageException($"--preset {preset}: use quick or paper"),
+    };
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Gan3D.Tensors;
+
+namespace Gan3D.Models;
+
+/// <summary>The generator of a 3D-GAN or 3D-VAE-GAN checkpoint, ready to decode latent codes.</summary>
+public sealed class GeneratorCheckpoint : IDisposable
+{
+    private GeneratorCheckpoint(Generator3D g, LatentDistribution latent, string model, Checkpoint checkpoint)
+    {
+        G = g;
+        Latent = latent;
+        Model = model;
+        Checkpoint = checkpoint;
+    }
+
+    public Generator3D G { get; }
+
+    public LatentDistribution Latent { get; }
+
+    /// <summary>"3d-gan" or "3d-vae-gan".</summary>
+    public string Model { get; }
+
+    public Checkpoint Checkpoint { get; }
+
+    public GanArchitecture Architecture => G.Architecture;
+
+    /// <summary>Reads G from a training checkpoint; a file that is not one is a clear error naming it.</summary>
+    public static GeneratorCheckpoint Load(string path, IBackend backend)
+    {
+        var ck = Checkpoint.Open(path);
+        string model = ck.Get("model");
+        var (arch, latent) = ReadArchitecture(ck);
+        if (!ck.HasModule("G"))
+        {
+            throw new InvalidDataException($"{path}: the '{model}' checkpoint holds no generator");
+        }
+        var g = new Generator3D(arch, backend, new Gan3D.Tensors.Generator(0));
+        ck.LoadModule("G", g);
+        g.Eval();
+        return new GeneratorCheckpoint(g, latent, model, ck);
+    }
+
+    /// <summary>The architecture and latent distribution in a checkpoint's JSON configuration.</summary>
+    public static (GanArchitecture Architecture, LatentDistribution Latent) ReadArchitecture(Checkpoint ck)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(ck.Get("config"));
+            var root = doc.RootElement;
+            var arch = root.GetProperty(nameof(GanTrainingOptions.Architecture)).Deserialize<GanArchitecture>()
+                ?? throw new InvalidDataException($"{ck.Path}: the configuration has no architecture");
+            arch.Validate();
+            var latent = root.TryGetProperty(nameof(GanTrainingOptions.Latent), out var l) && l.GetString() == nameof(LatentDistribution.Normal)
+                ? LatentDistribution.Normal : LatentDistribution.Uniform;
+            return (arch, latent);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{ck.Path}: unreadable configuration in the checkpoint metadata ({ex.Message})");
+        }
+    }
+
+    public float[] DrawLatent(int count, Gan3D.Tensors.Generator rng) =>
+        Sampling.DrawLatent(count, Architecture.LatentDim, Latent, rng);
+
+    public float[] Decode(float[] z, int count) => Sampling.Decode(G, z, count);
+
+    public void Dispose() => G.Dispose();
+}

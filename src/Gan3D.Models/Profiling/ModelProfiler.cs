@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using Gan3D.Data;
+using Gan3D.Nn;
+using Gan3D.Tensors;
+
+namespace Gan3D.Models;
+
+/// <summary>A whole model's per-layer profile and, for a GAN, one training iteration.</summary>
+public sealed record ModelProfile(
+    string Device,
+    IReadOnlyList<LayerProfile> Layers,
+    double? IterationMs,
+    long PeakBytes,
+    long PeakProcessBytes);
+
+/// <summary>
+/// <c>gan3d profile --model g32|d32|g64|d64|gan32|gan64</c>: each layer of G and/or D timed on its own
+/// (the layer names match the PyTorch peer, bench/peer/torch_gan.py), and for gan* one whole training
+/// iteration exactly as <see cref="GanTrainer"/> runs it (D step on real and fake, G step, Adam).
+/// </summary>
+public static class ModelProfiler
+{
+    public static readonly string[] Models = ["g32", "d32", "g64", "d64", "gan32", "gan64"];
+
+    public static ModelProfile Profile(string model, int batchSize, double width, IBackend backend, int repeat = 5,
+        ulong seed = 0, Action<string>? progress = null)
+    {
+        if (Array.IndexOf(Models, model) < 0)
+        {
+            throw new ArgumentException($"unknown model '{model}': use one of {string.Join(", ", Models)}");
+        }
+        int resolution = model.EndsWith("64", StringComparison.Ordinal) ? 64 : 32;
+        var arch = new GanArchitecture(resolution, width);
+        arch.Validate();
+        if (batchSize < 2)
+        {
+            throw new ArgumentException($"batch size {batchSize} must be at least 2 (batch norm)");
+        }
+        var rng = new Gan3D.Tensors.Generator(seed);
+        var layers = new List<LayerProfile>();
+        bool gan = model.StartsWith("gan", StringComparison.Ordinal);
+        if (model[0] == 'g')
+        {
+            using var g = new Generator3D(arch, backend, rng);
+            var z = rng.Uniform(new Shape(batchSize, arch.LatentDim, 1, 1, 1), backend).Persist();
+            ProfileChain("G", GeneratorChain(g), z, backend, repeat, rng, layers, progress);
+            z.Dispose();
+        }
+        if (model[0] == 'd' || gan)
+        {
+            using var d = new Discriminator3D(arch, backend, rng);
+            var data = ShapeFamilies.CreateMixedDataset(batchSize, resolution, seed: (int)(seed & 0x7FFFFFFF));
+            var x = Tensor.Empty(new Shape(batchSize, 1, resolution, resolution, resolution), backend).Persist();
+            var host = new float[x.Numel];
+            data.FillBatch(Enumerable.Range(0, batchSize).ToArray(), host);
+            x.CopyFrom(host);
+            ProfileChain("D", DiscriminatorChain(d), x, backend, repeat, rng, layers, progress);
+            x.Dispose();
+        }
+        double? iteration = null;
+        long peak = 0;
+        if (gan)
+        {
+            progress?.Invoke("training iteration");
+            (iteration, peak) = ProfileIteration(arch, batchSize, backend, repeat, seed);
+        }
+        else
+        {
+            peak = layers.Count == 0 ? 0 : layers.Max(l => l.PeakBytes);
+        }
+        return new ModelProfile(backend.Name, layers, iteration, peak, Process.GetCurrentProcess().PeakWorkingSet64);
+    }
+
+    /// <summary>G as (name, layer) in order, activation fused with the batch norm before it, as the peer names them.</summary>
+    private static List<(string Name, Func<Tensor, Tensor> Forward, Module Params, bool IsConv)> GeneratorChain(Generator3D g)
+    {
+        var chain = new List<(string, Func<Tensor, Tensor>, Module, bool)>();
+        foreach (var (name, layer) in g.Layers())
+        {
+            if (layer is BatchNorm3d bn)
+            {
+                chain.Add(($"G.{name}+relu", t => Ops.Relu(bn.Forward(t)), bn, false));
+            }
+            else
+            {
+                chain.Add(($"G.{name}", layer.Forward, layer, true));
+            }
+        }
+        chain.Add(("G.sigmoid", Ops.Sigmoid, g, false));
+        return chain;
+    }
+
+    private static List<(string Name, Func<Tensor, Tensor> Forward, Module Params, bool IsConv)> DiscriminatorChain(Discriminator3D d)
+    {
+        var chain = new List<(string, Func<Tensor, Tensor>, Module, bool)>();
+        var layers = d.Layers().ToList();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var (name, layer) = layers[i];
+            if (layer is BatchNorm3d bn)
+            {
+                chain.Add(($"D.{name}+lrelu", t => Ops.LeakyRelu(bn.Forward(t), Discriminator3D.LeakySlope), bn, false));
+                continue;
+            }
+            chain.Add(($"D.{name}", layer.Forward, layer, true));
+            bool lastLayer = i == layers.Count - 1;
+            bool normFollows = i + 1 < layers.Count && layers[i + 1].Layer is BatchNorm3d;
+            if (!lastLayer && !normFollows)
+            {
+                chain.Add(($"D.lrelu{name[^1]}", t => Ops.LeakyRelu(t, Discriminator3D.LeakySlope), d, false));
+            }
+        }
+        return chain;
+    }
+
+    private static void ProfileChain(string net, List<(string Name, Func<Tensor, Tensor> Forward, Module Params, bool IsConv)> chain,
+        Tensor input, IBackend backend, int repeat, Gan3D.Tensors.Generator rng, List<LayerProfile> results, Action<string>? progress)
+    {
+        var x = input;
+        bool first = true;
+        foreach (var (name, forward, module, isConv) in chain)
+        {
+            progress?.Invoke(name);
+            x.RequiresGrad = !first; // the network input needs no gradient, as in training
+            Shape outShape;
+            using (MemoryScope.Begin())
+            {
+                outShape = forward(x).Shape;
+            }
+            var gradOut = rng.Normal(outShape, backend).Persist();
+            var layer = new FunctionLayer(forward, backend);
+            var (f, b) = LayerProfiler.TimeForwardBackward(layer, x, gradOut, backend, repeat, out long peak);
+            long flops = isConv ? LayerProfiler.LayerFlops(module, x.Shape, outShape) : 0;
+            results.Add(new LayerProfile(name, x.Shape, outShape, f, b, flops, first ? flops : 2 * flops, peak));
+            Tensor next;
+            using (Autograd.NoGrad())
+            {
+                next = forward(x).Persist();
+            }
+            module.ZeroGrad();
+            if (!ReferenceEquals(x, input))
+            {
+                x.Grad?.Dispose();
+                x.Dispose();
+            }
+            gradOut.Dispose();
+            x = next;
+            first = false;
+        }
+        if (!ReferenceEquals(x, input))
+        {
+            x.Dispose();
+        }
+    }
+
+    /// <summary>Median time of <see cref="GanTrainer.TrainStep"/> with D updated every iteration, and the pool's peak.</summary>
+    private static (double Ms, long Peak) ProfileIteration(GanArchitecture arch, int batchSize, IBackend backend, int repeat, ulong seed)
+    {
+        var data = ShapeFamilies.CreateMixedDataset(Math.Max(batchSize, 2), arch.Resolution, seed: (int)(seed & 0x7FFFFFFF));
+        var options = new GanTrainingOptions
+        {
+            Architecture = arch,
+            BatchSize = batchSize,
+            DAccuracyThreshold = 1f, // the rule off: every iteration does the full work
+            Seed = seed,
+        };
+        using var trainer = new GanTrainer(options, data, backend);
+        trainer.TrainStep(); // warm-up: kernels loaded, pool filled
+        backend.Pool.ResetPeak();
+        var times = new double[Math.Max(repeat, 1)];
+        for (int i = 0; i < times.Length; i++)
+        {
+            backend.Synchronize();
+            var sw = Stopwatch.StartNew();
+            trainer.TrainStep();
+            backend.Synchronize();
+            times[i] = sw.Elapsed.TotalMilliseconds;
+        }
+        return (LayerProfiler.Median(times), backend.Pool.PeakInUseBytes);
+    }
+
+    /// <summary>Wraps a closure over existing modules as a module (no parameters of its own).</summary>
+    private sealed class FunctionLayer(Func<Tensor, Tensor> forward, IBackend backend) : Module(backend)
+    {
+        public override Tensor Forward(Tensor input) => forward(input);
+    }
+}

@@ -1,0 +1,30 @@
+namespace Gan3D.Models;
+
+/// <summary>What one training iteration measured (a row of metrics.csv).</summary>
+public sealed record GanStepResult(
+    long Step,
+    float LossD,
+    float LossG,
+    float DAccuracy,
+    float DAccuracyReal,
+    float DAccuracyFake,
+    bool DUpdated,
+    double DUpdateFraction,
+    double Seconds)
+{
+    /// <summary>The row of metrics.csv for this step.</summary>
+    public TrainingStepReport ToReport() => new(Step,
+    [
+        ("loss_d", LossD),
+        ("loss_g", LossG),
+        ("d_accuracy", DAccuracy),
+        ("d_accuracy_real", DAccuracyReal),
+        ("d_accuracy_fake", DAccuracyFake),
+        ("d_updated", DUpdated ? 1 : 0),
+        ("d_update_fraction", DUpdateFraction),
+        ("seconds", Seconds),
+    ]);
+}
+
+/// <summary>A loss became NaN or infinite; the parameters are those of the last finite step.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);

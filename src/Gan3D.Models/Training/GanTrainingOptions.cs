@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Gan3D.Models;
+
+/// <summary>How latent codes are drawn.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LatentDistribution>))]
+public enum LatentDistribution
+{
+    /// <summary>z ~ U(0, 1)^Z, as in the paper.</summary>
+    Uniform,
+
+    /// <summary>z ~ N(0, 1)^Z.</summary>
+    Normal,
+}
+
+/// <summary>
+/// Everything that decides a 3D-GAN training run. Defaults are the paper's: Adam with β1 = 0.5,
+/// learning rates G 0.0025 and D 1e-5, batch 100, z ~ U(0, 1)^200, and D updated only when its
+/// accuracy on the previous batch was below 80%.
+/// </summary>
+public sealed record GanTrainingOptions
+{
+    public GanArchitecture Architecture { get; init; } = new();
+
+    public int BatchSize { get; init; } = 100;
+
+    public float LearningRateG { get; init; } = 0.0025f;
+
+    public float LearningRateD { get; init; } = 1e-5f;
+
+    public float Beta1 { get; init; } = 0.5f;
+
+    public float Beta2 { get; init; } = 0.999f;
+
+    /// <summary>D is updated on a batch only if its accuracy on the previous batch was below this; 1 turns the rule off.</summary>
+    public float DAccuracyThreshold { get; init; } = 0.8f;
+
+    public LatentDistribution Latent { get; init; } = LatentDistribution.Uniform;
+
+    /// <summary>Drives initialisation, latent draws and data order.</summary>
+    public ulong Seed { get; init; }
+
+    public void Validate()
+    {
+        Architecture.Validate();
+        if (BatchSize < 2 || BatchSize > 4096)
+        {
+            throw new ArgumentException($"batch size {BatchSize} must be in 2..4096 (batch norm needs at least 2 shapes)");
+        }
+        if (!(LearningRateG > 0) || !(LearningRateD > 0))
+        {
+            throw new ArgumentException($"learning rates must be positive, got G {LearningRateG} and D {LearningRateD}");
+        }
+        if (!(DAccuracyThreshold > 0 && DAccuracyThreshold <= 1))
+        {
+            throw new ArgumentException($"D accuracy threshold {DAccuracyThreshold} must be in (0, 1]");
+        }
+    }
+
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+
+    public static GanTrainingOptions FromJson(string json, string source) =>
+        JsonSerializer.Deserialize<GanTrainingOptions>(json, s_json)
+        ?? throw new InvalidDataException($"{source}: empty training configuration");
+}

@@ -1,0 +1,61 @@
+using Gan3D.Tensors;
+
+namespace Gan3D.Models;
+
+/// <summary>Drawing shapes from a trained generator.</summary>
+public static class Sampling
+{
+    /// <summary>Latent codes (count, Z) from the run's distribution.</summary>
+    public static float[] DrawLatent(int count, int latentDim, LatentDistribution distribution, Gan3D.Tensors.Generator rng)
+    {
+        using var scope = MemoryScope.Begin();
+        var z = Tensor.Empty(new Shape(count, latentDim), CpuBackend.Default);
+        if (distribution == LatentDistribution.Uniform)
+        {
+            rng.FillUniform(z);
+        }
+        else
+        {
+            rng.FillNormal(z);
+        }
+        return z.ToArray();
+    }
+
+    /// <summary>G's occupancy probabilities (count, 1, R, R, R) for fresh codes.</summary>
+    public static float[] Sample(Generator3D g, LatentDistribution distribution, int count, Gan3D.Tensors.Generator rng) =>
+        Decode(g, DrawLatent(count, g.Architecture.LatentDim, distribution, rng), count);
+
+    /// <summary>
+    /// G's occupancy probabilities for given codes z (count × Z floats), in eval mode (running batch-norm
+    /// statistics) and without recording gradients; G's training mode is restored afterwards.
+    /// Decodes in chunks so a large count does not need one huge batch.
+    /// </summary>
+    public static float[] Decode(Generator3D g, ReadOnlySpan<float> z, int count, int chunk = 16)
+    {
+        int zd = g.Architecture.LatentDim, r = g.Architecture.Resolution;
+        if (z.Length != (long)count * zd)
+        {
+            throw new ArgumentException($"{z.Length} latent values do not make {count} codes of size {zd}");
+        }
+        long vox = (long)r * r * r;
+        var result = new float[count * vox];
+        bool wasTraining = g.Training;
+        g.Eval();
+        try
+        {
+            using var noGrad = Autograd.NoGrad();
+            for (int start = 0; start < count; start += chunk)
+            {
+                int n = Math.Min(chunk, count - start);
+                using var scope = MemoryScope.Begin();
+                var zt = Tensor.FromArray(z.Slice(start * zd, n * zd), new Shape(n, zd), g.Backend);
+                g.Forward(zt).CopyTo(result.AsSpan((int)(start * vox), (int)(n * vox)));
+            }
+        }
+        finally
+        {
+            g.Train(wasTraining);
+        }
+        return result;
+    }
+}

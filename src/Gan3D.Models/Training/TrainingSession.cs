@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using Gan3D.Data;
+
+namespace Gan3D.Models;
+
+/// <summary>Cadences and sizes of a run's outputs.</summary>
+public sealed record TrainingSessionOptions
+{
+    /// <summary>Train until this many iterations are done (counting those before a resume).</summary>
+    public long Iterations { get; init; } = 1000;
+
+    /// <summary>Write samples/step-N.png every this many iterations (0: never).</summary>
+    public int SampleEvery { get; init; } = 200;
+
+    /// <summary>Write the checkpoint every this many iterations (and always at the end).</summary>
+    public int CheckpointEvery { get; init; } = 500;
+
+    /// <summary>Redraw losses.png every this many iterations.</summary>
+    public int PlotEvery { get; init; } = 50;
+
+    /// <summary>Shapes in each montage.</summary>
+    public int SampleCount { get; init; } = 16;
+
+    /// <summary>Meshes written at the end.</summary>
+    public int MeshCount { get; init; } = 8;
+
+    /// <summary>Occupancy threshold for renders and meshes.</summary>
+    public float Threshold { get; init; } = 0.5f;
+
+    /// <summary>Seed of the fixed latent codes the montages show, so they are comparable across steps.</summary>
+    public ulong SampleSeed { get; init; } = 1;
+}
+
+/// <summary>How a session ended.</summary>
+public enum SessionOutcome
+{
+    Completed,
+    Interrupted,
+}
+
+/// <summary>
+/// Runs a trainer inside a run directory: metrics.csv every step, losses.png, periodic
+/// samples/step-N.png montages of fixed latent codes, atomic checkpoints, and at the end a final
+/// montage, the sampled probabilities (.npy) and meshes (.obj). An interruption saves a checkpoint
+/// first; a diverged loss stops without writing one, so the last good checkpoint stays.
+/// </summary>
+public sealed class TrainingSession
+{
+    private readonly ITrainer _trainer;
+    private readonly TrainingSessionOptions _options;
+    private readonly MetricsLog _metrics;
+    private readonly float[] _sampleZ;
+
+    public TrainingSession(ITrainer trainer, string runDirectory, TrainingSessionOptions options, bool resumed)
+    {
+        _trainer = trainer;
+        _options = options;
+        RunDirectory = Path.GetFullPath(runDirectory);
+        Directory.CreateDirectory(RunDirectory);
+        Directory.CreateDirectory(SamplesDirectory);
+        _metrics = new MetricsLog(Path.Combine(RunDirectory, "metrics.csv"), resumed ? trainer.Step : -1);
+        _sampleZ = trainer.DrawLatent(options.SampleCount, new Gan3D.Tensors.Generator(options.SampleSeed));
+    }
+
+    public string RunDirectory { get; }
+
+    public string SamplesDirectory => Path.Combine(RunDirectory, "samples");
+
+    public string MeshesDirectory => Path.Combine(RunDirectory, "meshes");
+
+    public string CheckpointPath => Path.Combine(RunDirectory, "checkpoint.safetensors");
+
+    public string LossPlotPath => Path.Combine(RunDirectory, "losses.png");
+
+    public string FinalMontagePath => Path.Combine(SamplesDirectory, "final.png");
+
+    /// <summary>Trains until the iteration target or cancellation; <paramref name="onStep"/> sees every report.</summary>
+    public SessionOutcome Run(CancellationToken cancel, Action<TrainingStepReport, double>? onStep = null)
+    {
+        var clock = Stopwatch.StartNew();
+        long startStep = _trainer.Step;
+        try
+        {
+            while (_trainer.Step < _options.Iterations)
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    SaveCheckpoint();
+                    WritePlot();
+                    return SessionOutcome.Interrupted;
+                }
+                var report = _trainer.Train();
+                _metrics.Append(report);
+                double rate = (report.Step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                onStep?.Invoke(report, rate);
+                long s = report.Step;
+                if (_options.SampleEvery > 0 && s % _options.SampleEvery == 0)
+                {
+                    WriteMontage(Path.Combine(SamplesDirectory, $"step-{s:D6}.png"), out _);
+                }
+                if (_options.CheckpointEvery > 0 && s % _options.CheckpointEvery == 0)
+                {
+                    SaveCheckpoint();
+                }
+                if (_options.PlotEvery > 0 && s % _options.PlotEvery == 0)
+                {
+                    WritePlot();
+                }
+            }
+        }
+        catch (TrainingDivergedException)
+        {
+            WritePlot();
+            throw;
+        }
+        SaveCheckpoint();
+        WritePlot();
+        Finish();
+        return SessionOutcome.Completed;
+    }
+
+    public void SaveCheckpoint() => _trainer.Save(CheckpointPath);
+
+    public void WritePlot()
+    {
+        if (_metrics.Count > 0)
+        {
+            _metrics.Plot(_trainer.PlotLayout).SavePng(LossPlotPath);
+        }
+    }
+
+    /// <summary>A montage of the fixed latent codes; also returns the probabilities.</summary>
+    public void WriteMontage(string path, out float[] probabilities)
+    {
+        int n = _options.SampleCount, r = _trainer.Resolution;
+        probabilities = _trainer.Decode(_sampleZ, n);
+        var grids = new List<VoxelGrid>(n);
+        int vox = r * r * r;
+        for (int i = 0; i < n; i++)
+        {
+            grids.Add(VoxelGrid.FromProbabilities(probabilities.AsSpan(i * vox, vox), r, _options.Threshold));
+        }
+        Montage.Create(grids, new MontageOptions { Columns = Math.Min(8, n), TileSize = r >= 64 ? 192 : 160 }).SavePng(path);
+    }
+
+    /// <summary>The final montage, the sampled probabilities as .npy, and meshes of the first few samples.</summary>
+    public void Finish()
+    {
+        WriteMontage(FinalMontagePath, out var probabilities);
+        int n = _options.SampleCount, r = _trainer.Resolution, vox = r * r * r;
+        NpyFile.WriteFloat32(Path.Combine(SamplesDirectory, "final.npy"), [n, 1, r, r, r], probabilities);
+        Directory.CreateDirectory(MeshesDirectory);
+        for (int i = 0; i < Math.Min(_options.MeshCount, n); i++)
+        {
+            var mesh = MarchingCubes.Extract(probabilities.AsSpan(i * vox, vox), r, _options.Threshold);
+            if (mesh.TriangleCount > 0)
+            {
+                MeshFile.Write(Path.Combine(MeshesDirectory, $"sample-{i:D2}.obj"), mesh);
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using Gan3D.Data;
+using Gan3D.Models;
+using Gan3D.Tensors;
+
+namespace Gan3D.Tests.Models;
+
+public sealed class GanTrainerTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gan3d-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>A tiny 32³ GAN (width 1/16: G 16-8-4-1, D 4-8-16-1, z of 8) that trains in milliseconds a step.</summary>
+    private static GanTrainingOptions Tiny(float threshold = 0.8f, float lrD = 1e-5f) => new()
+    {
+        Architecture = new GanArchitecture(32, 1.0 / 16, LatentDim: 8),
+        BatchSize = 4,
+        LearningRateD = lrD,
+        DAccuracyThreshold = threshold,
+        Seed = 7,
+    };
+
+    private static readonly VoxelDataset Shapes = ShapeFamilies.CreateMixedDataset(24, 32, seed: 3);
+
+    private static float[] Flat(Gan3D.Nn.Module m) => m.Parameters().SelectMany(p => p.ToArray()).ToArray();
+
+    [Fact]
+    public void FewStepsKeepLossesFiniteAndChangeTheParameters()
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var t = new GanTrainer(Tiny(), Shapes, be);
+        var g0 = Flat(t.G);
+        var d0 = Flat(t.D);
+        for (int i = 0; i < 3; i++)
+        {
+            var r = t.TrainStep();
+            Assert.True(float.IsFinite(r.LossD) && float.IsFinite(r.LossG), $"step {r.Step}: losses {r.LossD}, {r.LossG}");
+            Assert.InRange(r.DAccuracy, 0f, 1f);
+            Assert.Equal(i + 1, r.Step);
+        }
+        Assert.NotEqual(g0, Flat(t.G));
+        Assert.NotEqual(d0, Flat(t.D));
+        // At initialisation D cannot tell anything apart: its BCE is near 2·ln 2.
+        var fresh = new GanTrainer(Tiny(), Shapes, be).TrainStep();
+        Assert.InRange(fresh.LossD, 1.0, 2.0);
+    }
+
+    [Fact]
+    public void DiscriminatorIsSkippedExactlyWhenItWasAccurateOnThePreviousBatch()
+    {
+        // A fast-learning D on real shapes soon separates them from an untrained G's soft blobs.
+        using var be = new CpuBackend(threads: 2);
+        using var t = new GanTrainer(Tiny(threshold: 0.8f, lrD: 0.01f), Shapes, be);
+        float previous = 0;
+        int skipped = 0;
+        for (int i = 0; i < 12; i++)
+        {
+            var dBefore = Flat(t.D);
+            var r = t.TrainStep();
+            bool expectUpdate = i == 0 || previous < 0.8f;
+            Assert.Equal(expectUpdate, r.DUpdated);
+            Assert.Equal(expectUpdate, !dBefore.SequenceEqual(Flat(t.D)));
+            skipped += r.DUpdated ? 0 : 1;
+            previous = r.DAccuracy;
+            TestContext.Current.TestOutputHelper?.WriteLine($"step {r.Step}: D accuracy {r.DAccuracy:F2}, updated {r.DUpdated}");
+        }
+        Assert.True(skipped > 0, "D was never accurate enough to be skipped");
+        Assert.Equal(1 - skipped / 12.0, t.DUpdateFraction, 9);
+    }
+
+    [Fact]
+    public void ResumingFromACheckpointContinuesExactly()
+    {
+        using var be = new CpuBackend(threads: 2);
+        var continuous = new List<(float, float, float)>();
+        using (var t = new GanTrainer(Tiny(), Shapes, be))
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                var r = t.TrainStep();
+                continuous.Add((r.LossD, r.LossG, r.DAccuracy));
+            }
+        }
+        var resumed = new List<(float, float, float)>();
+        string ck = Path.Combine(_dir, "checkpoint.safetensors");
+        using (var t = new GanTrainer(Tiny(), Shapes, be))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                var r = t.TrainStep();
+                resumed.Add((r.LossD, r.LossG, r.DAccuracy));
+            }
+            t.Save(ck);
+        }
+        using (var t = GanTrainer.Resume(ck, Shapes, be))
+        {
+            Assert.Equal(3, t.Step);
+            for (int i = 0; i < 3; i++)
+            {
+                var r = t.TrainStep();
+                resumed.Add((r.LossD, r.LossG, r.DAccuracy));
+            }
+        }
+        Assert.Equal(continuous, resumed);
+    }
+
+    [Fact]
+    public void ResumeRefusesOtherDataAndOtherFiles()
+    {
+        using var be = new CpuBackend(threads: 1);
+        string ck = Path.Combine(_dir, "c.safetensors");
+        using (var t = new GanTrainer(Tiny(), Shapes, be))
+        {
+            t.Save(ck);
+        }
+        var other = ShapeFamilies.CreateMixedDataset(10, 32, seed: 1);
+        var ex = Assert.Throws<ArgumentException>(() => GanTrainer.Resume(ck, other, be));
+        Assert.Contains("24 shapes", ex.Message);
+
+        string notCk = Path.Combine(_dir, "plain.safetensors");
+        Gan3D.Nn.SafeTensors.Save(notCk, new Dictionary<string, Tensor> { ["x"] = Tensor.Zeros(new Shape(2), be) });
+        var bad = Assert.Throws<InvalidDataException>(() => GanTrainer.Resume(notCk, Shapes, be));
+        Assert.Contains("not a gan3d checkpoint", bad.Message);
+    }
+
+    [Fact]
+    public void SamplesAreProbabilitiesAndDoNotDisturbTraining()
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var a = new GanTrainer(Tiny(), Shapes, be);
+        using var b = new GanTrainer(Tiny(), Shapes, be);
+        a.TrainStep();
+        b.TrainStep();
+        var s = a.Sample(3, new Gan3D.Tensors.Generator(1));
+        Assert.Equal(3 * 32 * 32 * 32, s.Length);
+        Assert.All(s, v => Assert.InRange(v, 0f, 1f));
+        Assert.Equal(a.TrainStep().LossG, b.TrainStep().LossG);
+    }
+
+    [Fact]
+    public void BadSettingsAreClearErrors()
+    {
+        using var be = new CpuBackend(threads: 1);
+        Assert.Contains("larger than the 24 shapes", Assert.Throws<ArgumentException>(() => new GanTrainer(Tiny() with { BatchSize = 30 }, Shapes, be)).Message);
+        Assert.Contains("resolution 48", Assert.Throws<ArgumentException>(() => new GanArchitecture(48).Validate()).Message);
+        var shapes64 = ShapeFamilies.CreateMixedDataset(4, 64, seed: 1);
+        Assert.Contains("64³ but the model is 32³", Assert.Throws<ArgumentException>(() => new GanTrainer(Tiny(), shapes64, be)).Message);
+    }
+}
