@@ -15,6 +15,7 @@ internal static class Registry
         yield return RenderCommand.Create();
         yield return ConvertCommand.Create();
         yield return ShapesCommand.Create();
+        yield return ProfileCommand.Create();
         yield return DevicesCommand.Create();
     }
 }

@@ -1,0 +1,167 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Gan3D.Models;
+using Gan3D.Tensors;
+
+namespace Gan3D.Cli.Commands;
+
+/// <summary><c>gan3d profile</c>: check and time one volumetric layer, or every layer of a model and a training iteration.</summary>
+internal static class ProfileCommand
+{
+    public static Command Create()
+    {
+        var layer = new Option<string?>("--layer") { Description = "One layer: conv3d, convtranspose3d or batchnorm3d" };
+        var model = new Option<string?>("--model") { Description = "A whole model: g32, d32, g64, d64, gan32 or gan64 (gan* also times one training iteration)" };
+        var input = new Option<string?>("--input") { Description = "--layer: input shape N,C,D,H,W" };
+        var outChannels = new Option<int>("--out-channels") { Description = "--layer: output channels of a convolution" };
+        var kernel = new Option<string>("--kernel") { Description = "k or kd,kh,kw", DefaultValueFactory = _ => "4" };
+        var stride = new Option<string>("--stride") { Description = "s or sd,sh,sw", DefaultValueFactory = _ => "1" };
+        var padding = new Option<string>("--padding") { Description = "p or pd,ph,pw", DefaultValueFactory = _ => "0" };
+        var outputPadding = new Option<string>("--output-padding") { Description = "convtranspose3d: op or opd,oph,opw", DefaultValueFactory = _ => "0" };
+        var bias = new Option<bool>("--bias") { Description = "Give the convolution a bias" };
+        var batch = new Option<int>("--batch-size", "-b") { Description = "--model: batch size", DefaultValueFactory = _ => 32 };
+        var width = new Option<double>("--width", "-w") { Description = "--model: channel width multiplier", DefaultValueFactory = _ => 1.0 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda, ilgpu-cpu or auto", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the inputs, weights and upstream gradient", DefaultValueFactory = _ => 0 };
+        var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (the median is reported, after one warm-up)", DefaultValueFactory = _ => 5 };
+        var dump = new Option<string?>("--dump") { Description = "--layer: write input, weight, bias, grad_output, output, grad_input, grad_weight, grad_bias (and running statistics) as .npy files here" };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var command = new Command("profile",
+            "Check and time a volumetric layer (forward and backward, with GFLOP/s and memory), or every layer of a model.\n" +
+            "Example: gan3d profile --layer convtranspose3d --input 8,256,4,4,4 --out-channels 128 --kernel 4 --stride 2 --padding 1 --dump out/\n" +
+            "Example: gan3d profile --model gan32 --batch-size 32 --json")
+        {
+            layer, model, input, outChannels, kernel, stride, padding, outputPadding, bias, batch, width, device, threads, seed, repeat, dump, json,
+        };
+        command.SetAction(parse =>
+        {
+            var o = parse.InvocationConfiguration.Output;
+            string? layerName = parse.GetValue(layer), modelName = parse.GetValue(model);
+            if ((layerName is null) == (modelName is null))
+            {
+                throw new UsageException("give exactly one of --layer and --model");
+            }
+            int reps = parse.GetValue(repeat);
+            if (reps < 1 || reps > 10_000)
+            {
+                throw new UsageException($"--repeat {reps} must be between 1 and 10000");
+            }
+            var backend = CliDevices.Create(parse.GetValue(device)!, parse.GetValue(threads));
+            if (layerName is not null)
+            {
+                var spec = new LayerSpec(
+                    ParseKind(layerName),
+                    ParseInts("--input", parse.GetValue(input) ?? throw new UsageException("--layer needs --input N,C,D,H,W"), 5),
+                    parse.GetValue(outChannels),
+                    ParseDim3("--kernel", parse.GetValue(kernel)!),
+                    ParseDim3("--stride", parse.GetValue(stride)!),
+                    ParseDim3("--padding", parse.GetValue(padding)!),
+                    ParseDim3("--output-padding", parse.GetValue(outputPadding)!),
+                    parse.GetValue(bias));
+                var p = LayerProfiler.ProfileLayer(spec, backend, parse.GetValue(seed), reps, parse.GetValue(dump));
+                if (parse.GetValue(json))
+                {
+                    o.WriteLine(ToJson(new ModelProfile(backend.Name, [p], null, p.PeakBytes, 0)));
+                }
+                else
+                {
+                    o.WriteLine($"{p.Name} on {backend.Name}: {p.Input} → {p.Output}");
+                    o.WriteLine($"  forward  {p.ForwardMs,9:F3} ms  {p.ForwardGflops,8:F1} GFLOP/s");
+                    o.WriteLine($"  backward {p.BackwardMs,9:F3} ms  {p.BackwardGflops,8:F1} GFLOP/s (input and weight gradients)");
+                    o.WriteLine($"  peak memory {p.PeakBytes / 1048576.0:F1} MiB (pool, in use)");
+                    if (parse.GetValue(dump) is { } d)
+                    {
+                        o.WriteLine($"  tensors written to {d}");
+                    }
+                }
+                return ExitCodes.Success;
+            }
+            var profile = ModelProfiler.Profile(modelName!, parse.GetValue(batch), parse.GetValue(width), backend, reps, parse.GetValue(seed),
+                parse.GetValue(json) ? null : name => Console.Error.Write($"\rprofiling {name,-24}"));
+            if (!parse.GetValue(json))
+            {
+                Console.Error.Write("\r" + new string(' ', 40) + "\r");
+            }
+            o.WriteLine(parse.GetValue(json) ? ToJson(profile) : ToTable(profile, modelName!, parse.GetValue(batch), parse.GetValue(width)));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static ProfiledLayerKind ParseKind(string s) => s.ToLowerInvariant() switch
+    {
+        "conv3d" => ProfiledLayerKind.Conv3d,
+        "convtranspose3d" or "conv_transpose3d" => ProfiledLayerKind.ConvTranspose3d,
+        "batchnorm3d" or "batch_norm3d" => ProfiledLayerKind.BatchNorm3d,
+        _ => throw new UsageException($"--layer {s}: use conv3d, convtranspose3d or batchnorm3d"),
+    };
+
+    internal static int[] ParseInts(string option, string text, int count)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != count || parts.Any(p => !int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int v) || v <= 0))
+        {
+            throw new UsageException($"{option} {text}: expected {count} positive integers separated by commas");
+        }
+        return parts.Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    private static Dim3 ParseDim3(string option, string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if ((parts.Length != 1 && parts.Length != 3) || parts.Any(p => !int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            throw new UsageException($"{option} {text}: expected n or nd,nh,nw (non-negative integers)");
+        }
+        var v = parts.Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        return v.Length == 1 ? v[0] : (v[0], v[1], v[2]);
+    }
+
+    private static string Shape(Shape s) => string.Join('x', s);
+
+    internal static string ToJson(ModelProfile p)
+    {
+        var doc = new Dictionary<string, object?>
+        {
+            ["device"] = p.Device,
+            ["layers"] = p.Layers.Select(l => new Dictionary<string, object>
+            {
+                ["name"] = l.Name,
+                ["input"] = Shape(l.Input),
+                ["output"] = Shape(l.Output),
+                ["forward_ms"] = l.ForwardMs,
+                ["backward_ms"] = l.BackwardMs,
+                ["gflops"] = l.Gflops,
+            }).ToList(),
+        };
+        if (p.IterationMs is { } it)
+        {
+            doc["iteration_ms"] = it;
+        }
+        doc["peak_bytes"] = p.PeakBytes;
+        doc["peak_process_bytes"] = p.PeakProcessBytes;
+        return JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static string ToTable(ModelProfile p, string model, int batch, double width)
+    {
+        double total = p.Layers.Sum(l => l.ForwardMs + l.BackwardMs);
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{model}, batch {batch}, width {width} on {p.Device} (medians after warm-up)");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"layer",-16} {"input → output",-34} {"fwd ms",9} {"bwd ms",9} {"GFLOP/s",8} {"share",6}");
+        foreach (var l in p.Layers)
+        {
+            string io = $"{Shape(l.Input)} → {Shape(l.Output)}";
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"{l.Name,-16} {io,-34} {l.ForwardMs,9:F2} {l.BackwardMs,9:F2} {(l.ForwardFlops > 0 ? l.Gflops.ToString("F1", CultureInfo.InvariantCulture) : "-"),8} {(l.ForwardMs + l.BackwardMs) / total,6:P0}");
+        }
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"sum of layers",-51} {total,19:F2} ms");
+        if (p.IterationMs is { } it)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"training iteration (D step on real + fake, G step, Adam): {it:F1} ms, peak memory {p.PeakBytes / 1048576.0:F0} MiB (pool), process peak {p.PeakProcessBytes / 1048576.0:F0} MiB");
+        }
+        return sb.ToString().TrimEnd();
+    }
+}
