@@ -1,1 +1,157 @@
-return 0;
+using System.CommandLine;
+using System.Globalization;
+using Gan3D.Bench;
+using Gan3D.Kernels;
+using Gan3D.Tensors;
+
+// gan3d-bench: validate-then-time harness for the CPU kernels (llm.c style).
+var root = new RootCommand("gan3d-bench: each kernel version is validated against version 1, then timed; GFLOP/s and share of this machine's measured FMA peak.");
+
+var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (median reported, after one warm-up)", DefaultValueFactory = _ => 5 };
+
+var peakCmd = new Command("peak", "Measure the FP32 FMA peak with a register-only micro-kernel") { threads };
+peakCmd.SetAction(parse =>
+{
+    int t = parse.GetValue(threads) is > 0 and var v ? v : Environment.ProcessorCount;
+    var (one, all, isa) = FmaPeak.Measure(t);
+    Console.WriteLine($"FMA peak ({isa}): {one:F1} GFLOP/s on one core, {all:F1} GFLOP/s on {t} threads");
+    return 0;
+});
+root.Subcommands.Add(peakCmd);
+
+foreach (var (name, pass, transposed) in new[]
+{
+    ("conv3d-forward", ConvPass.Forward, false),
+    ("conv3d-backward-data", ConvPass.BackwardData, false),
+    ("conv3d-backward-weight", ConvPass.BackwardWeight, false),
+    ("conv-transpose3d-forward", ConvPass.BackwardData, true),
+})
+{
+    var version = new Option<int>("--version", "-v") { Description = "Kernel version: 1 (naive direct loops) or 2 (implicit GEMM)", DefaultValueFactory = _ => 2 };
+    var layer = new Option<string?>("--layer") { Description = "A GAN layer: g32.1..4, d32.1..4, g64.1..5, d64.1..5" };
+    var all = new Option<bool>("--all-layers") { Description = "Every layer of G and D at --resolution" };
+    var resolution = new Option<int>("--resolution") { Description = "32 or 64 (with --all-layers)", DefaultValueFactory = _ => 32 };
+    var batch = new Option<int>("--batch") { Description = "Batch size of GAN layers", DefaultValueFactory = _ => 32 };
+    var width = new Option<double>("--width") { Description = "Width multiplier of GAN layers", DefaultValueFactory = _ => 1.0 };
+    var shape = new Option<string?>("--shape") { Description = "Explicit input N,C,D,H,W (with --out-channels, --kernel, --stride, --padding)" };
+    var outC = new Option<int>("--out-channels") { DefaultValueFactory = _ => 1 };
+    var kernel = new Option<int>("--kernel") { DefaultValueFactory = _ => 4 };
+    var stride = new Option<int>("--stride") { DefaultValueFactory = _ => 1 };
+    var padding = new Option<int>("--padding") { DefaultValueFactory = _ => 0 };
+    var isa = new Option<string>("--isa") { Description = "auto, v512, v256 or scalar", DefaultValueFactory = _ => "auto" };
+    var cmd = new Command(name, $"Validate then time {name} {(transposed ? "(G's layers)" : "")}".Trim())
+    {
+        version, layer, all, resolution, batch, width, shape, outC, kernel, stride, padding, isa, threads, repeat,
+    };
+    cmd.SetAction(parse =>
+    {
+        int t = parse.GetValue(threads) is > 0 and var tv ? tv : Environment.ProcessorCount;
+        var gemmIsa = parse.GetValue(isa) switch
+        {
+            "v512" => GemmIsa.Vector512,
+            "v256" => GemmIsa.Vector256,
+            "scalar" => GemmIsa.Scalar,
+            _ => GemmIsa.Auto,
+        };
+        var (_, peak, peakIsa) = FmaPeak.Measure(t);
+        Console.WriteLine($"measured FMA peak: {peak:F1} GFLOP/s ({peakIsa}, {t} threads); FLOPs = 2·MACs, transposed layers counted as their adjoint convolution");
+        var cases = new List<ConvCase>();
+        if (parse.GetValue(all))
+        {
+            cases.AddRange(ConvCase.ModelLayers(parse.GetValue(resolution), parse.GetValue(batch), parse.GetValue(width)).Where(c => c.Transposed == transposed));
+        }
+        else if (parse.GetValue(layer) is { } l)
+        {
+            int res = l.Contains("64", StringComparison.Ordinal) ? 64 : 32;
+            var c = ConvCase.ModelLayers(res, parse.GetValue(batch), parse.GetValue(width)).FirstOrDefault(x => x.Name == l)
+                ?? throw new ArgumentException($"unknown layer {l}");
+            cases.Add(c);
+        }
+        else if (parse.GetValue(shape) is { } s)
+        {
+            var v = s.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+            int k = parse.GetValue(kernel), st = parse.GetValue(stride), p = parse.GetValue(padding);
+            cases.Add(new ConvCase("shape", Conv3dGeometry.Create(v[0], v[1], v[2], v[3], v[4], parse.GetValue(outC), k, k, k, st, st, st, p, p, p), false));
+        }
+        else
+        {
+            Console.Error.WriteLine("give --layer, --all-layers or --shape");
+            return 2;
+        }
+        int rc = 0;
+        foreach (var c in cases)
+        {
+            var passes = name == "conv3d-backward-weight" && transposed == false && parse.GetValue(all)
+                ? [pass] : new[] { pass };
+            foreach (var ps in passes)
+            {
+                rc |= ConvBench.Run(c, ps, parse.GetValue(version), Math.Max(1, parse.GetValue(repeat)), t, gemmIsa, peak, Console.Out);
+            }
+        }
+        return rc;
+    });
+    root.Subcommands.Add(cmd);
+}
+
+var gm = new Option<int>("--m") { DefaultValueFactory = _ => 256 };
+var gn = new Option<int>("--n") { DefaultValueFactory = _ => 4096 };
+var gk = new Option<int>("--k") { DefaultValueFactory = _ => 2048 };
+var gkc = new Option<int>("--kc") { Description = "Override the K block", DefaultValueFactory = _ => 0 };
+var gnc = new Option<int>("--nc") { Description = "Override the N block", DefaultValueFactory = _ => 0 };
+var gmc = new Option<int>("--mc-panels") { Description = "Override the A block (in 6-row panels)", DefaultValueFactory = _ => 0 };
+var gemmCmd = new Command("gemm", "Time the packed GEMM engine on dense row-major operands (C = A·B), after checking a few entries") { gm, gn, gk, gkc, gnc, gmc, threads, repeat };
+gemmCmd.SetAction(parse =>
+{
+    if (parse.GetValue(gkc) > 0) { ImplicitGemm.Kc = parse.GetValue(gkc); }
+    if (parse.GetValue(gnc) > 0) { ImplicitGemm.Nc = parse.GetValue(gnc); }
+    if (parse.GetValue(gmc) > 0) { ImplicitGemm.McPanels = parse.GetValue(gmc); }
+    int t = parse.GetValue(threads) is > 0 and var tv ? tv : Environment.ProcessorCount;
+    var (_, peak, _) = FmaPeak.Measure(t);
+    double ms = GemmBench.Run(parse.GetValue(gm), parse.GetValue(gn), parse.GetValue(gk), t, Math.Max(1, parse.GetValue(repeat)), out double err);
+    double gflops = 2.0 * parse.GetValue(gm) * parse.GetValue(gn) * parse.GetValue(gk) / (ms * 1e6);
+    Console.WriteLine($"gemm {parse.GetValue(gm)}x{parse.GetValue(gn)}x{parse.GetValue(gk)}: {ms:F2} ms, {gflops:F1} GFLOP/s, {gflops / peak:P0} of {peak:F0} (max rel err of sampled entries {err:E1})");
+    return err < 1e-4 ? 0 : 1;
+});
+root.Subcommands.Add(gemmCmd);
+
+// The layers of G are timed in all three passes through "layers".
+var layersCmd = new Command("layers", "Every convolution of G and D, all three passes, validated then timed");
+var lres = new Option<int>("--resolution") { DefaultValueFactory = _ => 32 };
+var lbatch = new Option<int>("--batch") { DefaultValueFactory = _ => 32 };
+var lwidth = new Option<double>("--width") { DefaultValueFactory = _ => 1.0 };
+var lver = new Option<int>("--version", "-v") { DefaultValueFactory = _ => 2 };
+layersCmd.Options.Add(lres);
+layersCmd.Options.Add(lbatch);
+layersCmd.Options.Add(lwidth);
+layersCmd.Options.Add(lver);
+layersCmd.Options.Add(threads);
+layersCmd.Options.Add(repeat);
+layersCmd.Options.Add(gkc);
+layersCmd.Options.Add(gnc);
+layersCmd.Options.Add(gmc);
+layersCmd.SetAction(parse =>
+{
+    if (parse.GetValue(gkc) > 0) { ImplicitGemm.Kc = parse.GetValue(gkc); }
+    if (parse.GetValue(gnc) > 0) { ImplicitGemm.Nc = parse.GetValue(gnc); }
+    if (parse.GetValue(gmc) > 0) { ImplicitGemm.McPanels = parse.GetValue(gmc); }
+    int t = parse.GetValue(threads) is > 0 and var tv ? tv : Environment.ProcessorCount;
+    var (_, peak, peakIsa) = FmaPeak.Measure(t);
+    Console.WriteLine($"measured FMA peak: {peak:F1} GFLOP/s ({peakIsa}, {t} threads); FLOPs = 2·MACs, transposed layers counted as their adjoint convolution");
+    int rc = 0;
+    foreach (var c in ConvCase.ModelLayers(parse.GetValue(lres), parse.GetValue(lbatch), parse.GetValue(lwidth)))
+    {
+        foreach (var p in new[] { ConvPass.Forward, ConvPass.BackwardData, ConvPass.BackwardWeight })
+        {
+            bool needed = !(c.Name.EndsWith(".1", StringComparison.Ordinal) && c.Name.StartsWith('d') && p == ConvPass.BackwardData);
+            if (needed)
+            {
+                rc |= ConvBench.Run(c, p, parse.GetValue(lver), Math.Max(1, parse.GetValue(repeat)), t, GemmIsa.Auto, peak, Console.Out);
+            }
+        }
+    }
+    return rc;
+});
+root.Subcommands.Add(layersCmd);
+
+return root.Parse(args).Invoke();

@@ -4,14 +4,56 @@ namespace Gan3D.Tensors;
 
 public sealed partial class CpuBackend
 {
-    public void Conv3dForward(Tensor x, Tensor w, Tensor y, in Conv3dGeometry g) =>
-        CpuConvDirect.Forward(this, A(x), A(w), A(y), g);
+    private readonly CpuConvGemm _convGemm = new();
 
-    public void Conv3dBackwardData(Tensor dy, Tensor w, Tensor dx, in Conv3dGeometry g) =>
-        CpuConvDirect.BackwardData(this, A(dy), A(w), A(dx), g);
+    /// <summary>
+    /// Which convolution implementation runs: 1 = <see cref="CpuConvDirect"/> (naive, the reference),
+    /// 2 = <see cref="CpuConvGemm"/> (implicit GEMM, the default).
+    /// </summary>
+    public int ConvVersion { get; set; } = 2;
 
-    public void Conv3dBackwardWeight(Tensor x, Tensor dy, Tensor dw, in Conv3dGeometry g) =>
-        CpuConvDirect.BackwardWeight(this, A(x), A(dy), A(dw), g);
+    /// <summary>The micro-kernel of version 2 (tests force each one; Auto picks the widest the CPU runs).</summary>
+    public GemmIsa GemmIsa
+    {
+        get => _convGemm.Isa;
+        set => _convGemm.Isa = value;
+    }
+
+    public void Conv3dForward(Tensor x, Tensor w, Tensor y, in Conv3dGeometry g)
+    {
+        if (ConvVersion == 1)
+        {
+            CpuConvDirect.Forward(this, A(x), A(w), A(y), g);
+        }
+        else
+        {
+            _convGemm.Forward(this, A(x), A(w), A(y), g);
+        }
+    }
+
+    public void Conv3dBackwardData(Tensor dy, Tensor w, Tensor dx, in Conv3dGeometry g)
+    {
+        if (ConvVersion == 1)
+        {
+            CpuConvDirect.BackwardData(this, A(dy), A(w), A(dx), g);
+        }
+        else
+        {
+            _convGemm.BackwardData(this, A(dy), A(w), A(dx), g);
+        }
+    }
+
+    public void Conv3dBackwardWeight(Tensor x, Tensor dy, Tensor dw, in Conv3dGeometry g)
+    {
+        if (ConvVersion == 1)
+        {
+            CpuConvDirect.BackwardWeight(this, A(x), A(dy), A(dw), g);
+        }
+        else
+        {
+            _convGemm.BackwardWeight(this, A(x), A(dy), A(dw), g);
+        }
+    }
 }
 
 /// <summary>
