@@ -194,6 +194,34 @@ public sealed class VoxelDataset
     /// <summary>Writes all grids as uint8 (N, R, R, R) to a <c>.npy</c> or <c>.npy.gz</c> file, atomically. Labels are not stored.</summary>
     public void SaveNpy(string path) => NpyFile.WriteVoxels(path, this);
 
+    /// <summary>
+    /// The shapes of several data sets of one resolution, in order; each part's shapes take the part's
+    /// label when one is given (e.g. "chair" for a file of chairs), else keep their own.
+    /// </summary>
+    public static VoxelDataset Concat(IReadOnlyList<(VoxelDataset Data, string? Label)> parts)
+    {
+        if (parts.Count == 0)
+        {
+            throw new ArgumentException("nothing to concatenate", nameof(parts));
+        }
+        int r = parts[0].Data.Resolution;
+        var builder = new VoxelDatasetBuilder(r);
+        var warnings = new List<string>();
+        foreach (var (data, label) in parts)
+        {
+            if (data.Resolution != r)
+            {
+                throw new ArgumentException($"cannot join {data.Resolution}³ shapes with {r}³ ones");
+            }
+            for (int i = 0; i < data.Count; i++)
+            {
+                builder.AddPacked(data._bits.AsSpan(i * data.BytesPerGrid, data.BytesPerGrid), label ?? data.GetLabel(i));
+            }
+            warnings.AddRange(data.Warnings);
+        }
+        return builder.Build(warnings);
+    }
+
     /// <summary>A dataset holding copies of <paramref name="grids"/> (all of one resolution).</summary>
     public static VoxelDataset FromGrids(IReadOnlyList<VoxelGrid> grids, IReadOnlyList<string>? labels = null)
     {

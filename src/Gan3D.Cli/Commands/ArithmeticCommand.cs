@@ -28,7 +28,7 @@ internal static class ArithmeticCommand
             string fmt = ShapeOutput.CheckFormat(parse.GetValue(format)!);
             float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
             var backend = CliDevices.Create(parse.GetValue(device)!);
-            using var g = GeneratorCheckpoint.Load(parse.GetValue(checkpoint)!, backend);
+            using var g = TrainedGan.Load(parse.GetValue(checkpoint)!, backend);
             int zd = g.Architecture.LatentDim, r = g.Architecture.Resolution;
             var a = LatentFile.Read(parse.GetValue(from)!, zd);
             var b = LatentFile.Read(parse.GetValue(minus)!, zd);

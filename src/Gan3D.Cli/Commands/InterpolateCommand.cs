@@ -42,7 +42,7 @@ internal static class InterpolateCommand
             };
             float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
             var backend = CliDevices.Create(parse.GetValue(device)!);
-            using var g = GeneratorCheckpoint.Load(parse.GetValue(checkpoint)!, backend);
+            using var g = TrainedGan.Load(parse.GetValue(checkpoint)!, backend);
             int zd = g.Architecture.LatentDim, r = g.Architecture.Resolution;
             var drawn = g.DrawLatent(2, new Gan3D.Tensors.Generator(parse.GetValue(seed)));
             var a = LatentFile.ReadOr(parse.GetValue(from), zd, drawn.AsSpan(0, zd));

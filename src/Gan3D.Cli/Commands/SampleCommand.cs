@@ -34,7 +34,7 @@ internal static class SampleCommand
             string fmt = ShapeOutput.CheckFormat(parse.GetValue(format)!);
             float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
             var backend = CliDevices.Create(parse.GetValue(device)!);
-            using var g = GeneratorCheckpoint.Load(parse.GetValue(checkpoint)!, backend);
+            using var g = TrainedGan.Load(parse.GetValue(checkpoint)!, backend);
             int r = g.Architecture.Resolution;
             var z = g.DrawLatent(n, new Gan3D.Tensors.Generator(parse.GetValue(seed)));
             var probabilities = g.Decode(z, n);

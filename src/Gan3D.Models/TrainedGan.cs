@@ -3,18 +3,21 @@ using Gan3D.Tensors;
 
 namespace Gan3D.Models;
 
-/// <summary>The generator of a 3D-GAN or 3D-VAE-GAN checkpoint, ready to decode latent codes.</summary>
-public sealed class GeneratorCheckpoint : IDisposable
+/// <summary>The generator and discriminator of a 3D-GAN or 3D-VAE-GAN checkpoint, in eval mode.</summary>
+public sealed class TrainedGan : IDisposable
 {
-    private GeneratorCheckpoint(Generator3D g, LatentDistribution latent, string model, Checkpoint checkpoint)
+    private TrainedGan(Generator3D g, Discriminator3D d, LatentDistribution latent, string model, Checkpoint checkpoint)
     {
         G = g;
+        D = d;
         Latent = latent;
         Model = model;
         Checkpoint = checkpoint;
     }
 
     public Generator3D G { get; }
+
+    public Discriminator3D D { get; }
 
     public LatentDistribution Latent { get; }
 
@@ -25,20 +28,24 @@ public sealed class GeneratorCheckpoint : IDisposable
 
     public GanArchitecture Architecture => G.Architecture;
 
-    /// <summary>Reads G from a training checkpoint; a file that is not one is a clear error naming it.</summary>
-    public static GeneratorCheckpoint Load(string path, IBackend backend)
+    /// <summary>Reads G and D from a training checkpoint; a file that is not one is a clear error naming it.</summary>
+    public static TrainedGan Load(string path, IBackend backend)
     {
         var ck = Checkpoint.Open(path);
         string model = ck.Get("model");
         var (arch, latent) = ReadArchitecture(ck);
-        if (!ck.HasModule("G"))
+        if (!ck.HasModule("G") || !ck.HasModule("D"))
         {
-            throw new InvalidDataException($"{path}: the '{model}' checkpoint holds no generator");
+            throw new InvalidDataException($"{path}: the '{model}' checkpoint lacks a generator or a discriminator");
         }
-        var g = new Generator3D(arch, backend, new Gan3D.Tensors.Generator(0));
+        var rng = new Gan3D.Tensors.Generator(0);
+        var g = new Generator3D(arch, backend, rng);
+        var d = new Discriminator3D(arch, backend, rng);
         ck.LoadModule("G", g);
+        ck.LoadModule("D", d);
         g.Eval();
-        return new GeneratorCheckpoint(g, latent, model, ck);
+        d.Eval();
+        return new TrainedGan(g, d, latent, model, ck);
     }
 
     /// <summary>The architecture and latent distribution in a checkpoint's JSON configuration.</summary>
@@ -66,5 +73,9 @@ public sealed class GeneratorCheckpoint : IDisposable
 
     public float[] Decode(float[] z, int count) => Sampling.Decode(G, z, count);
 
-    public void Dispose() => G.Dispose();
+    public void Dispose()
+    {
+        G.Dispose();
+        D.Dispose();
+    }
 }

@@ -1,0 +1,182 @@
+using Gan3D.Data;
+using Gan3D.Tensors;
+
+namespace Gan3D.Models;
+
+/// <summary>How the labelled shapes are split for scoring.</summary>
+public sealed record DescriptorProtocol
+{
+    /// <summary>With no test set: the stratified fraction held out for testing (ignored when <see cref="Folds"/> &gt; 0).</summary>
+    public double TestFraction { get; init; } = 0.2;
+
+    /// <summary>With no test set: k-fold cross-validation instead of one split (0 = off).</summary>
+    public int Folds { get; init; }
+
+    public ulong Seed { get; init; }
+
+    public int BatchSize { get; init; } = 32;
+
+    public int Threads { get; init; } = 2;
+}
+
+/// <summary>The classifier on D's features beside the same classifier on two baselines, on one split.</summary>
+public sealed record DescriptorReport(
+    string Protocol,
+    IReadOnlyList<string> Labels,
+    int TrainCount,
+    int TestCount,
+    int FeatureCount,
+    ClassificationResult Gan,
+    ClassificationResult RandomD,
+    ClassificationResult RawVoxels);
+
+/// <summary>
+/// The paper's shape-descriptor experiment: a linear classifier on a trained D's pooled features,
+/// scored beside the same classifier on a randomly initialised D of the same architecture and on raw
+/// voxels pooled to 8³, on the same split.
+/// </summary>
+public static class DescriptorExperiment
+{
+    /// <summary>Labels as class indices into <paramref name="labels"/>; unknown labels are an error naming the set.</summary>
+    public static int[] ClassIndices(VoxelDataset data, IReadOnlyList<string> labels, string what)
+    {
+        if (data.Labels is null)
+        {
+            throw new ArgumentException($"the {what} shapes have no labels");
+        }
+        var map = labels.Select((l, i) => (l, i)).ToDictionary(t => t.l, t => t.i);
+        return data.Labels.Select(l => map.TryGetValue(l, out int i) ? i
+            : throw new ArgumentException($"the {what} set has class '{l}', which the training set lacks")).ToArray();
+    }
+
+    /// <summary>Checks that the labelled set can train a classifier: two classes or more, two shapes a class or more.</summary>
+    public static void CheckTrainable(VoxelDataset train)
+    {
+        var names = train.ClassNames;
+        if (names.Count < 2)
+        {
+            throw new ArgumentException($"classification needs at least two classes, got {names.Count} ({string.Join(", ", names)})");
+        }
+        foreach (var name in names)
+        {
+            int n = train.Labels!.Count(l => l == name);
+            if (n < 2)
+            {
+                throw new ArgumentException($"class '{name}' has {n} shape; each class needs at least 2");
+            }
+        }
+    }
+
+    public static DescriptorReport Run(Discriminator3D trainedD, VoxelDataset train, VoxelDataset? test, DescriptorProtocol protocol,
+        Action<string>? log = null)
+    {
+        CheckTrainable(train);
+        var arch = trainedD.Architecture;
+        foreach (var (set, what) in new[] { (train, "training"), (test, "test") })
+        {
+            if (set is not null && set.Resolution != arch.Resolution)
+            {
+                throw new ArgumentException($"the {what} shapes are {set.Resolution}³ but the checkpoint's model is {arch.Resolution}³");
+            }
+        }
+        var labels = train.ClassNames;
+        int[] yTrain = ClassIndices(train, labels, "training");
+        int[]? yTest = test is null ? null : ClassIndices(test, labels, "test");
+        using var randomD = new Discriminator3D(arch, trainedD.Backend, new Gan3D.Tensors.Generator(protocol.Seed ^ 0xA5A5A5A5UL));
+
+        var sets = new List<(string Name, float[] Train, float[]? Test, int F)>();
+        foreach (var (name, extract, f) in new (string, Func<VoxelDataset, float[]>, int)[]
+        {
+            ("GAN discriminator", d => FeatureExtractor.Extract(trainedD, d, protocol.BatchSize), FeatureExtractor.FeatureCount(arch)),
+            ("random discriminator", d => FeatureExtractor.Extract(randomD, d, protocol.BatchSize), FeatureExtractor.FeatureCount(arch)),
+            ("raw voxels 8³", d => FeatureExtractor.PooledVoxels(d), 512),
+        })
+        {
+            log?.Invoke($"features: {name} ({f} per shape)");
+            sets.Add((name, extract(train), test is null ? null : extract(test), f));
+        }
+
+        string protocolName;
+        var results = new List<ClassificationResult>();
+        if (test is not null)
+        {
+            protocolName = $"train on {train.Count}, test on {test.Count} given shapes";
+            foreach (var (name, xtr, xte, f) in sets)
+            {
+                log?.Invoke($"classifier: {name}");
+                results.Add(Classification.TrainTest(xtr, yTrain, xte!, yTest!, f, labels, protocol.Seed, threads: protocol.Threads));
+            }
+        }
+        else if (protocol.Folds > 1)
+        {
+            protocolName = $"{protocol.Folds}-fold cross-validation on {train.Count} shapes";
+            foreach (var (name, xtr, _, f) in sets)
+            {
+                log?.Invoke($"classifier: {name}");
+                results.Add(Classification.CrossValidate(xtr, yTrain, f, labels, protocol.Folds, protocol.Seed, threads: protocol.Threads,
+                    progress: (k, n) => log?.Invoke($"  fold {k}/{n}")));
+            }
+        }
+        else
+        {
+            var (trainIdx, testIdx) = StratifiedSplit(yTrain, labels.Count, protocol.TestFraction, protocol.Seed);
+            protocolName = $"stratified split: train on {trainIdx.Length}, test on {testIdx.Length} held-out shapes";
+            foreach (var (name, xtr, _, f) in sets)
+            {
+                log?.Invoke($"classifier: {name}");
+                results.Add(Classification.TrainTest(Classification.Rows(xtr, f, trainIdx), trainIdx.Select(i => yTrain[i]).ToArray(),
+                    Classification.Rows(xtr, f, testIdx), testIdx.Select(i => yTrain[i]).ToArray(), f, labels, protocol.Seed, threads: protocol.Threads));
+            }
+        }
+        return new DescriptorReport(protocolName, labels, train.Count, results[0].TestCount, sets[0].F, results[0], results[1], results[2]);
+    }
+
+    /// <summary>Per class, a seeded ⌈fraction·n⌉ (at least one, never all) of the shapes held out.</summary>
+    public static (int[] Train, int[] Test) StratifiedSplit(int[] y, int classes, double fraction, ulong seed)
+    {
+        if (!(fraction > 0 && fraction < 1))
+        {
+            throw new ArgumentException($"the test fraction {fraction} must be between 0 and 1");
+        }
+        var rng = new Gan3D.Tensors.Generator(seed ^ 0x5151UL);
+        var train = new List<int>();
+        var test = new List<int>();
+        for (int c = 0; c < classes; c++)
+        {
+            var idx = Enumerable.Range(0, y.Length).Where(i => y[i] == c).ToArray();
+            rng.Shuffle(idx.AsSpan());
+            int nTest = Math.Clamp((int)Math.Ceiling(fraction * idx.Length), 1, idx.Length - 1);
+            test.AddRange(idx[..nTest]);
+            train.AddRange(idx[nTest..]);
+        }
+        return ([.. train.Order()], [.. test.Order()]);
+    }
+
+    /// <summary>
+    /// Accuracy on the test rows against the number of training shapes per class (the paper's
+    /// limited-data experiment); "all" is int.MaxValue. λ is cross-validated when each class has 5 or more.
+    /// </summary>
+    public static IReadOnlyList<(int PerClass, double Accuracy)> FewShot(float[] xTrain, int[] yTrain, float[] xTest, int[] yTest, int f,
+        IReadOnlyList<string> labels, IReadOnlyList<int> perClass, ulong seed, int threads = 2)
+    {
+        var rng = new Gan3D.Tensors.Generator(seed ^ 0xF00DUL);
+        var order = new int[labels.Count][];
+        for (int c = 0; c < labels.Count; c++)
+        {
+            order[c] = Enumerable.Range(0, yTrain.Length).Where(i => yTrain[i] == c).ToArray();
+            rng.Shuffle(order[c].AsSpan());
+        }
+        var result = new List<(int, double)>();
+        foreach (int n in perClass)
+        {
+            var rows = order.SelectMany(o => o.Take(n)).Order().ToArray();
+            var x = Classification.Rows(xTrain, f, rows);
+            var y = rows.Select(i => yTrain[i]).ToArray();
+            int smallest = order.Min(o => Math.Min(n, o.Length));
+            double[] lambdas = smallest >= 5 ? Classification.DefaultLambdas : [1e-2];
+            var r = Classification.TrainTest(x, y, xTest, yTest, f, labels, seed, lambdas, threads: threads);
+            result.Add((n, r.Accuracy));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,146 @@
+namespace Gan3D.Models;
+
+/// <summary>How close generated shapes are to a reference set (Achlioptas et al. 2018; Yang et al. 2019).</summary>
+public sealed record GenerationReport(
+    ShapeDistance Metric,
+    int Samples,
+    int References,
+    double OneNna,
+    double Coverage,
+    double Mmd);
+
+/// <summary>Each sample's nearest training shape: the memorisation check.</summary>
+public sealed record MemorisationReport(float[] NearestDistance, int[] NearestIndex, int NearCopies, float NearCopyThreshold);
+
+/// <summary>
+/// 1-NNA, COV and MMD between a set of generated shapes and a reference set, from pairwise distances.
+/// <list type="bullet">
+/// <item>1-NNA: leave-one-out 1-nearest-neighbour accuracy of telling the two sets apart in their union
+/// (50% is ideal; a tie between an own-set and an other-set neighbour counts against the classifier).</item>
+/// <item>COV: the fraction of reference shapes that are the nearest reference of some sample.</item>
+/// <item>MMD: the mean over reference shapes of the distance to their nearest sample.</item>
+/// </list>
+/// </summary>
+public static class GenerationMetrics
+{
+    /// <summary>Distances between every shape of <paramref name="a"/> and every one of <paramref name="b"/> (row-major |a| × |b|), in parallel.</summary>
+    public static float[] Pairwise(ShapeSet a, ShapeSet b, ShapeDistance metric, bool symmetric = false)
+    {
+        var d = new float[(long)a.Count * b.Count];
+        Parallel.For(0, a.Count, i =>
+        {
+            int start = symmetric ? i : 0;
+            for (int j = start; j < b.Count; j++)
+            {
+                float v = a.Distance(metric, i, b, j);
+                d[(long)i * b.Count + j] = v;
+                if (symmetric)
+                {
+                    d[(long)j * b.Count + i] = v;
+                }
+            }
+        });
+        return d;
+    }
+
+    public static GenerationReport Evaluate(ShapeSet samples, ShapeSet references, ShapeDistance metric)
+    {
+        int n = samples.Count, m = references.Count;
+        if (n == 0 || m == 0)
+        {
+            throw new ArgumentException($"both sets must be non-empty ({n} samples, {m} references)");
+        }
+        var ss = Pairwise(samples, samples, metric, symmetric: true);
+        var rr = Pairwise(references, references, metric, symmetric: true);
+        var sr = Pairwise(samples, references, metric);
+
+        // 1-NNA over the union, leave one out.
+        int correct = 0;
+        for (int i = 0; i < n; i++)
+        {
+            float own = float.PositiveInfinity, other = float.PositiveInfinity;
+            for (int j = 0; j < n; j++)
+            {
+                if (j != i)
+                {
+                    own = Math.Min(own, ss[(long)i * n + j]);
+                }
+            }
+            for (int j = 0; j < m; j++)
+            {
+                other = Math.Min(other, sr[(long)i * m + j]);
+            }
+            correct += own < other ? 1 : 0;
+        }
+        for (int j = 0; j < m; j++)
+        {
+            float own = float.PositiveInfinity, other = float.PositiveInfinity;
+            for (int k = 0; k < m; k++)
+            {
+                if (k != j)
+                {
+                    own = Math.Min(own, rr[(long)j * m + k]);
+                }
+            }
+            for (int i = 0; i < n; i++)
+            {
+                other = Math.Min(other, sr[(long)i * m + j]);
+            }
+            correct += own < other ? 1 : 0;
+        }
+
+        // COV: references matched as some sample's nearest (ties go to the lowest index).
+        var matched = new bool[m];
+        for (int i = 0; i < n; i++)
+        {
+            int best = 0;
+            for (int j = 1; j < m; j++)
+            {
+                if (sr[(long)i * m + j] < sr[(long)i * m + best])
+                {
+                    best = j;
+                }
+            }
+            matched[best] = true;
+        }
+
+        // MMD: each reference's distance to its nearest sample, averaged.
+        double mmd = 0;
+        for (int j = 0; j < m; j++)
+        {
+            float best = float.PositiveInfinity;
+            for (int i = 0; i < n; i++)
+            {
+                best = Math.Min(best, sr[(long)i * m + j]);
+            }
+            mmd += best;
+        }
+        return new GenerationReport(metric, n, m, (double)correct / (n + m), (double)matched.Count(v => v) / m, mmd / m);
+    }
+
+    /// <summary>
+    /// For each sample its nearest training shape and distance; a sample within
+    /// <paramref name="threshold"/> of a training shape (e.g. 1 − IoU ≤ 0.1) counts as a near-copy.
+    /// </summary>
+    public static MemorisationReport Memorisation(ShapeSet samples, ShapeSet training, ShapeDistance metric, float threshold)
+    {
+        var d = Pairwise(samples, training, metric);
+        int n = samples.Count, m = training.Count;
+        var nearest = new float[n];
+        var index = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int best = 0;
+            for (int j = 1; j < m; j++)
+            {
+                if (d[(long)i * m + j] < d[(long)i * m + best])
+                {
+                    best = j;
+                }
+            }
+            index[i] = best;
+            nearest[i] = d[(long)i * m + best];
+        }
+        return new MemorisationReport(nearest, index, nearest.Count(v => v <= threshold), threshold);
+    }
+}
