@@ -31,6 +31,12 @@ public sealed partial class IlgpuBackend : IBackend
     private bool _disposed;
 
     /// <summary>
+    /// ILGPU loads its CUDA driver binding once, on first use: the libcuda.so.1 resolver must be in
+    /// place before anything of this class can reach ILGPU's CUDA code.
+    /// </summary>
+    static IlgpuBackend() => IlgpuNative.InstallCudaResolver();
+
+    /// <summary>
     /// A backend on <paramref name="accelerator"/>; once constructed it owns the accelerator and the
     /// context and disposes both (if the constructor throws, they stay the caller's). Loads every kernel
     /// (compiling them for the device) before returning.

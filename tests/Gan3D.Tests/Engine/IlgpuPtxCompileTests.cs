@@ -82,6 +82,21 @@ public sealed partial class IlgpuPtxCompileTests
         Assert.Contains("add.rn.f32", ptx, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void AKernelOnlyTheCpuAcceleratorCanRunFailsToCompile()
+    {
+        // Guards the guard: the CPU accelerator runs this kernel happily, PTX has no managed heap.
+        var method = typeof(IlgpuPtxCompileTests).GetMethod(nameof(CpuOnlyKernel), BindingFlags.NonPublic | BindingFlags.Static)!;
+        var ex = Assert.ThrowsAny<Exception>(() => CompileToPtx(method));
+        TestContext.Current.TestOutputHelper?.WriteLine($"{ex.GetType().Name}: {ex.Message} {ex.InnerException?.Message}");
+    }
+
+    private static void CpuOnlyKernel(Index1D index, ArrayView<float> y)
+    {
+        var scratch = new float[index + 1];
+        y[index] = scratch.Length;
+    }
+
     private static string CompileToPtx(MethodInfo method)
     {
         var entry = IsImplicitlyGrouped(method)
