@@ -51,6 +51,11 @@ public static class CliApp
             return ExitCodes.BadInput;
         }
         bool verbose = parse.GetValue(Verbose);
+        if (verbose)
+        {
+            // ILGPU reports why a PTX JIT compilation failed only through System.Diagnostics.Trace.
+            Gan3D.Tensors.IlgpuBackend.EnableTraceOutput(error);
+        }
         try
         {
             return parse.Invoke(config);

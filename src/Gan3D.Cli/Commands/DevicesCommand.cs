@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Gan3D.Tensors;
 
 namespace Gan3D.Cli.Commands;
 
@@ -7,12 +8,31 @@ internal static class DevicesCommand
 {
     public static Command Create()
     {
+        var smoke = new Option<bool>("--smoke")
+        {
+            Description = "Also open cuda:0, print its architecture, PTX ISA and driver, and check a few kernels against the CPU backend",
+        };
         var command = new Command("devices", "List the CPU (cores, SIMD width) and every CUDA device (name, compute capability, memory)");
+        command.Options.Add(smoke);
         command.SetAction(parse =>
         {
             var o = parse.InvocationConfiguration.Output;
-            o.WriteLine($"CPU: {Environment.ProcessorCount} logical cores");
-            return ExitCodes.Success;
+            o.WriteLine($"CPU: {Environment.ProcessorCount} logical cores, {CpuBackend.SimdDescription}");
+            var probe = IlgpuBackend.ProbeCuda();
+            if (probe.Devices.Count == 0)
+            {
+                o.WriteLine($"CUDA: no CUDA device found ({probe.Problem})");
+            }
+            foreach (var device in probe.Devices)
+            {
+                o.WriteLine($"CUDA: {device}");
+            }
+            if (!parse.GetValue(smoke))
+            {
+                return ExitCodes.Success;
+            }
+            o.WriteLine("Smoke test:");
+            return IlgpuBackend.SmokeTest(o) ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
     }

@@ -1,0 +1,105 @@
+using Gan3D.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Gan3D.Tensors;
+
+public sealed partial class IlgpuBackend
+{
+    /// <summary>
+    /// Every kernel of Gan3D.Kernels, loaded (compiled for the accelerator) once. A launch is a
+    /// delegate call on the default stream; the first argument is the number of threads.
+    /// A faster version of a kernel gets a field beside its version 1 (e.g. Conv3dForward2), so both
+    /// stay available to the tests and the bench.
+    /// </summary>
+    private sealed class KernelSet
+    {
+        // copy
+        public readonly Action<Index1D, ArrayView<float>, float> Fill;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>> Copy;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, CopyRowsParams> CopyRows;
+
+        // random
+        public readonly Action<Index1D, ArrayView<float>, RandomParams> FillUniform;
+        public readonly Action<Index1D, ArrayView<float>, RandomParams> FillNormal;
+
+        // elementwise
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, UnaryParams> Unary;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, UnaryParams> UnaryBackward;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> Binary;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> Axpy;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ChannelParams> AddChannelBias;
+
+        // reductions
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<double>, ReduceParams> PartialSum;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<double>, ChannelReduceParams> ChannelPartialSum;
+        public readonly Action<Index1D, ArrayView<double>, ArrayView<float>, FinalizeParams> FinalizeSum;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> BroadcastScalar;
+
+        // batch norm
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams> BatchNormPartialSquares;
+        public readonly Action<Index1D, ArrayView<double>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams> BatchNormStatistics;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams> BatchNormNormalize;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams> BatchNormInference;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams> BatchNormPartialBackward;
+        public readonly Action<Index1D, ArrayView<double>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams> BatchNormBackwardReduce;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, ArrayView<float>, BatchNormParams> BatchNormBackwardData;
+
+        // linear algebra, convolution, pooling
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulParams> MatMul1;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dForward1;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardData1;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardWeight1;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, Pool3dGeometry> MaxPool3dForward;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Pool3dGeometry> MaxPool3dBackward;
+
+        // losses and optimiser
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>, LossParams> BcePartial;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LossParams> BceBackward;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>, LossParams> KlPartial;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LossParams> KlBackward;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStepParams> AdamStep;
+
+        public KernelSet(Accelerator a)
+        {
+            Fill = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(CopyKernels.FillKernel);
+            Copy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(CopyKernels.CopyKernel);
+            CopyRows = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, CopyRowsParams>(CopyKernels.CopyRowsKernel);
+
+            FillUniform = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, RandomParams>(RandomKernels.FillUniformKernel);
+            FillNormal = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, RandomParams>(RandomKernels.FillNormalKernel);
+
+            Unary = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, UnaryParams>(ElementwiseKernels.UnaryKernel);
+            UnaryBackward = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, UnaryParams>(ElementwiseKernels.UnaryBackwardKernel);
+            Binary = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinaryKernel);
+            Axpy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(ElementwiseKernels.AxpyKernel);
+            AddChannelBias = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ChannelParams>(ElementwiseKernels.AddChannelBiasKernel);
+
+            PartialSum = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ReduceParams>(ReductionKernels.PartialSumKernel);
+            ChannelPartialSum = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ChannelReduceParams>(ReductionKernels.ChannelPartialSumKernel);
+            FinalizeSum = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<float>, FinalizeParams>(ReductionKernels.FinalizeSumKernel);
+            BroadcastScalar = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(ReductionKernels.BroadcastScalarKernel);
+
+            BatchNormPartialSquares = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams>(BatchNormKernels.BatchNormPartialSquaresKernel);
+            BatchNormStatistics = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams>(BatchNormKernels.BatchNormStatisticsKernel);
+            BatchNormNormalize = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams>(BatchNormKernels.BatchNormNormalizeKernel);
+            BatchNormInference = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams>(BatchNormKernels.BatchNormInferenceKernel);
+            BatchNormPartialBackward = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams>(BatchNormKernels.BatchNormPartialBackwardKernel);
+            BatchNormBackwardReduce = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams>(BatchNormKernels.BatchNormBackwardReduceKernel);
+            BatchNormBackwardData = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, ArrayView<float>, BatchNormParams>(BatchNormKernels.BatchNormBackwardDataKernel);
+
+            MatMul1 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulParams>(MatMulKernels.MatMulKernel1);
+            Conv3dForward1 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dForwardKernel1);
+            Conv3dBackwardData1 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataKernel1);
+            Conv3dBackwardWeight1 = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardWeightKernel1);
+            MaxPool3dForward = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, Pool3dGeometry>(PoolKernels.MaxPool3dForwardKernel);
+            MaxPool3dBackward = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Pool3dGeometry>(PoolKernels.MaxPool3dBackwardKernel);
+
+            BcePartial = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>, LossParams>(LossKernels.BcePartialKernel);
+            BceBackward = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LossParams>(LossKernels.BceBackwardKernel);
+            KlPartial = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>, LossParams>(LossKernels.KlPartialKernel);
+            KlBackward = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LossParams>(LossKernels.KlBackwardKernel);
+            AdamStep = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStepParams>(AdamKernels.AdamStepKernel);
+        }
+    }
+}

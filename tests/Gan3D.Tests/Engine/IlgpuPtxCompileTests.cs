@@ -1,0 +1,122 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Gan3D.Kernels;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace Gan3D.Tests.Engine;
+
+/// <summary>
+/// Compiles every kernel of Gan3D.Kernels to PTX for an H100 (sm_90, PTX ISA 8.8) without a GPU,
+/// with the context settings production CUDA runs use. The CPU accelerator runs a kernel's .NET code
+/// directly, so a kernel can pass every op test there and still not compile for CUDA (an unsupported
+/// call, a managed allocation, a missing intrinsic): this test fails first.
+/// Kernels are found by reflection, so a new one is covered without touching this file.
+/// </summary>
+public sealed partial class IlgpuPtxCompileTests
+{
+    private static readonly Lazy<(Context Context, PTXBackend Backend)> s_ptx = new(() =>
+    {
+        var context = Context.Create(b => b.EnableAlgorithms().Optimize(OptimizationLevel.O2).Math(MathMode.Fast));
+        return (context, new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!));
+    });
+
+    /// <summary>Every public static method named *Kernel or *KernelN in the kernels assembly.</summary>
+    public static IEnumerable<MethodInfo> KernelMethods() =>
+        typeof(Conv3dKernels).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            .Where(m => KernelName().IsMatch(m.Name))
+            .OrderBy(m => m.DeclaringType!.Name, StringComparer.Ordinal)
+            .ThenBy(m => m.Name, StringComparer.Ordinal);
+
+    public static TheoryData<string> Kernels() => new(KernelMethods().Select(m => $"{m.DeclaringType!.Name}.{m.Name}"));
+
+    [GeneratedRegex(@"Kernel\d*$")]
+    private static partial Regex KernelName();
+
+    [Fact]
+    public void ReflectionFindsEveryKernelFamily()
+    {
+        var names = Kernels().Select(row => row.Data).ToHashSet();
+        // One known kernel per family: if reflection stopped finding them, the theory below would pass vacuously.
+        foreach (string expected in new[]
+        {
+            "Conv3dKernels.Conv3dForwardKernel1", "Conv3dKernels.Conv3dBackwardDataKernel1", "Conv3dKernels.Conv3dBackwardWeightKernel1",
+            "ElementwiseKernels.UnaryKernel", "ReductionKernels.FinalizeSumKernel", "BatchNormKernels.BatchNormBackwardDataKernel",
+            "PoolKernels.MaxPool3dBackwardKernel", "LossKernels.BcePartialKernel", "AdamKernels.AdamStepKernel",
+            "RandomKernels.FillUniformKernel", "CopyKernels.CopyRowsKernel", "MatMulKernels.MatMulKernel1",
+        })
+        {
+            Assert.Contains(expected, names);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void KernelCompilesToPtxForSm90(string kernel)
+    {
+        var method = KernelMethods().Single(m => $"{m.DeclaringType!.Name}.{m.Name}" == kernel);
+        string ptx = CompileToPtx(method);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{kernel}: {ptx.Length} characters of PTX, {Target(ptx)}");
+        // For reading the generated code: GAN3D_PTX_DUMP=/some/dir writes one .ptx file per kernel there.
+        if (Environment.GetEnvironmentVariable("GAN3D_PTX_DUMP") is { Length: > 0 } dump)
+        {
+            Directory.CreateDirectory(dump);
+            File.WriteAllText(Path.Combine(dump, kernel + ".ptx"), ptx);
+        }
+        Assert.Contains(".version 8.8", ptx, StringComparison.Ordinal);
+        Assert.Matches(@"\.target sm_(80|90)\b", ptx);
+        Assert.Matches(@"\.entry\s+\S+", ptx);
+    }
+
+    [Fact]
+    public void UniformFillKeepsItsRoundingOnCuda()
+    {
+        // The inline PTX of FillUniformKernel must survive: without `.rn` the JIT may fuse the
+        // multiply-add and the draws would differ from the CPU backend's in the last bit.
+        string ptx = CompileToPtx(typeof(RandomKernels).GetMethod(nameof(RandomKernels.FillUniformKernel))!);
+        Assert.Contains("mul.rn.f32", ptx, StringComparison.Ordinal);
+        Assert.Contains("add.rn.f32", ptx, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AKernelOnlyTheCpuAcceleratorCanRunFailsToCompile()
+    {
+        // Guards the guard: the CPU accelerator runs this kernel happily, PTX has no managed heap.
+        var method = typeof(IlgpuPtxCompileTests).GetMethod(nameof(CpuOnlyKernel), BindingFlags.NonPublic | BindingFlags.Static)!;
+        var ex = Assert.ThrowsAny<Exception>(() => CompileToPtx(method));
+        TestContext.Current.TestOutputHelper?.WriteLine($"{ex.GetType().Name}: {ex.Message} {ex.InnerException?.Message}");
+    }
+
+    private static void CpuOnlyKernel(Index1D index, ArrayView<float> y)
+    {
+        var scratch = new float[index + 1];
+        y[index] = scratch.Length;
+    }
+
+    private static string CompileToPtx(MethodInfo method)
+    {
+        var entry = IsImplicitlyGrouped(method)
+            ? EntryPointDescription.FromImplicitlyGroupedKernel(method)
+            : EntryPointDescription.FromExplicitlyGroupedKernel(method);
+        var (_, backend) = s_ptx.Value;
+        lock (backend)
+        {
+            var compiled = (PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty);
+            return compiled.PTXAssembly;
+        }
+    }
+
+    /// <summary>Implicitly grouped kernels take their index first; explicitly grouped ones read Grid/Group instead.</summary>
+    private static bool IsImplicitlyGrouped(MethodInfo method)
+    {
+        var first = method.GetParameters().FirstOrDefault()?.ParameterType;
+        return first == typeof(Index1D) || first == typeof(Index2D) || first == typeof(Index3D) ||
+               first == typeof(LongIndex1D) || first == typeof(LongIndex2D) || first == typeof(LongIndex3D);
+    }
+
+    private static string Target(string ptx) => Regex.Match(ptx, @"\.target \S+").Value;
+}
