@@ -33,8 +33,7 @@ public static class Devices
         throw new ArgumentException($"unknown device '{name}': use one of {string.Join(", ", Names)}");
     }
 
-    private static IBackend? TryCreateCuda(int index) => null;
+    private static IBackend? TryCreateCuda(int index) => IlgpuBackend.TryCreateCuda(index);
 
-    private static IBackend CreateIlgpuCpu() =>
-        throw new NotSupportedException("the ILGPU backend is not available in this build");
+    private static IBackend CreateIlgpuCpu() => IlgpuBackend.CreateCpu();
 }
