@@ -11,6 +11,9 @@ internal static class Registry
         yield return SampleCommand.Create();
         yield return InterpolateCommand.Create();
         yield return ArithmeticCommand.Create();
+        yield return FeaturesCommand.Create();
+        yield return ClassifyCommand.Create();
+        yield return EvalCommand.Create();
         yield return VoxelizeCommand.Create();
         yield return RenderCommand.Create();
         yield return ConvertCommand.Create();

@@ -17,7 +17,16 @@ public sealed record DescriptorProtocol
     public int BatchSize { get; init; } = 32;
 
     public int Threads { get; init; } = 2;
+
+    /// <summary>
+    /// Also score the classifier trained on this many shapes per class (int.MaxValue = all) on the same
+    /// test shapes: the paper's limited-data experiment. Needs a test split (not cross-validation).
+    /// </summary>
+    public IReadOnlyList<int>? FewShot { get; init; }
 }
+
+/// <summary>Accuracy against training shapes per class, for one kind of feature.</summary>
+public sealed record FewShotCurve(string Features, IReadOnlyList<(int PerClass, double Accuracy)> Points);
 
 /// <summary>The classifier on D's features beside the same classifier on two baselines, on one split.</summary>
 public sealed record DescriptorReport(
@@ -28,7 +37,8 @@ public sealed record DescriptorReport(
     int FeatureCount,
     ClassificationResult Gan,
     ClassificationResult RandomD,
-    ClassificationResult RawVoxels);
+    ClassificationResult RawVoxels,
+    IReadOnlyList<FewShotCurve> FewShot);
 
 /// <summary>
 /// The paper's shape-descriptor experiment: a linear classifier on a trained D's pooled features,
@@ -67,10 +77,19 @@ public static class DescriptorExperiment
         }
     }
 
+    /// <summary>
+    /// Scores the three feature kinds: on <paramref name="test"/> when given, else by k-fold
+    /// cross-validation when <see cref="DescriptorProtocol.Folds"/> &gt; 1, else on a stratified held-out
+    /// fraction of <paramref name="train"/>.
+    /// </summary>
     public static DescriptorReport Run(Discriminator3D trainedD, VoxelDataset train, VoxelDataset? test, DescriptorProtocol protocol,
         Action<string>? log = null)
     {
         CheckTrainable(train);
+        if (protocol.FewShot is not null && test is null && protocol.Folds > 1)
+        {
+            throw new ArgumentException("the few-shot curve needs one train/test split, not cross-validation");
+        }
         var arch = trainedD.Architecture;
         foreach (var (set, what) in new[] { (train, "training"), (test, "test") })
         {
@@ -98,13 +117,23 @@ public static class DescriptorExperiment
 
         string protocolName;
         var results = new List<ClassificationResult>();
+        var curves = new List<FewShotCurve>();
+        void Score(string name, float[] xtr, int[] ytr, float[] xte, int[] yte, int f)
+        {
+            log?.Invoke($"classifier: {name}");
+            results.Add(Classification.TrainTest(xtr, ytr, xte, yte, f, labels, protocol.Seed, threads: protocol.Threads));
+            if (protocol.FewShot is { } perClass)
+            {
+                log?.Invoke($"few-shot curve: {name}");
+                curves.Add(new FewShotCurve(name, FewShot(xtr, ytr, xte, yte, f, labels, perClass, protocol.Seed, protocol.Threads)));
+            }
+        }
         if (test is not null)
         {
             protocolName = $"train on {train.Count}, test on {test.Count} given shapes";
             foreach (var (name, xtr, xte, f) in sets)
             {
-                log?.Invoke($"classifier: {name}");
-                results.Add(Classification.TrainTest(xtr, yTrain, xte!, yTest!, f, labels, protocol.Seed, threads: protocol.Threads));
+                Score(name, xtr, yTrain, xte!, yTest!, f);
             }
         }
         else if (protocol.Folds > 1)
@@ -123,12 +152,12 @@ public static class DescriptorExperiment
             protocolName = $"stratified split: train on {trainIdx.Length}, test on {testIdx.Length} held-out shapes";
             foreach (var (name, xtr, _, f) in sets)
             {
-                log?.Invoke($"classifier: {name}");
-                results.Add(Classification.TrainTest(Classification.Rows(xtr, f, trainIdx), trainIdx.Select(i => yTrain[i]).ToArray(),
-                    Classification.Rows(xtr, f, testIdx), testIdx.Select(i => yTrain[i]).ToArray(), f, labels, protocol.Seed, threads: protocol.Threads));
+                Score(name, Classification.Rows(xtr, f, trainIdx), trainIdx.Select(i => yTrain[i]).ToArray(),
+                    Classification.Rows(xtr, f, testIdx), testIdx.Select(i => yTrain[i]).ToArray(), f);
             }
         }
-        return new DescriptorReport(protocolName, labels, train.Count, results[0].TestCount, sets[0].F, results[0], results[1], results[2]);
+        int trainCount = test is null && protocol.Folds <= 1 ? train.Count - results[0].TestCount : train.Count;
+        return new DescriptorReport(protocolName, labels, trainCount, results[0].TestCount, sets[0].F, results[0], results[1], results[2], curves);
     }
 
     /// <summary>Per class, a seeded ⌈fraction·n⌉ (at least one, never all) of the shapes held out.</summary>

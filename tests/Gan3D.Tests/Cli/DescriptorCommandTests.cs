@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Gan3D.Data;
+using Gan3D.Models;
+using static Gan3D.Tests.Cli.CliRunner;
+
+namespace Gan3D.Tests.Cli;
+
+/// <summary>A narrow 32³ GAN trained for two iterations: enough for the commands that read a checkpoint.</summary>
+public sealed class TinyGanFixture : IDisposable
+{
+    public TinyGanFixture()
+    {
+        Dir = Directory.CreateTempSubdirectory("gan3d-tinygan-").FullName;
+        var r = Run("train", "--data", "procedural", "--resolution", "32", "--width", "0.125", "--iterations", "2", "--batch-size", "4",
+            "--device", "cpu", "--sample-every", "1000", "--checkpoint-every", "1000", "--out", Path.Combine(Dir, "run"));
+        Assert.True(r.Code == 0, r.Err);
+        Checkpoint = Path.Combine(Dir, "run", "checkpoint.safetensors");
+    }
+
+    public string Dir { get; }
+
+    public string Checkpoint { get; }
+
+    public void Dispose() => Directory.Delete(Dir, recursive: true);
+}
+
+public sealed class DescriptorCommandTests(TinyGanFixture gan) : IClassFixture<TinyGanFixture>, IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gan3d-descriptor-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Shapes(string name, int perFamily, int resolution = 32, int seed = 5, params string[] families)
+    {
+        string path = Path.Combine(_dir, name);
+        ShapeFamilies.CreateDataset(perFamily, resolution, seed, families.Length == 0 ? null : families).SaveNpy(path);
+        return path;
+    }
+
+    [Fact]
+    public void FeaturesHaveTheLayoutsWidthAndOneRowPerShape()
+    {
+        string input = Shapes("mugs-train-32.npy", 3, families: ["mug", "table"]);
+        string output = Path.Combine(_dir, "f.npy");
+        var r = Run("features", "--checkpoint", gan.Checkpoint, "--data", input, "--out", output, "--device", "cpu");
+        Assert.True(r.Code == 0, r.Err);
+        var (shape, data) = NpyFile.ReadFloat32(output);
+        // Width 0.125 at 32³: D stages of 8, 16 and 32 channels (at 16³, 8³, 4³), each pooled to 2³.
+        Assert.Equal([6, (8 + 16 + 32) * 8], shape);
+        Assert.Contains(data, v => v != 0);
+        Assert.All(data, v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
+    public void ClassifySeparatesTheFamiliesAndReportsBothBaselines()
+    {
+        string a = Shapes("a.npy", 12, families: ["mug"]);
+        string b = Shapes("b.npy", 12, families: ["table"]);
+        string c = Shapes("c.npy", 12, families: ["airplane"]);
+        var r = Run("classify", "--checkpoint", gan.Checkpoint, "--data", $"mug={a}", "--data", $"table={b}", "--data", $"plane={c}",
+            "--test-fraction", "0.25", "--json", "--device", "cpu");
+        Assert.True(r.Code == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.Out);
+        var root = doc.RootElement;
+        Assert.Equal(["mug", "plane", "table"], root.GetProperty("labels").EnumerateArray().Select(e => e.GetString()!).Order().ToArray());
+        // Three stratified quarters of 12: 3 test shapes a class, 9 in all.
+        var confusion = root.GetProperty("confusion").EnumerateArray().Select(row => row.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
+        Assert.All(confusion, row => Assert.Equal(3, row.Sum()));
+        double accuracy = root.GetProperty("accuracy").GetDouble();
+        Assert.Equal(Enumerable.Range(0, 3).Sum(i => confusion[i][i]) / 9.0, accuracy, 9);
+        // Mugs, tables and aeroplanes differ grossly: pooled voxels tell them apart.
+        Assert.True(root.GetProperty("baselines").GetProperty("raw_voxels").GetProperty("accuracy").GetDouble() >= 8 / 9.0, r.Out);
+        Assert.InRange(root.GetProperty("baselines").GetProperty("random_d").GetProperty("accuracy").GetDouble(), 0, 1);
+    }
+
+    [Fact]
+    public void FewShotCurveHasOnePointPerCountAndAPlot()
+    {
+        string plot = Path.Combine(_dir, "few.png");
+        var r = Run("classify", "--checkpoint", gan.Checkpoint, "--data", "procedural", "--per-family", "4", "--test", "procedural",
+            "--train-per-class", "1,2,all", "--plot", plot, "--json", "--device", "cpu");
+        Assert.True(r.Code == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.Out);
+        var curves = doc.RootElement.GetProperty("few_shot");
+        Assert.Equal(3, curves.EnumerateObject().Count());
+        foreach (var curve in curves.EnumerateObject())
+        {
+            Assert.Equal(["1", "2", "all"], curve.Value.EnumerateArray().Select(p => p.GetProperty("per_class").ToString()).ToArray());
+        }
+        // With "all" the few-shot point is the main result on the same test set.
+        double all = curves.EnumerateObject().First().Value.EnumerateArray().Last().GetProperty("accuracy").GetDouble();
+        Assert.Equal(doc.RootElement.GetProperty("accuracy").GetDouble(), all, 9);
+        Assert.True(new FileInfo(plot).Length > 1000);
+    }
+
+    [Fact]
+    public void ClassifyRefusesOneClassAClassOfOneAndTheWrongResolution()
+    {
+        string mugs = Shapes("mug-train-32.npy", 3, families: ["mug"]);
+        string one = Shapes("one.npy", 1, families: ["table"]);
+        string small = Shapes("small.npy", 2, resolution: 16, families: ["table"]);
+        AssertBadInput(Run("classify", "--checkpoint", gan.Checkpoint, "--data", mugs, "--device", "cpu"), "at least two classes");
+        AssertBadInput(Run("classify", "--checkpoint", gan.Checkpoint, "--data", mugs, "--data", $"table={one}", "--device", "cpu"),
+            "class 'table' has 1 shape");
+        AssertBadInput(Run("classify", "--checkpoint", gan.Checkpoint, "--data", mugs, "--data", $"table={small}", "--device", "cpu"),
+            "small.npy: holds 16³ shapes but the model is 32³");
+        AssertBadInput(Run("classify", "--checkpoint", gan.Checkpoint, "--data", mugs, "--folds", "1", "--device", "cpu"), "--folds 1");
+    }
+
+    [Fact]
+    public void ASetAgainstItselfScoresPerfectMatching()
+    {
+        string set = Shapes("set.npy", 2);
+        var r = Run("eval", "--shapes", set, "--reference", set, "--json");
+        Assert.True(r.Code == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.Out);
+        var root = doc.RootElement;
+        Assert.Equal(24, root.GetProperty("samples").GetInt32());
+        Assert.Equal(0.0, root.GetProperty("1nna").GetDouble());
+        Assert.Equal(1.0, root.GetProperty("cov").GetDouble());
+        Assert.Equal(0.0, root.GetProperty("mmd").GetDouble());
+    }
+
+    [Fact]
+    public void EvalScoresTheModelAndTheBaselines()
+    {
+        string reference = Shapes("ref.npy", 2, seed: 9);
+        string training = Shapes("train.npy", 3, seed: 10);
+        var r = Run("eval", "--checkpoint", gan.Checkpoint, "--reference", reference, "--training", training, "--samples", "20",
+            "--baselines", "--json", "--device", "cpu");
+        Assert.True(r.Code == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.Out);
+        var root = doc.RootElement;
+        Assert.Equal("iou", root.GetProperty("metric").GetString());
+        Assert.Equal(20, root.GetProperty("samples").GetInt32());
+        Assert.Equal(24, root.GetProperty("reference").GetInt32());
+        var baselines = root.GetProperty("baselines");
+        // Twenty copies of one mean shape have one nearest reference between them.
+        Assert.Equal(1 / 24.0, baselines.GetProperty("mean_shape").GetProperty("cov").GetDouble(), 9);
+        // Real shapes of the same families are closer to the references than voxel noise is.
+        Assert.True(baselines.GetProperty("training_shapes").GetProperty("mmd").GetDouble()
+            < baselines.GetProperty("noise").GetProperty("mmd").GetDouble(), r.Out);
+        Assert.InRange(root.GetProperty("memorisation").GetProperty("near_copies").GetInt32(), 0, 20);
+    }
+
+    [Fact]
+    public void EvalRefusesNoSamplesAndAnEmptyReference()
+    {
+        string set = Shapes("set.npy", 1);
+        string empty = Directory.CreateDirectory(Path.Combine(_dir, "empty")).FullName;
+        AssertBadInput(Run("eval", "--checkpoint", gan.Checkpoint, "--reference", set, "--samples", "0"), "--samples 0");
+        AssertBadInput(Run("eval", "--checkpoint", gan.Checkpoint, "--reference", empty, "--device", "cpu"), "empty");
+    }
+}
