@@ -14,6 +14,7 @@ internal static class Registry
         yield return FeaturesCommand.Create();
         yield return ClassifyCommand.Create();
         yield return EvalCommand.Create();
+        yield return SplitCommand.Create();
         yield return VoxelizeCommand.Create();
         yield return RenderCommand.Create();
         yield return ConvertCommand.Create();

@@ -33,7 +33,7 @@ internal static class TrainCommand
         var lrG = new Option<float?>("--lr-g") { Description = "Generator learning rate (paper: 0.0025)" };
         var lrD = new Option<float?>("--lr-d") { Description = "Discriminator learning rate (paper: 1e-5)" };
         var threshold = new Option<float?>("--d-threshold") { Description = "Update D only when its accuracy on the previous batch was below this (paper: 0.8; 1 = always)" };
-        var latent = new Option<string?>("--latent") { Description = "Latent distribution: uniform (paper, U(0,1)) or normal" };
+        var latent = new Option<string?>("--latent") { Description = "Latent distribution: normal (N(0,1), the default) or uniform (the paper's U(0,1), which collapsed to one shape in our runs)" };
         var sampleEvery = new Option<int?>("--sample-every") { Description = "Write samples/step-N.png every N iterations" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Write the checkpoint every N iterations" };
         var command = new Command("train",
@@ -125,8 +125,8 @@ internal static class TrainCommand
 
     internal static LatentDistribution ParseLatent(string? value) => value?.ToLowerInvariant() switch
     {
-        null or "uniform" => LatentDistribution.Uniform,
-        "normal" => LatentDistribution.Normal,
+        null or "normal" => LatentDistribution.Normal,
+        "uniform" => LatentDistribution.Uniform,
         _ => throw new UsageException($"--latent {value}: use uniform or normal"),
     };
 
@@ -164,7 +164,7 @@ internal sealed record RunSettings(int Resolution, double Width, int BatchSize, 
     public static readonly RunSettings Paper = new(64, 1.0, 100, 0.0025f, 1e-5f, 20000, 500, 1000, 200);
 
     /// <summary>A 32³ half-width-or-less network that learns the built-in families in about ten minutes on two CPU cores.</summary>
-    public static readonly RunSettings Quick = new(32, 0.25, 32, 0.0025f, 1e-4f, 600, 100, 200, 50);
+    public static readonly RunSettings Quick = new(32, 0.25, 32, 0.0025f, 1e-4f, 1500, 250, 250, 50);
 
     public static RunSettings Resolve(string? preset, bool cuda) => preset?.ToLowerInvariant() switch
     {

@@ -36,7 +36,13 @@ public sealed record GanTrainingOptions
     /// <summary>D is updated on a batch only if its accuracy on the previous batch was below this; 1 turns the rule off.</summary>
     public float DAccuracyThreshold { get; init; } = 0.8f;
 
-    public LatentDistribution Latent { get; init; } = LatentDistribution.Uniform;
+    /// <summary>
+    /// The latent distribution; normal by default. With the paper's U(0, 1) our generators collapsed to
+    /// one shape within a few hundred iterations (pairwise IoU of samples 0.95–0.98 at 32³, for learning
+    /// rates from 2e-4 to 2.5e-3), while N(0, 1) kept samples distinct (pairwise IoU 0.07): a zero-mean z
+    /// leaves the first layer no z-independent part to build on.
+    /// </summary>
+    public LatentDistribution Latent { get; init; } = LatentDistribution.Normal;
 
     /// <summary>Drives initialisation, latent draws and data order.</summary>
     public ulong Seed { get; init; }

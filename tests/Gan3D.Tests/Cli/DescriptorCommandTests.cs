@@ -151,4 +151,25 @@ public sealed class DescriptorCommandTests(TinyGanFixture gan) : IClassFixture<T
         AssertBadInput(Run("eval", "--checkpoint", gan.Checkpoint, "--reference", set, "--samples", "0"), "--samples 0");
         AssertBadInput(Run("eval", "--checkpoint", gan.Checkpoint, "--reference", empty, "--device", "cpu"), "empty");
     }
+
+    [Fact]
+    public void SplitHoldsOutADisjointSeededShare()
+    {
+        string set = Shapes("all.npy", 2);
+        string a = Path.Combine(_dir, "fit.npy.gz"), b = Path.Combine(_dir, "held.npy");
+        var r = Run("split", "--data", set, "--test-fraction", "0.25", "--seed", "3", "--out-train", a, "--out-test", b);
+        Assert.True(r.Code == 0, r.Err);
+        var (all, fit, held) = (VoxelDataset.Load(set), VoxelDataset.Load(a), VoxelDataset.Load(b));
+        Assert.Equal((18, 6), (fit.Count, held.Count));
+        static string Key(VoxelDataset d, int i)
+        {
+            var bytes = new byte[d.VoxelsPerGrid];
+            d.CopyTo(i, bytes);
+            return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes));
+        }
+        var original = Enumerable.Range(0, all.Count).Select(i => Key(all, i)).Order().ToArray();
+        var parts = Enumerable.Range(0, fit.Count).Select(i => Key(fit, i)).Concat(Enumerable.Range(0, held.Count).Select(i => Key(held, i))).Order().ToArray();
+        Assert.Equal(original, parts);
+        AssertBadInput(Run("split", "--data", set, "--test-fraction", "1", "--out-train", a, "--out-test", b), "--test-fraction 1");
+    }
 }
