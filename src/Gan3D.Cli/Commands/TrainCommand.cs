@@ -90,6 +90,10 @@ internal static class TrainCommand
                     Latent = parse.GetValue(latent) is { } l ? ParseLatent(l) : settings.Latent,
                     Seed = parse.GetValue(seed),
                 };
+                if (options.BatchSize > dataset.Count)
+                {
+                    throw new UsageException($"--batch-size {options.BatchSize} is larger than the {dataset.Count} shapes in {dataSpec}");
+                }
                 trainer = new GanTrainer(options, dataset, backend);
             }
             using var _ = trainer;

@@ -1,0 +1,71 @@
+using Gan3D.Data;
+using static Gan3D.Tests.Cli.CliRunner;
+
+namespace Gan3D.Tests.Cli;
+
+/// <summary>gan3d train's bad inputs: each one line, exit code 2, and no run directory left behind.</summary>
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gan3d-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    private void AssertRefused(string expected, params string[] args)
+    {
+        string output = P("run-" + Guid.NewGuid().ToString("N")[..8]);
+        AssertBadInput(Run(["train", .. args, "--out", output, "--device", "cpu"]), expected);
+        Assert.False(Directory.Exists(output), "a refused run must not leave a run directory");
+    }
+
+    [Fact]
+    public void MissingEmptyMixedAndNonVoxelDataAreRefused()
+    {
+        AssertRefused("nope.npy: no such file or folder", "--data", P("nope.npy"));
+        Directory.CreateDirectory(P("empty"));
+        AssertRefused("empty: the folder holds no", "--data", P("empty"));
+        Directory.CreateDirectory(P("mixed"));
+        ShapeFamilies.CreateDataset(1, 32, families: ["mug"]).SaveNpy(P("mixed/a.npy"));
+        ShapeFamilies.CreateDataset(1, 16, families: ["mug"]).SaveNpy(P("mixed/b.npy"));
+        AssertRefused("a dataset needs one resolution", "--data", P("mixed"));
+        NpyFile.WriteFloat32(P("z.npy"), [2, 200], new float[400]);
+        AssertRefused("z.npy: shape (2, 200) is not a voxel grid", "--data", P("z.npy"));
+        File.WriteAllText(P("text.npy"), "hello");
+        AssertRefused("text.npy: not a NumPy .npy file", "--data", P("text.npy"));
+    }
+
+    [Fact]
+    public void ImpossibleSettingsAreRefused()
+    {
+        ShapeFamilies.CreateDataset(1, 32, families: ["mug", "vase"]).SaveNpy(P("two.npy"));
+        AssertRefused("--batch-size 8 is larger than the 2 shapes in", "--data", P("two.npy"), "--batch-size", "8");
+        AssertRefused("--resolution 48 is not supported", "--resolution", "48");
+        AssertRefused("--preset fast: use quick or paper", "--preset", "fast");
+        AssertRefused("--latent cauchy", "--latent", "cauchy");
+    }
+
+    [Fact]
+    public void CudaWithoutAGpuIsRefused()
+    {
+        if (Gan3D.Tensors.IlgpuBackend.ListCudaDevices().Count > 0)
+        {
+            Assert.Skip("this machine has a CUDA device");
+        }
+        string output = P("run-cuda");
+        AssertBadInput(Run("train", "--device", "cuda", "--out", output), "no CUDA device found");
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void ATruncatedCheckpointIsRefusedAndLeftAsItWas()
+    {
+        string path = P("trunc.safetensors");
+        var bytes = new byte[64];
+        BitConverter.TryWriteBytes(bytes, 5000L);
+        File.WriteAllBytes(path, bytes);
+        AssertBadInput(Run("train", "--resume", path), "trunc.safetensors: header declares 5000 bytes");
+        AssertBadInput(Run("sample", "--checkpoint", path, "--out", P("s")), "trunc.safetensors");
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+    }
+}
