@@ -20,6 +20,23 @@ peakCmd.SetAction(parse =>
 });
 root.Subcommands.Add(peakCmd);
 
+var reportOurs = new Option<string>("--ours") { Description = "JSON from gan3d profile --json", Required = true };
+var reportPeer = new Option<string>("--peer") { Description = "JSON from bench/peer/torch_gan.py", Required = true };
+var reportTitle = new Option<string>("--title") { Description = "Section title", DefaultValueFactory = _ => "gan3d vs PyTorch" };
+var reportCommand = new Option<string>("--command") { Description = "The command that produced both files", DefaultValueFactory = _ => "" };
+var reportCommit = new Option<string>("--commit") { Description = "The commit measured", DefaultValueFactory = _ => "unknown" };
+var reportCmd = new Command("report", "Markdown side-by-side table of ours and the PyTorch peer's profile JSON (ratio = ours ÷ PyTorch)")
+{
+    reportOurs, reportPeer, reportTitle, reportCommand, reportCommit,
+};
+reportCmd.SetAction(parse =>
+{
+    Console.Write(CompareReport.Markdown(parse.GetValue(reportOurs)!, parse.GetValue(reportPeer)!, parse.GetValue(reportTitle)!,
+        parse.GetValue(reportCommand)!, parse.GetValue(reportCommit)!));
+    return 0;
+});
+root.Subcommands.Add(reportCmd);
+
 foreach (var (name, pass, transposed) in new[]
 {
     ("conv3d-forward", ConvPass.Forward, false),

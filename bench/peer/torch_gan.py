@@ -187,10 +187,12 @@ def main():
         result["iteration_ms"] = median_ms(iteration, dev, a.warmup, a.repeat)
         if dev.type == "cuda":
             result["peak_bytes"] = torch.cuda.max_memory_allocated()
+            result["peak_bytes_kind"] = "torch.cuda.max_memory_allocated()"
         else:
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
             result["peak_bytes"] = peak
             result["peak_bytes_above_start"] = peak - rss_base
+            result["peak_bytes_kind"] = "the process's peak RSS (Python and torch included; growth during the run: %.0f MiB)" % ((peak - rss_base) / 2**20)
     print(json.dumps(result, indent=1))
 
 
