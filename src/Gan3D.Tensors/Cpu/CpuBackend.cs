@@ -25,7 +25,7 @@ public sealed partial class CpuBackend : IBackend
 
     private readonly ParallelOptions _parallel;
 
-    public string Name => $"cpu ({Threads} threads, {SimdDescription})";
+    public string Name => $"cpu ({Threads} thread{(Threads == 1 ? "" : "s")}, {SimdDescription})";
 
     public DeviceKind Kind => DeviceKind.Cpu;
 
