@@ -207,14 +207,21 @@ internal static class ClassifyCommand
         return JsonSerializer.Serialize(value);
     }
 
+    private static string PlotName(string features) => features switch
+    {
+        "GAN discriminator" => "GAN D",
+        "random discriminator" => "RANDOM D",
+        _ => "VOXELS 8X8X8",
+    };
+
     private static void WritePlot(string path, DescriptorReport report, VoxelDataset train)
     {
         // "all" sits at the largest class's count so the x axis stays a count of shapes.
         int largest = train.ClassNames.Max(c => train.Labels!.Count(l => l == c));
-        var series = report.FewShot.Select((c, i) => new ChartSeries(c.Features.Replace("8³", "8X8X8", StringComparison.Ordinal),
+        var series = report.FewShot.Select((c, i) => new ChartSeries(PlotName(c.Features),
             c.Points.Select(p => Math.Log10(Math.Min(p.PerClass, largest))).ToList(),
             c.Points.Select(p => p.Accuracy * 100).ToList(), LineChart.Palette[i % LineChart.Palette.Length])).ToList();
-        var image = LineChart.Render([new ChartPanel("TEST ACCURACY % AGAINST TRAINING SHAPES PER CLASS", series, 0, 100)], xLabel: "LOG10 SHAPES PER CLASS");
+        var image = LineChart.Render([new ChartPanel("ACCURACY %", series, 0, 100)], xLabel: "LOG10 SHAPES PER CLASS");
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         Directory.CreateDirectory(dir!);
         image.SavePng(path);
