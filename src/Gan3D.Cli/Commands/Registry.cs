@@ -11,6 +11,8 @@ internal static class Registry
         yield return SampleCommand.Create();
         yield return InterpolateCommand.Create();
         yield return ArithmeticCommand.Create();
+        yield return ReconstructCommand.Create();
+        yield return EvalReconstructionCommand.Create();
         yield return VoxelizeCommand.Create();
         yield return RenderCommand.Create();
         yield return ConvertCommand.Create();
