@@ -26,13 +26,14 @@ internal static class EvalReconstructionCommand
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the viewpoints", DefaultValueFactory = _ => 12345 };
         var json = new Option<bool>("--json") { Description = "Print {\"mean_iou\", \"per_class\", \"baseline_mean_shape_iou\", ...} as JSON" };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var examples = new Option<string?>("--examples") { Description = "Also write one rendered held-out view per family (or the first few shapes) as PNG files to this folder, inputs for 'gan3d reconstruct'" };
         var command = new Command("eval-reconstruction",
             "Mean IoU of single-image reconstructions of held-out shapes, each rendered from random viewpoints, per family when labelled, " +
             "against a baseline that answers every image with the mean training shape (thresholded at the level with the best mean IoU " +
             "on the training shapes, chosen at training time).\n" +
             "Example: gan3d eval-reconstruction --checkpoint runs/vae-gan/checkpoint.safetensors --data procedural --json")
         {
-            checkpoint, data, perFamily, views, threshold, seed, json, device,
+            checkpoint, data, perFamily, views, threshold, seed, json, device, examples,
         };
         command.SetAction(parse =>
         {
@@ -57,6 +58,10 @@ internal static class EvalReconstructionCommand
                 throw new InvalidDataException($"{spec}: no non-empty shapes to evaluate on");
             }
             var report = ReconstructionEvaluation.Run(model, shapes, v, t, parse.GetValue(seed));
+            if (parse.GetValue(examples) is { } exampleDir)
+            {
+                WriteExamples(exampleDir, model, shapes, parse.GetValue(seed));
+            }
             if (parse.GetValue(json))
             {
                 var result = new Dictionary<string, object>
@@ -85,5 +90,26 @@ internal static class EvalReconstructionCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Views of the first shape of each label (or of the first 8 unlabelled shapes) at 128×128 RGB, from the training viewpoint range.</summary>
+    private static void WriteExamples(string dir, ShapeReconstructor model, VoxelDataset shapes, ulong seed)
+    {
+        var picks = new List<(int Index, string Name)>();
+        for (int i = 0; i < shapes.Count && picks.Count < 32; i++)
+        {
+            string? label = shapes.GetLabel(i);
+            if (label is null ? picks.Count < 8 : picks.All(p => p.Name != label))
+            {
+                picks.Add((i, label ?? $"shape-{i:D3}"));
+            }
+        }
+        var rng = new Gan3D.Tensors.Generator(seed ^ 0xE7037ED1A0B428DBUL);
+        foreach (var (index, name) in picks)
+        {
+            var (azimuth, elevation) = model.Options.Views.At(rng.NextDouble(), rng.NextDouble());
+            var view = new ViewOptions { Azimuth = azimuth, Elevation = elevation, Width = 128, Height = 128, Rgb = true, Supersample = 2 };
+            RgbImage.FromFloats(ViewRenderer.Render(shapes.GetGrid(index), view), 128, 128, rgb: true).SavePng(Path.Combine(dir, $"{name}.png"));
+        }
     }
 }

@@ -143,7 +143,8 @@ public sealed class ReconstructCommandTests(TinyVaeGanRun run) : IClassFixture<T
         var heldOut = ShapeFamilies.CreateMixedDataset(6, 32, seed: 9);
         string path = _dir.File("chair-held.npy");
         heldOut.SaveNpy(path);
-        var r = CliRunner.Run("eval-reconstruction", "-c", run.Checkpoint, "--data", path, "--json", "--device", "cpu");
+        string examples = _dir.File("examples");
+        var r = CliRunner.Run("eval-reconstruction", "-c", run.Checkpoint, "--data", path, "--json", "--device", "cpu", "--examples", examples);
         Assert.True(r.Code == 0, r.Err);
         using var doc = JsonDocument.Parse(r.Out);
         var root = doc.RootElement;
@@ -163,5 +164,8 @@ public sealed class ReconstructCommandTests(TinyVaeGanRun run) : IClassFixture<T
         }
         Assert.Equal(sum / heldOut.Count, root.GetProperty("baseline_mean_shape_iou").GetDouble(), 6);
         Assert.Equal(threshold, root.GetProperty("baseline_threshold").GetSingle());
+        // One example view for the one label, ready for 'gan3d reconstruct'.
+        Assert.Equal(["chair.png"], Directory.GetFiles(examples).Select(Path.GetFileName));
+        Assert.Equal(("png", 128, 128), ImageFile.ReadHeader(Path.Combine(examples, "chair.png")));
     }
 }
