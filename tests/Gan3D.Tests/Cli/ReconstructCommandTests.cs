@@ -168,4 +168,29 @@ public sealed class ReconstructCommandTests(TinyVaeGanRun run) : IClassFixture<T
         Assert.Equal(["chair.png"], Directory.GetFiles(examples).Select(Path.GetFileName));
         Assert.Equal(("png", 128, 128), ImageFile.ReadHeader(Path.Combine(examples, "chair.png")));
     }
+
+    [Fact]
+    public void TrainsOnSuppliedImageShapePairsAndNamesAnUnpairedImage()
+    {
+        string pairs = _dir.File("pairs");
+        Directory.CreateDirectory(pairs);
+        for (int i = 0; i < 4; i++)
+        {
+            File.Copy(RenderedImage($"p{i}.png", i, 24), Path.Combine(pairs, $"p{i}.png"));
+            NpyFile.WriteUInt8(Path.Combine(pairs, $"p{i}.npy"), [32, 32, 32], run.Training.GetGrid(i).Voxels);
+        }
+        var (shapes, images, names) = ImageShapePairs.Load(pairs, 32, 16, rgb: false);
+        Assert.Equal(["p0", "p1", "p2", "p3"], names);
+        Assert.True(shapes.GetGrid(2).ContentEquals(run.Training.GetGrid(2)));
+        Assert.Equal(ImageFile.Read(Path.Combine(pairs, "p2.png"), 16, 16), images[2]);
+
+        var r = CliRunner.Run("train", "--model", "vae-gan", "--pairs", pairs, "--width", "0.0625", "--batch-size", "4",
+            "--iterations", "1", "--image-size", "16", "--sample-every", "0", "--device", "cpu", "--threads", "1", "--out", _dir.File("run"));
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal("supplied", Gan3D.Models.Checkpoint.Open(_dir.File("run/checkpoint.safetensors")).Get("images"));
+
+        File.Copy(RenderedImage("lonely.png", 0, 24), Path.Combine(pairs, "lonely.png"));
+        var bad = CliRunner.Run("train", "--model", "vae-gan", "--pairs", pairs, "--iterations", "1", "--device", "cpu", "--out", _dir.File("run2"));
+        CliRunner.AssertBadInput(bad, "lonely.png: no shape beside it");
+    }
 }
