@@ -42,6 +42,8 @@ internal static class TrainCommand
         var klWeight = new Option<float?>("--kl-weight") { Description = "vae-gan: α1, weight of the KL term (paper: 5)" };
         var reconWeight = new Option<float?>("--recon-weight") { Description = "vae-gan: α2, weight of the reconstruction term ‖G(E(y)) − x‖² (paper: 1e-4)" };
         var lrE = new Option<float?>("--lr-e") { Description = "vae-gan: encoder learning rate (default 1e-4)" };
+        var azimuth = new Option<string?>("--azimuth") { Description = "vae-gan: azimuth range of rendered training views in degrees, MIN:MAX (default 0:360)" };
+        var elevation = new Option<string?>("--elevation") { Description = "vae-gan: elevation range of rendered training views in degrees, MIN:MAX (default 10:40)" };
         var pairs = new Option<string?>("--pairs") { Description = "vae-gan: train on the (image, shape) pairs of this folder (NAME.png + NAME.npy/.binvox) instead of rendered views of --data" };
         var command = new Command("train",
             "Train a 3D-GAN (Wu et al., NIPS 2016) on voxel shapes, or with --model vae-gan a 3D-VAE-GAN whose image encoder learns " +
@@ -52,7 +54,7 @@ internal static class TrainCommand
             "Example: gan3d train --data ../shared/data/voxels/modelnet10/chair-train-32.npy.gz --device cuda --iterations 20000")
         {
             data, preset, resolution, width, iterations, batch, device, threads, output, resume, seed,
-            lrG, lrD, threshold, latent, sampleEvery, checkpointEvery, model, imageSize, rgb, klWeight, reconWeight, lrE, pairs,
+            lrG, lrD, threshold, latent, sampleEvery, checkpointEvery, model, imageSize, rgb, klWeight, reconWeight, lrE, azimuth, elevation, pairs,
         };
         command.SetAction(parse =>
         {
@@ -94,9 +96,10 @@ internal static class TrainCommand
                     _ => throw new UsageException($"--model {modelName}: use 3d-gan or vae-gan"),
                 };
                 if (!isVae && (pairsDir is not null || parse.GetValue(imageSize) is not null || parse.GetValue(klWeight) is not null
-                    || parse.GetValue(reconWeight) is not null || parse.GetValue(lrE) is not null || parse.GetValue(rgb)))
+                    || parse.GetValue(reconWeight) is not null || parse.GetValue(lrE) is not null || parse.GetValue(rgb)
+                    || parse.GetValue(azimuth) is not null || parse.GetValue(elevation) is not null))
                 {
-                    throw new UsageException("--pairs, --image-size, --rgb, --kl-weight, --recon-weight and --lr-e need --model vae-gan");
+                    throw new UsageException("--pairs, --image-size, --rgb, --kl-weight, --recon-weight, --lr-e, --azimuth and --elevation need --model vae-gan");
                 }
                 int res = parse.GetValue(resolution) ?? (dataSpec == "procedural" || pairsDir is not null ? settings.Resolution : 0);
                 if (res != 0 && Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
@@ -148,6 +151,9 @@ internal static class TrainCommand
                         ReconstructionWeight = parse.GetValue(reconWeight) ?? defaults.ReconstructionWeight,
                         LearningRateE = parse.GetValue(lrE) ?? defaults.LearningRateE,
                     };
+                    var (azMin, azMax) = ParseRange("--azimuth", parse.GetValue(azimuth), (defaults.Views.AzimuthMin, defaults.Views.AzimuthMax));
+                    var (elMin, elMax) = ParseRange("--elevation", parse.GetValue(elevation), (defaults.Views.ElevationMin, defaults.Views.ElevationMax));
+                    vae = vae with { Views = new ViewSampling { AzimuthMin = azMin, AzimuthMax = azMax, ElevationMin = elMin, ElevationMax = elMax } };
                     if (pairsDir is not null)
                     {
                         (dataset, images) = LoadPairsOrData(o, pairsDir, dataSpec, vae, settings.ProceduralPerFamily);
@@ -199,6 +205,24 @@ internal static class TrainCommand
         "normal" => LatentDistribution.Normal,
         _ => throw new UsageException($"--latent {value}: use uniform or normal"),
     };
+
+    /// <summary>"MIN:MAX" in degrees (a single number is a range of one value).</summary>
+    internal static (float Min, float Max) ParseRange(string option, string? value, (float Min, float Max) fallback)
+    {
+        if (value is null)
+        {
+            return fallback;
+        }
+        var parts = value.Split(':');
+        if (parts.Length is 1 or 2
+            && float.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out float a)
+            && float.TryParse(parts[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out float b)
+            && float.IsFinite(a) && float.IsFinite(b) && a <= b)
+        {
+            return (a, b);
+        }
+        throw new UsageException($"{option} {value}: give a range MIN:MAX in degrees with MIN ≤ MAX");
+    }
 
     internal static VoxelDataset LoadData(TextWriter o, string spec, int? resolution, int perFamily)
     {

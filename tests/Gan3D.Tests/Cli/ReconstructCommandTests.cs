@@ -193,4 +193,18 @@ public sealed class ReconstructCommandTests(TinyVaeGanRun run) : IClassFixture<T
         var bad = CliRunner.Run("train", "--model", "vae-gan", "--pairs", pairs, "--iterations", "1", "--device", "cpu", "--out", _dir.File("run2"));
         CliRunner.AssertBadInput(bad, "lonely.png: no shape beside it");
     }
+
+    [Fact]
+    public void ViewRangesAreSettingsOfTheRun()
+    {
+        string dir = _dir.File("views");
+        var r = CliRunner.Run("train", "--model", "vae-gan", "--data", run.TrainingPath, "--width", "0.0625", "--batch-size", "4",
+            "--iterations", "1", "--image-size", "16", "--sample-every", "0", "--device", "cpu", "--threads", "1",
+            "--azimuth", "90:90", "--elevation", "5:15", "--out", dir);
+        Assert.True(r.Code == 0, r.Err);
+        var options = VaeGanTrainingOptions.FromJson(Gan3D.Models.Checkpoint.Open(Path.Combine(dir, "checkpoint.safetensors")).Get("config"), "ck");
+        Assert.Equal(new ViewSampling { AzimuthMin = 90, AzimuthMax = 90, ElevationMin = 5, ElevationMax = 15 }, options.Views);
+        CliRunner.AssertBadInput(CliRunner.Run("train", "--model", "vae-gan", "--data", run.TrainingPath, "--elevation", "40:10", "--out", _dir.File("x")), "--elevation 40:10");
+        CliRunner.AssertBadInput(CliRunner.Run("train", "--elevation", "10:40", "--out", _dir.File("y")), "need --model vae-gan");
+    }
 }
