@@ -121,6 +121,7 @@ internal static class TrainCommand
                 }
                 else
                 {
+                    // Supplied pairs are read below, once the encoder's image size is known.
                     dataset = null!;
                 }
                 var gan = new GanTrainingOptions
