@@ -6,8 +6,9 @@ namespace Gan3D.Models;
 /// <summary>The generator and discriminator of a 3D-GAN or 3D-VAE-GAN checkpoint, in eval mode.</summary>
 public sealed class TrainedGan : IDisposable
 {
-    private TrainedGan(Generator3D g, Discriminator3D d, LatentDistribution latent, string model, Checkpoint checkpoint)
+    private TrainedGan(Generator3D g, Discriminator3D d, ImageEncoder? e, LatentDistribution latent, string model, Checkpoint checkpoint)
     {
+        E = e;
         G = g;
         D = d;
         Latent = latent;
@@ -18,6 +19,9 @@ public sealed class TrainedGan : IDisposable
     public Generator3D G { get; }
 
     public Discriminator3D D { get; }
+
+    /// <summary>The image encoder of a 3D-VAE-GAN checkpoint (null for a 3D-GAN).</summary>
+    public ImageEncoder? E { get; }
 
     public LatentDistribution Latent { get; }
 
@@ -45,7 +49,15 @@ public sealed class TrainedGan : IDisposable
         ck.LoadModule("D", d);
         g.Eval();
         d.Eval();
-        return new TrainedGan(g, d, latent, model, ck);
+        ImageEncoder? e = null;
+        if (model == VaeGanTrainer.Model)
+        {
+            var options = VaeGanTrainingOptions.FromJson(ck.Get("config"), path);
+            e = new ImageEncoder(options.Encoder, backend, rng);
+            ck.LoadModule("E", e);
+            e.Eval();
+        }
+        return new TrainedGan(g, d, e, latent, model, ck);
     }
 
     /// <summary>The architecture and latent distribution in a checkpoint's JSON configuration.</summary>
@@ -77,5 +89,6 @@ public sealed class TrainedGan : IDisposable
     {
         G.Dispose();
         D.Dispose();
+        E?.Dispose();
     }
 }

@@ -15,6 +15,8 @@ internal static class Registry
         yield return ClassifyCommand.Create();
         yield return EvalCommand.Create();
         yield return SplitCommand.Create();
+        yield return ReconstructCommand.Create();
+        yield return EvalReconstructionCommand.Create();
         yield return VoxelizeCommand.Create();
         yield return RenderCommand.Create();
         yield return ConvertCommand.Create();

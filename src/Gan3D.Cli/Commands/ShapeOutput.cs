@@ -89,4 +89,28 @@ internal static class ShapeOutput
         written.Add(montage);
         return written;
     }
+
+    /// <summary>
+    /// One shape to <paramref name="path"/> (whose extension is the format's): npy with the
+    /// probabilities (1, 1, R, R, R), png a render, binvox the grid, obj/ply a marching-cubes mesh.
+    /// Every writer is atomic.
+    /// </summary>
+    public static void WriteOne(string path, ReadOnlySpan<float> probabilities, int r, string format, float threshold)
+    {
+        switch (format)
+        {
+            case "npy":
+                NpyFile.WriteFloat32(path, [1, 1, r, r, r], probabilities);
+                break;
+            case "png":
+                VoxelRenderer.Render(VoxelGrid.FromProbabilities(probabilities, r, threshold)).SavePng(path);
+                break;
+            case "binvox":
+                VoxelFile.Write(path, VoxelGrid.FromProbabilities(probabilities, r, threshold));
+                break;
+            default:
+                MeshFile.Write(path, MarchingCubes.Extract(probabilities, r, threshold));
+                break;
+        }
+    }
 }

@@ -36,14 +36,25 @@ internal static class TrainCommand
         var latent = new Option<string?>("--latent") { Description = "Latent distribution: uniform (the paper's U(0,1); paper preset) or normal (N(0,1); quick preset: uniform collapsed to one shape in our 32³ runs)" };
         var sampleEvery = new Option<int?>("--sample-every") { Description = "Write samples/step-N.png every N iterations" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Write the checkpoint every N iterations" };
+        var model = new Option<string>("--model", "-m") { Description = "3d-gan (generation) or vae-gan (3D-VAE-GAN: adds an image encoder for single-image reconstruction)", DefaultValueFactory = _ => "3d-gan" };
+        var imageSize = new Option<int?>("--image-size") { Description = "vae-gan: encoder input side in pixels, a power of two (default 64)" };
+        var rgb = new Option<bool>("--rgb") { Description = "vae-gan: RGB encoder input instead of greyscale" };
+        var klWeight = new Option<float?>("--kl-weight") { Description = "vae-gan: α1, weight of the KL term (paper: 5)" };
+        var reconWeight = new Option<float?>("--recon-weight") { Description = "vae-gan: α2, weight of the reconstruction term ‖G(E(y)) − x‖² (paper: 1e-4)" };
+        var lrE = new Option<float?>("--lr-e") { Description = "vae-gan: encoder learning rate (default 1e-4)" };
+        var azimuth = new Option<string?>("--azimuth") { Description = "vae-gan: azimuth range of rendered training views in degrees, MIN:MAX (default 0:360)" };
+        var elevation = new Option<string?>("--elevation") { Description = "vae-gan: elevation range of rendered training views in degrees, MIN:MAX (default 10:40)" };
+        var pairs = new Option<string?>("--pairs") { Description = "vae-gan: train on the (image, shape) pairs of this folder (NAME.png + NAME.npy/.binvox) instead of rendered views of --data" };
         var command = new Command("train",
-            "Train a 3D-GAN (Wu et al., NIPS 2016) on voxel shapes. The run directory gets config.json, metrics.csv, losses.png, " +
+            "Train a 3D-GAN (Wu et al., NIPS 2016) on voxel shapes, or with --model vae-gan a 3D-VAE-GAN whose image encoder learns " +
+            "from views of the shapes rendered at random viewpoints. The run directory gets config.json, metrics.csv, losses.png, " +
             "samples/step-N.png montages, checkpoint.safetensors, and at the end samples/final.png and meshes/*.obj.\n" +
             "Example: gan3d train --preset quick\n" +
+            "Example: gan3d train --model vae-gan --preset quick --iterations 2000\n" +
             "Example: gan3d train --data ../shared/data/voxels/modelnet10/chair-train-32.npy.gz --device cuda --iterations 20000")
         {
             data, preset, resolution, width, iterations, batch, device, threads, output, resume, seed,
-            lrG, lrD, threshold, latent, sampleEvery, checkpointEvery,
+            lrG, lrD, threshold, latent, sampleEvery, checkpointEvery, model, imageSize, rgb, klWeight, reconWeight, lrE, azimuth, elevation, pairs,
         };
         command.SetAction(parse =>
         {
@@ -51,66 +62,132 @@ internal static class TrainCommand
             var backend = CliDevices.Create(parse.GetValue(device)!, parse.GetValue(threads));
             string? resumePath = parse.GetValue(resume);
             var settings = RunSettings.Resolve(parse.GetValue(preset), backend.Kind == DeviceKind.Cuda);
+            string? pairsDir = parse.GetValue(pairs);
 
             GanTrainingOptions options;
-            GanTrainer trainer;
+            AdversarialTrainer trainer;
             VoxelDataset dataset;
-            string dataSpec = parse.GetValue(data)!;
+            string dataSpec = pairsDir ?? parse.GetValue(data)!;
             if (resumePath is not null)
             {
                 var ck = Checkpoint.Open(resumePath);
                 var saved = GanTrainingOptions.FromJson(ck.Get("config"), resumePath);
-                dataset = LoadData(o, dataSpec, saved.Architecture.Resolution, settings.ProceduralPerFamily);
-                trainer = GanTrainer.Resume(resumePath, dataset, backend);
+                if (ck.Get("model") == VaeGanTrainer.Model)
+                {
+                    var vae = VaeGanTrainingOptions.FromJson(ck.Get("config"), resumePath);
+                    var (shapes, images) = LoadPairsOrData(o, pairsDir, dataSpec, vae, settings.ProceduralPerFamily);
+                    dataset = shapes;
+                    trainer = VaeGanTrainer.Resume(resumePath, dataset, backend, images);
+                }
+                else
+                {
+                    dataset = LoadData(o, dataSpec, saved.Architecture.Resolution, settings.ProceduralPerFamily);
+                    trainer = GanTrainer.Resume(resumePath, dataset, backend);
+                }
                 options = trainer.Options;
             }
             else
             {
-                int res = parse.GetValue(resolution) ?? (dataSpec == "procedural" ? settings.Resolution : 0);
+                string modelName = parse.GetValue(model)!.ToLowerInvariant();
+                bool isVae = modelName switch
+                {
+                    "3d-gan" or "gan" => false,
+                    "vae-gan" or "3d-vae-gan" => true,
+                    _ => throw new UsageException($"--model {modelName}: use 3d-gan or vae-gan"),
+                };
+                if (!isVae && (pairsDir is not null || parse.GetValue(imageSize) is not null || parse.GetValue(klWeight) is not null
+                    || parse.GetValue(reconWeight) is not null || parse.GetValue(lrE) is not null || parse.GetValue(rgb)
+                    || parse.GetValue(azimuth) is not null || parse.GetValue(elevation) is not null))
+                {
+                    throw new UsageException("--pairs, --image-size, --rgb, --kl-weight, --recon-weight, --lr-e, --azimuth and --elevation need --model vae-gan");
+                }
+                int res = parse.GetValue(resolution) ?? (dataSpec == "procedural" || pairsDir is not null ? settings.Resolution : 0);
                 if (res != 0 && Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
                 {
                     throw new UsageException($"--resolution {res} is not supported: use 32 or 64");
                 }
-                dataset = LoadData(o, dataSpec, res == 0 ? null : res, settings.ProceduralPerFamily);
-                if (res == 0)
+                TrainingImages? images = null;
+                if (pairsDir is null)
                 {
-                    res = dataset.Resolution;
-                    if (Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
+                    dataset = LoadData(o, dataSpec, res == 0 ? null : res, settings.ProceduralPerFamily);
+                    if (res == 0)
                     {
-                        throw new UsageException($"{dataSpec} holds {res}³ grids; pass --resolution 32 or 64 to resample them");
+                        res = dataset.Resolution;
+                        if (Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
+                        {
+                            throw new UsageException($"{dataSpec} holds {res}³ grids; pass --resolution 32 or 64 to resample them");
+                        }
                     }
                 }
-                options = new GanTrainingOptions
+                else
+                {
+                    // Supplied pairs are read below, once the encoder's image size is known.
+                    dataset = null!;
+                }
+                var gan = new GanTrainingOptions
                 {
                     Architecture = new GanArchitecture(res, parse.GetValue(width) ?? settings.Width),
                     BatchSize = parse.GetValue(batch) ?? settings.BatchSize,
                     LearningRateG = parse.GetValue(lrG) ?? settings.LearningRateG,
                     LearningRateD = parse.GetValue(lrD) ?? settings.LearningRateD,
                     DAccuracyThreshold = parse.GetValue(threshold) ?? 0.8f,
-                    Latent = parse.GetValue(latent) is { } l ? ParseLatent(l) : settings.Latent,
+                    Latent = parse.GetValue(latent) is { } l ? ParseLatent(l) : isVae ? LatentDistribution.Normal : settings.Latent,
                     Seed = parse.GetValue(seed),
                 };
-                if (options.BatchSize > dataset.Count)
+                if (!isVae && gan.BatchSize > dataset.Count)
                 {
-                    throw new UsageException($"--batch-size {options.BatchSize} is larger than the {dataset.Count} shapes in {dataSpec}");
+                    throw new UsageException($"--batch-size {gan.BatchSize} is larger than the {dataset.Count} shapes in {dataSpec}");
                 }
-                trainer = new GanTrainer(options, dataset, backend);
+                if (isVae)
+                {
+                    var defaults = new VaeGanTrainingOptions();
+                    var vae = new VaeGanTrainingOptions
+                    {
+                        Architecture = gan.Architecture,
+                        BatchSize = gan.BatchSize,
+                        LearningRateG = gan.LearningRateG,
+                        LearningRateD = gan.LearningRateD,
+                        DAccuracyThreshold = gan.DAccuracyThreshold,
+                        Latent = gan.Latent,
+                        Seed = gan.Seed,
+                        ImageSize = parse.GetValue(imageSize) ?? defaults.ImageSize,
+                        Rgb = parse.GetValue(rgb),
+                        KlWeight = parse.GetValue(klWeight) ?? defaults.KlWeight,
+                        ReconstructionWeight = parse.GetValue(reconWeight) ?? defaults.ReconstructionWeight,
+                        LearningRateE = parse.GetValue(lrE) ?? defaults.LearningRateE,
+                    };
+                    var (azMin, azMax) = ParseRange("--azimuth", parse.GetValue(azimuth), (defaults.Views.AzimuthMin, defaults.Views.AzimuthMax));
+                    var (elMin, elMax) = ParseRange("--elevation", parse.GetValue(elevation), (defaults.Views.ElevationMin, defaults.Views.ElevationMax));
+                    vae = vae with { Views = new ViewSampling { AzimuthMin = azMin, AzimuthMax = azMax, ElevationMin = elMin, ElevationMax = elMax } };
+                    if (pairsDir is not null)
+                    {
+                        (dataset, images) = LoadPairsOrData(o, pairsDir, dataSpec, vae, settings.ProceduralPerFamily);
+                    }
+                    options = vae;
+                    trainer = new VaeGanTrainer(vae, dataset, backend, images);
+                }
+                else
+                {
+                    options = gan;
+                    trainer = new GanTrainer(gan, dataset, backend);
+                }
             }
             using var _ = trainer;
 
             string runDir = parse.GetValue(output)
                 ?? (resumePath is not null ? Path.GetDirectoryName(Path.GetFullPath(resumePath))!
-                    : Path.Combine("runs", "gan-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
+                    : Path.Combine("runs", (trainer is VaeGanTrainer ? "vae-gan-" : "gan-") + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
             var session = new TrainingSession(trainer, runDir, new TrainingSessionOptions
             {
                 Iterations = parse.GetValue(iterations) ?? settings.Iterations,
                 SampleEvery = parse.GetValue(sampleEvery) ?? settings.SampleEvery,
                 CheckpointEvery = parse.GetValue(checkpointEvery) ?? settings.CheckpointEvery,
             }, resumed: resumePath is not null);
-            WriteConfig(session.RunDirectory, options, dataSpec, dataset, backend);
+            WriteConfig(session.RunDirectory, trainer.ModelName, options, dataSpec, dataset, backend);
 
-            o.WriteLine($"gan3d train: {options.Architecture} on {dataset.Count} shapes from {dataSpec}, batch {options.BatchSize}, on {backend.Name}");
-            o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}; lr G {options.LearningRateG}, D {options.LearningRateD}; run directory {session.RunDirectory}");
+            o.WriteLine($"gan3d train: {trainer.ModelName} {options.Architecture} on {dataset.Count} shapes from {dataSpec}, batch {options.BatchSize}, on {backend.Name}");
+            string encoder = trainer is VaeGanTrainer v ? $", E {v.E.ParameterCount:N0} ({v.VaeOptions.Encoder}; α1 {v.VaeOptions.KlWeight}, α2 {v.VaeOptions.ReconstructionWeight}, lr E {v.VaeOptions.LearningRateE})" : "";
+            o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}{encoder}; lr G {options.LearningRateG}, D {options.LearningRateD}; run directory {session.RunDirectory}");
             if (trainer.Step > 0)
             {
                 o.WriteLine($"  resuming at iteration {trainer.Step}");
@@ -134,6 +211,24 @@ internal static class TrainCommand
         _ => throw new UsageException($"--latent {value}: use uniform or normal"),
     };
 
+    /// <summary>"MIN:MAX" in degrees (a single number is a range of one value).</summary>
+    internal static (float Min, float Max) ParseRange(string option, string? value, (float Min, float Max) fallback)
+    {
+        if (value is null)
+        {
+            return fallback;
+        }
+        var parts = value.Split(':');
+        if (parts.Length is 1 or 2
+            && float.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out float a)
+            && float.TryParse(parts[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out float b)
+            && float.IsFinite(a) && float.IsFinite(b) && a <= b)
+        {
+            return (a, b);
+        }
+        throw new UsageException($"{option} {value}: give a range MIN:MAX in degrees with MIN ≤ MAX");
+    }
+
     internal static VoxelDataset LoadData(TextWriter o, string spec, int? resolution, int perFamily)
     {
         var options = new VoxelLoadOptions { ProceduralCountPerFamily = perFamily, Log = line => o.WriteLine("  " + line) };
@@ -145,11 +240,27 @@ internal static class TrainCommand
         return dataset;
     }
 
-    private static void WriteConfig(string runDir, GanTrainingOptions options, string dataSpec, VoxelDataset data, IBackend backend)
+    /// <summary>The shapes and, for supplied pairs, their images; rendered views need only the shapes.</summary>
+    private static (VoxelDataset Shapes, TrainingImages? Images) LoadPairsOrData(TextWriter o, string? pairsDir, string dataSpec,
+        VaeGanTrainingOptions options, int perFamily)
+    {
+        if (pairsDir is null)
+        {
+            return (LoadData(o, dataSpec, options.Architecture.Resolution, perFamily), null);
+        }
+        var (shapes, images, _) = ImageShapePairs.Load(pairsDir, options.Architecture.Resolution, options.ImageSize, options.Rgb);
+        if (shapes.Count < options.BatchSize)
+        {
+            throw new UsageException($"{pairsDir} holds {shapes.Count} pairs, fewer than the batch size {options.BatchSize} (pass --batch-size)");
+        }
+        return (shapes, TrainingImages.Supplied(shapes, options.Encoder, images));
+    }
+
+    private static void WriteConfig(string runDir, string model, GanTrainingOptions options, string dataSpec, VoxelDataset data, IBackend backend)
     {
         var config = new Dictionary<string, object?>
         {
-            ["model"] = "3d-gan",
+            ["model"] = model,
             ["training"] = JsonSerializer.Deserialize<JsonElement>(options.ToJson()),
             ["data"] = dataSpec,
             ["shapes"] = data.Count,

@@ -27,9 +27,14 @@ public sealed class Checkpoint
     public IReadOnlyDictionary<string, string> Metadata => File.Metadata;
 
     public static void Save(string path, IEnumerable<(string Prefix, Module Module)> modules,
-        IEnumerable<(string Prefix, Adam Optimizer)> optimizers, IReadOnlyDictionary<string, string> metadata)
+        IEnumerable<(string Prefix, Adam Optimizer)> optimizers, IReadOnlyDictionary<string, string> metadata,
+        IEnumerable<(string Name, Tensor Tensor)>? extraTensors = null)
     {
         var tensors = new Dictionary<string, Tensor>();
+        foreach (var (name, t) in extraTensors ?? [])
+        {
+            tensors.Add(name, t);
+        }
         foreach (var (prefix, module) in modules)
         {
             foreach (var (name, t) in module.StateDict())
@@ -71,6 +76,9 @@ public sealed class Checkpoint
     public double GetDouble(string key) => double.TryParse(Get(key), NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
         ? v
         : throw new InvalidDataException($"{Path}: checkpoint metadata '{key}' is not a number");
+
+    /// <summary>A stored tensor that belongs to no module (e.g. "mean_shape"), or null when absent.</summary>
+    public (Shape Shape, float[] Data)? TryGetTensor(string name) => File.Tensors.TryGetValue(name, out var v) ? v : null;
 
     /// <summary>Whether the checkpoint holds a module under <paramref name="prefix"/>.</summary>
     public bool HasModule(string prefix) => File.Tensors.Keys.Any(k => k.StartsWith(prefix + ".", StringComparison.Ordinal));

@@ -19,7 +19,7 @@ public enum LatentDistribution
 /// learning rates G 0.0025 and D 1e-5, batch 100, z ~ U(0, 1)^200, and D updated only when its
 /// accuracy on the previous batch was below 80%.
 /// </summary>
-public sealed record GanTrainingOptions
+public record GanTrainingOptions
 {
     public GanArchitecture Architecture { get; init; } = new();
 
@@ -47,7 +47,8 @@ public sealed record GanTrainingOptions
     /// <summary>Drives initialisation, latent draws and data order.</summary>
     public ulong Seed { get; init; }
 
-    public void Validate()
+    /// <summary>Throws a clear error for a setting the trainer cannot use.</summary>
+    public virtual void Validate()
     {
         Architecture.Validate();
         if (BatchSize < 2 || BatchSize > 4096)
@@ -64,11 +65,13 @@ public sealed record GanTrainingOptions
         }
     }
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
+    /// <summary>The JSON settings of configurations.</summary>
+    protected static JsonSerializerOptions JsonOptions { get; } = new() { WriteIndented = true };
 
-    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+    /// <summary>Every setting as indented JSON (a derived options type writes its own settings too).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, GetType(), JsonOptions);
 
     public static GanTrainingOptions FromJson(string json, string source) =>
-        JsonSerializer.Deserialize<GanTrainingOptions>(json, s_json)
+        JsonSerializer.Deserialize<GanTrainingOptions>(json, JsonOptions)
         ?? throw new InvalidDataException($"{source}: empty training configuration");
 }

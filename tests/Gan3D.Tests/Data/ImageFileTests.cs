@@ -22,7 +22,7 @@ public class ImageFileTests
     }
 
     /// <summary>A minimal PNG encoder (one IDAT, filter 0) for the variants StbImageWriteSharp cannot write.</summary>
-    private static byte[] Png(int width, int height, byte colourType, byte bitDepth, byte[] rows, byte[]? palette = null)
+    internal static byte[] Png(int width, int height, byte colourType, byte bitDepth, byte[] rows, byte[]? palette = null)
     {
         var ms = new MemoryStream();
         ms.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);

@@ -1,0 +1,328 @@
+using System.Globalization;
+using Gan3D.Data;
+using Gan3D.Nn;
+using Gan3D.Tensors;
+
+namespace Gan3D.Models;
+
+/// <summary>Where a resumed run's random streams and data order stand (all zero for a fresh run).</summary>
+/// <param name="DataEpoch">Epoch of the shape order.</param>
+/// <param name="DataPosition">Position inside that epoch.</param>
+/// <param name="LatentOffset">Counter of the latent-code stream.</param>
+public readonly record struct StreamPositions(long DataEpoch, int DataPosition, ulong LatentOffset);
+
+/// <summary>
+/// What the 3D-GAN and 3D-VAE-GAN trainers share: G and D with their optimisers, the shape order and
+/// latent stream, the real-batch buffers, D's step with the paper's adaptive rule (D trains on a batch
+/// only when its accuracy on the previous one was below the threshold), the divergence check, and
+/// checkpoint save/resume of all of that. A subclass adds its networks and writes its iteration.
+/// </summary>
+public abstract class AdversarialTrainer : ITrainer
+{
+    private readonly DataOrder _order;
+    private readonly Gan3D.Tensors.Generator _latentRng;
+    private readonly float[] _hostBatch;
+    private readonly float[] _hostLogits;
+    private long _dUpdates;
+
+    /// <summary>Builds G and D from the seed (weights first, so a subclass can draw its own networks' weights next from <see cref="InitRng"/>).</summary>
+    /// <param name="options">The run's settings.</param>
+    /// <param name="data">Training shapes at the model's resolution.</param>
+    /// <param name="backend">Where the tensors live.</param>
+    /// <param name="positions">Stream positions to continue from (default for a fresh run).</param>
+    protected AdversarialTrainer(GanTrainingOptions options, VoxelDataset data, IBackend backend, StreamPositions positions)
+    {
+        options.Validate();
+        int r = options.Architecture.Resolution;
+        if (data.Resolution != r)
+        {
+            throw new ArgumentException($"the data is {data.Resolution}³ but the model is {r}³ (resample the data or choose --resolution {data.Resolution})");
+        }
+        if (data.Count < options.BatchSize)
+        {
+            throw new ArgumentException($"the batch size {options.BatchSize} is larger than the {data.Count} shapes of the data");
+        }
+        Options = options;
+        Backend = backend;
+        Data = data;
+        // Independent streams from one seed: weights, latent codes, data order.
+        InitRng = new Gan3D.Tensors.Generator(options.Seed);
+        G = new Generator3D(options.Architecture, backend, InitRng);
+        D = new Discriminator3D(options.Architecture, backend, InitRng);
+        OptG = new Adam(G.NamedParameters(), options.LearningRateG, options.Beta1, options.Beta2);
+        OptD = new Adam(D.NamedParameters(), options.LearningRateD, options.Beta1, options.Beta2);
+        _latentRng = new Gan3D.Tensors.Generator(options.Seed ^ 0x9E3779B97F4A7C15UL, positions.LatentOffset);
+        _order = new DataOrder(data.Count, options.Seed ^ 0xD1B54A32D192ED03UL, positions.DataEpoch, positions.DataPosition);
+        int b = options.BatchSize;
+        BatchIndices = new int[b];
+        _hostBatch = new float[(long)b * r * r * r];
+        _hostLogits = new float[b];
+        Real = Tensor.Empty(new Shape(b, 1, r, r, r), backend).Persist();
+        Z = Tensor.Empty(new Shape(b, options.Architecture.LatentDim), backend).Persist();
+    }
+
+    /// <summary>The run's settings.</summary>
+    public GanTrainingOptions Options { get; }
+
+    /// <summary>Where the tensors live.</summary>
+    public IBackend Backend { get; }
+
+    /// <summary>The training shapes.</summary>
+    public VoxelDataset Data { get; }
+
+    /// <summary>The generator.</summary>
+    public Generator3D G { get; }
+
+    /// <summary>The discriminator.</summary>
+    public Discriminator3D D { get; }
+
+    /// <summary>G's optimiser.</summary>
+    public Adam OptG { get; }
+
+    /// <summary>D's optimiser.</summary>
+    public Adam OptD { get; }
+
+    /// <summary>Iterations completed.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>D's accuracy on the last batch (decides whether D trains on the next one).</summary>
+    public float LastDAccuracy { get; private set; }
+
+    /// <summary>Fraction of iterations so far in which D was updated.</summary>
+    public double DUpdateFraction => Step == 0 ? 0 : (double)_dUpdates / Step;
+
+    /// <summary>The model's voxel resolution.</summary>
+    public int Resolution => Options.Architecture.Resolution;
+
+    /// <summary>The model name in checkpoints and config.json: "3d-gan" or "3d-vae-gan".</summary>
+    public abstract string ModelName { get; }
+
+    /// <summary>The panels of losses.png.</summary>
+    public abstract IReadOnlyList<(string Title, string[] Columns)> PlotLayout { get; }
+
+    /// <summary>The weight stream after G and D were drawn: a subclass draws its extra networks from it.</summary>
+    protected Gan3D.Tensors.Generator InitRng { get; }
+
+    /// <summary>The current batch's shape indices (filled by <see cref="NextBatch"/>).</summary>
+    protected int[] BatchIndices { get; }
+
+    /// <summary>The current batch of real shapes (B, 1, R, R, R).</summary>
+    protected Tensor Real { get; }
+
+    /// <summary>Latent codes for the current batch (B, Z).</summary>
+    protected Tensor Z { get; }
+
+    /// <summary>The stream that draws latent codes (and any other per-step noise, in a fixed order).</summary>
+    protected Gan3D.Tensors.Generator LatentRng => _latentRng;
+
+    /// <summary>Whether D trains on this iteration's batch: always on the first, then only below the accuracy threshold.</summary>
+    protected bool ShouldUpdateD => Step == 0 || Options.DAccuracyThreshold >= 1f || LastDAccuracy < Options.DAccuracyThreshold;
+
+    /// <summary>Runs one iteration and returns its row of metrics.csv.</summary>
+    public abstract TrainingStepReport Train();
+
+    /// <summary>Draws the next batch of real shapes into <see cref="Real"/> and fresh latent codes into <see cref="Z"/>.</summary>
+    protected void NextBatch()
+    {
+        _order.Next(BatchIndices);
+        Data.FillBatch(BatchIndices, _hostBatch);
+        Real.CopyFrom(_hostBatch);
+        DrawLatent(Z);
+    }
+
+    /// <summary>
+    /// D's half of the iteration: BCE on real → 1 and <paramref name="fake"/> (already detached) → 0,
+    /// with an update only when <paramref name="update"/>. Returns the loss and D's accuracy on each half.
+    /// </summary>
+    protected (float Loss, float AccuracyReal, float AccuracyFake) DiscriminatorStep(Tensor fake, bool update)
+    {
+        var dReal = D.Forward(Real);
+        var dFake = D.Forward(fake);
+        float accReal = FractionOfSign(dReal, positive: true);
+        float accFake = FractionOfSign(dFake, positive: false);
+        var loss = Ops.Add(Ops.BceWithLogits(dReal, 1f), Ops.BceWithLogits(dFake, 0f));
+        float value = loss.Item();
+        CheckFinite("D", value);
+        if (update)
+        {
+            OptD.ZeroGrad();
+            loss.Backward();
+            OptD.Step();
+            _dUpdates++;
+        }
+        return (value, accReal, accFake);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with D's weights frozen, so a generator loss that goes through D
+    /// skips D's weight gradients (and leaves D's stored gradients alone).
+    /// </summary>
+    protected T WithFrozenD<T>(Func<T> body)
+    {
+        D.RequiresGrad(false);
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            D.RequiresGrad(true);
+        }
+    }
+
+    /// <summary>Counts the iteration and remembers D's accuracy for the next one's adaptive rule.</summary>
+    protected void EndStep(float accuracyReal, float accuracyFake)
+    {
+        Step++;
+        LastDAccuracy = (accuracyReal + accuracyFake) / 2;
+    }
+
+    /// <summary>Stops the run (before any update from it) when a loss is NaN or infinite.</summary>
+    protected void CheckFinite(string which, float loss)
+    {
+        if (!float.IsFinite(loss))
+        {
+            throw new TrainingDivergedException(
+                $"the {which} loss became {loss} at iteration {Step + 1}; stopping before any update from it (try a lower learning rate)");
+        }
+    }
+
+    private float FractionOfSign(Tensor logits, bool positive)
+    {
+        logits.CopyTo(_hostLogits);
+        int hits = 0;
+        foreach (float v in _hostLogits)
+        {
+            hits += (positive ? v > 0 : v < 0) ? 1 : 0;
+        }
+        return (float)hits / _hostLogits.Length;
+    }
+
+    private void DrawLatent(Tensor z)
+    {
+        if (Options.Latent == LatentDistribution.Uniform)
+        {
+            _latentRng.FillUniform(z);
+        }
+        else
+        {
+            _latentRng.FillNormal(z);
+        }
+    }
+
+    /// <summary>Occupancy probabilities from G for codes z, in eval mode.</summary>
+    public float[] Decode(float[] z, int count) => Sampling.Decode(G, z, count);
+
+    /// <summary>Latent codes from the run's distribution.</summary>
+    public float[] DrawLatent(int count, Gan3D.Tensors.Generator rng) =>
+        Sampling.DrawLatent(count, Options.Architecture.LatentDim, Options.Latent, rng);
+
+    /// <summary>
+    /// Shapes from G for <paramref name="count"/> fresh latent codes of <paramref name="rng"/>, as
+    /// occupancy probabilities (count, 1, R, R, R). G runs in eval mode, so training state is untouched.
+    /// </summary>
+    public float[] Sample(int count, Gan3D.Tensors.Generator rng) => Sampling.Sample(G, Options.Latent, count, rng);
+
+    // ---------------------------------------------------------------- checkpoints
+
+    /// <summary>The subclass's networks beyond G and D, by checkpoint prefix.</summary>
+    protected virtual IEnumerable<(string Prefix, Module Module)> ExtraModules => [];
+
+    /// <summary>The subclass's optimisers beyond G's and D's, by checkpoint prefix.</summary>
+    protected virtual IEnumerable<(string Prefix, Adam Optimizer)> ExtraOptimizers => [];
+
+    /// <summary>Adds the subclass's metadata (its own stream positions ...) to a checkpoint.</summary>
+    protected virtual void AddMetadata(Dictionary<string, string> metadata)
+    {
+    }
+
+    /// <summary>Tensors stored beside the networks (not trained, not restored on resume).</summary>
+    protected virtual IEnumerable<(string Name, Tensor Tensor)> ExtraTensors => [];
+
+    /// <summary>The configuration stored in the checkpoint (the subclass's options type serialises all its settings).</summary>
+    protected abstract string ConfigJson { get; }
+
+    /// <summary>Writes a checkpoint (atomically) that <c>Resume</c> continues exactly.</summary>
+    public void Save(string path)
+    {
+        var meta = new Dictionary<string, string>
+        {
+            ["model"] = ModelName,
+            ["config"] = ConfigJson,
+            ["step"] = Step.ToString(CultureInfo.InvariantCulture),
+            ["d_updates"] = _dUpdates.ToString(CultureInfo.InvariantCulture),
+            ["d_accuracy"] = LastDAccuracy.ToString("R", CultureInfo.InvariantCulture),
+            ["rng.latent"] = _latentRng.Offset.ToString(CultureInfo.InvariantCulture),
+            ["data.epoch"] = _order.Epoch.ToString(CultureInfo.InvariantCulture),
+            ["data.position"] = _order.Position.ToString(CultureInfo.InvariantCulture),
+            ["data.count"] = Data.Count.ToString(CultureInfo.InvariantCulture),
+        };
+        AddMetadata(meta);
+        Checkpoint.Save(path, [("G", G), ("D", D), .. ExtraModules], [("opt_g", OptG), ("opt_d", OptD), .. ExtraOptimizers], meta, ExtraTensors);
+    }
+
+    /// <summary>
+    /// Opens a checkpoint to resume from: it must be of <paramref name="model"/> and trained on as many
+    /// shapes as <paramref name="data"/> holds. Returns it with the stream positions to rebuild the trainer with.
+    /// </summary>
+    protected static (Checkpoint Checkpoint, StreamPositions Positions) OpenForResume(string path, string model, VoxelDataset data)
+    {
+        var ck = Checkpoint.Open(path);
+        if (ck.Get("model") != model)
+        {
+            throw new InvalidDataException($"{path}: a '{ck.Get("model")}' checkpoint cannot resume {model} training");
+        }
+        long count = ck.GetInt64("data.count");
+        if (count != data.Count)
+        {
+            throw new ArgumentException($"{path}: the run was trained on {count} shapes but the data now has {data.Count}; resume needs the same data");
+        }
+        return (ck, new StreamPositions(ck.GetInt64("data.epoch"), (int)ck.GetInt64("data.position"), (ulong)ck.GetInt64("rng.latent")));
+    }
+
+    /// <summary>Loads every network, optimiser and counter from <paramref name="ck"/> (written by <see cref="Save"/>).</summary>
+    protected void Restore(Checkpoint ck)
+    {
+        foreach (var (prefix, module) in (IEnumerable<(string, Module)>)[("G", G), ("D", D), .. ExtraModules])
+        {
+            ck.LoadModule(prefix, module);
+        }
+        foreach (var (prefix, opt) in (IEnumerable<(string, Adam)>)[("opt_g", OptG), ("opt_d", OptD), .. ExtraOptimizers])
+        {
+            ck.LoadOptimizer(prefix, opt);
+        }
+        Step = ck.GetInt64("step");
+        _dUpdates = ck.GetInt64("d_updates");
+        LastDAccuracy = (float)ck.GetDouble("d_accuracy");
+    }
+
+    /// <summary>Frees the networks, optimisers and batch tensors.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees what the trainer holds; a subclass frees its own and calls this.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing)
+        {
+            return;
+        }
+        G.Dispose();
+        D.Dispose();
+        OptG.Dispose();
+        OptD.Dispose();
+        Real.Dispose();
+        Z.Dispose();
+        foreach (var (_, m) in ExtraModules)
+        {
+            m.Dispose();
+        }
+        foreach (var (_, o) in ExtraOptimizers)
+        {
+            o.Dispose();
+        }
+    }
+}
