@@ -60,8 +60,13 @@ public sealed partial class IlgpuBackend
         public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LossParams> KlBackward;
         public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStepParams> AdamStep;
 
+        /// <summary>The version-2 kernels, or null on an accelerator whose groups cannot hold them.</summary>
+        public readonly KernelSet2? V2;
+
         public KernelSet(Accelerator a)
         {
+            V2 = SupportsVersion2(a) ? new KernelSet2(a) : null;
+
             Fill = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(CopyKernels.FillKernel);
             Copy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(CopyKernels.CopyKernel);
             CopyRows = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, CopyRowsParams>(CopyKernels.CopyRowsKernel);
@@ -100,6 +105,28 @@ public sealed partial class IlgpuBackend
             KlPartial = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>, LossParams>(LossKernels.KlPartialKernel);
             KlBackward = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LossParams>(LossKernels.KlBackwardKernel);
             AdamStep = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStepParams>(AdamKernels.AdamStepKernel);
+        }
+    }
+
+    /// <summary>
+    /// The version-2 kernels: explicitly grouped (shared-memory tiles, warp shuffles), launched with a
+    /// <see cref="KernelConfig"/> of <see cref="ImplicitGemmTile.Threads"/>-thread groups.
+    /// </summary>
+    private sealed class KernelSet2
+    {
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dForward;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardData;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardDataDense;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> Conv3dBackwardWeight;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> Conv3dBackwardWeightReduce;
+
+        public KernelSet2(Accelerator a)
+        {
+            Conv3dForward = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dForwardKernel2);
+            Conv3dBackwardData = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataKernel2);
+            Conv3dBackwardDataDense = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataDenseKernel2);
+            Conv3dBackwardWeight = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int>(Conv3dKernels.Conv3dBackwardWeightKernel2);
+            Conv3dBackwardWeightReduce = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(Conv3dKernels.Conv3dBackwardWeightReduceKernel2);
         }
     }
 }
