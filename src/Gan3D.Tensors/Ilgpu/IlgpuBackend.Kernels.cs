@@ -119,6 +119,12 @@ public sealed partial class IlgpuBackend
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardDataDense;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> Conv3dBackwardWeight;
         public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> Conv3dBackwardWeightReduce;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, ReduceParams> PartialSum;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, ChannelReduceParams> ChannelPartialSum;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, BatchNormParams> BatchNormPartialStatistics;
+        public readonly Action<Index1D, ArrayView<double>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams> BatchNormStatistics;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams> BatchNormActivation;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams> BatchNormPartialBackward;
 
         public KernelSet2(Accelerator a)
         {
@@ -127,6 +133,12 @@ public sealed partial class IlgpuBackend
             Conv3dBackwardDataDense = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataDenseKernel2);
             Conv3dBackwardWeight = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int>(Conv3dKernels.Conv3dBackwardWeightKernel2);
             Conv3dBackwardWeightReduce = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(Conv3dKernels.Conv3dBackwardWeightReduceKernel2);
+            PartialSum = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, ReduceParams>(ReductionKernels.PartialSumKernel2);
+            ChannelPartialSum = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, ChannelReduceParams>(ReductionKernels.ChannelPartialSumKernel2);
+            BatchNormPartialStatistics = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, BatchNormParams>(BatchNormKernels.BatchNormPartialStatisticsKernel2);
+            BatchNormStatistics = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams>(BatchNormKernels.BatchNormStatisticsKernel2);
+            BatchNormActivation = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams>(BatchNormKernels.BatchNormActivationKernel2);
+            BatchNormPartialBackward = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams>(BatchNormKernels.BatchNormPartialBackwardKernel2);
         }
     }
 }

@@ -160,4 +160,119 @@ public sealed class IlgpuKernelV2Tests
         be.Conv3dBackwardWeight(Make(be, x, g.N, g.Cin, g.Di, g.Hi, g.Wi), Make(be, dy, g.N, g.Cout, g.Do, g.Ho, g.Wo), dw, g);
         return dw.ToArray();
     }
+
+    // ------------------------------------------------------------ reductions and batch norm
+
+    // A group of 256 threads per partial of 2048 elements: both sides of the group and partial
+    // boundaries, and a size with 10 partials where each thread strides 8 times. (Where P clamps at
+    // 1024 is out of the emulator's reach: half a million simulated threads take minutes.)
+    [Theory]
+    [InlineData(1)]
+    [InlineData(255)]
+    [InlineData(2048)]
+    [InlineData(2049)]
+    [InlineData(20_001)]
+    public void SumWithWarpShufflesIsExactAndDeterministic(int n)
+    {
+        var rng = new Random(n);
+        var xd = Rounded(RandomArray(rng, n, 0.5, 1.5)); // positive: a lost element or lane is visible
+        float Run(int version) => With(version, be =>
+        {
+            var y = Tensor.Empty(new Shape(), be);
+            be.Sum(Make(be, xd, n), y, 0.5f);
+            return y.Item();
+        });
+        float v2 = Run(2);
+        AssertClose($"sum of {n}", 0.5 * xd.Sum(), v2, 1e-6, 1e-7);
+        Assert.Equal(v2, Run(2));
+    }
+
+    [Theory]
+    [InlineData(3, 5, 1, 0.0)]       // (N, C) after a linear layer
+    [InlineData(7, 3, 33, 0.0)]      // fewer elements per channel than one group
+    [InlineData(2, 2, 2500, 0.0)]    // 5000 per channel: 3 partials, the last one part-filled
+    [InlineData(4, 3, 40, 1000.0)]   // |mean| ≫ std: a one-pass variance without the shift loses it
+    public void BatchNormAndChannelSumMatchReference(int n, int c, int s, double offset)
+    {
+        var rng = new Random(n * 100 + c * 10 + s);
+        var xd = Rounded(RandomArray(rng, n * c * s, offset - 1, offset + 3));
+        var dyd = Rounded(RandomArray(rng, n * c * s));
+        var gammaD = Rounded(RandomArray(rng, c, 0.5, 1.5));
+        var betaD = Rounded(RandomArray(rng, c));
+        var ones = Enumerable.Repeat(1.0, c).ToArray();
+        var zeros = new double[c];
+        var yRef = Reference.BatchNormTrain(xd, n, c, s, gammaD, betaD, 1e-5, 0.25, zeros, ones, out var rmRef, out var rvRef);
+        var (dxRef, dgRef, dbRef) = Reference.BatchNormTrainBackward(xd, dyd, n, c, s, gammaD, 1e-5);
+        With(2, be =>
+        {
+            var x = Make(be, xd, n, c, s);
+            var db = Tensor.Empty(new Shape(c), be);
+            be.ChannelSum(x, db);
+            AssertClose("channel sum", Reference.ChannelSum(xd, n, c, s), db.ToArray(), 1e-4 * (1 + offset), 1e-6);
+
+            var gamma = Make(be, gammaD, c);
+            var (mean, invStd) = (Tensor.Empty(new Shape(c), be), Tensor.Empty(new Shape(c), be));
+            var (rm, rv) = (Make(be, zeros, c), Make(be, ones, c));
+            var y = Tensor.Empty(x.Shape, be);
+            be.BatchNormForwardTraining(x, gamma, Make(be, betaD, c), y, mean, invStd, rm, rv, 0.25f, 1e-5f);
+            // The statistics themselves, tightly: float32 sums of squares at |mean| = 1000 would be off by percents.
+            var (meanRef, invStdRef) = Statistics(xd, n, c, s, 1e-5);
+            AssertClose("batch norm mean", meanRef, mean.ToArray(), 1e-6, 1e-7);
+            AssertClose("batch norm 1/std", invStdRef, invStd.ToArray(), 1e-6, 1e-5);
+            // y = x·scale + shift in float32 loses ~|x|·2⁻²⁴ to cancellation when |mean| is large: inherent to the formula.
+            AssertClose("batch norm y", yRef, y.ToArray(), 1e-4 * (1 + offset / 100), 1e-4);
+            AssertClose("batch norm running mean", rmRef, rm.ToArray(), 1e-5, 1e-6);
+            AssertClose("batch norm running var", rvRef, rv.ToArray(), 1e-5, 1e-5);
+
+            var dx = Tensor.Empty(x.Shape, be);
+            var (dg, dbeta) = (Tensor.Empty(new Shape(c), be), Tensor.Empty(new Shape(c), be));
+            be.BatchNormBackward(x, Make(be, dyd, n, c, s), gamma, mean, invStd, dx, dg, dbeta, batchStatistics: true);
+            AssertClose("batch norm dx", dxRef, dx.ToArray(), 1e-4, 1e-4);
+            AssertClose("batch norm dgamma", dgRef, dg.ToArray(), 1e-4, 1e-4);
+            AssertClose("batch norm dbeta", dbRef, dbeta.ToArray(), 1e-4, 1e-4);
+            return 0;
+        });
+    }
+
+    private static (double[] Mean, double[] InvStd) Statistics(double[] x, int n, int c, int s, double eps)
+    {
+        var mean = new double[c];
+        var invStd = new double[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            var values = Enumerable.Range(0, n).SelectMany(b => x.Skip((b * c + ch) * s).Take(s)).ToArray();
+            mean[ch] = values.Average();
+            double m = mean[ch];
+            invStd[ch] = 1 / Math.Sqrt(values.Sum(v => (v - m) * (v - m)) / values.Length + eps);
+        }
+        return (mean, invStd);
+    }
+
+    [Theory]
+    [InlineData(BatchNormActivation.Relu, 0f)]
+    [InlineData(BatchNormActivation.LeakyRelu, 0.2f)]
+    public void BatchNormFusedWithActivationMatchesTheTwoOps(BatchNormActivation activation, float alpha)
+    {
+        const int n = 3, c = 4, s = 29;
+        var rng = new Random((int)activation);
+        var xd = Rounded(RandomArray(rng, n * c * s, -2, 2));
+        var gammaD = Rounded(RandomArray(rng, c, 0.5, 1.5));
+        var betaD = Rounded(RandomArray(rng, c, -0.5, 0.5));
+        var ones = Enumerable.Repeat(1.0, c).ToArray();
+        var bn = Reference.BatchNormTrain(xd, n, c, s, gammaD, betaD, 1e-5, 0.1, new double[c], ones, out _, out _);
+        var expected = bn.Select(v => v > 0 ? v : activation == BatchNormActivation.Relu ? 0 : alpha * v).ToArray();
+        Assert.Contains(expected, v => v < 0 != (activation == BatchNormActivation.Relu) && v != 0); // both signs occur
+        foreach (int version in new[] { 1, 2 })
+        {
+            var y = With(version, be =>
+            {
+                var t = Tensor.Empty(new Shape(n, c, s), be);
+                be.BatchNormForwardTraining(Make(be, xd, n, c, s), Make(be, gammaD, c), Make(be, betaD, c), t,
+                    Tensor.Empty(new Shape(c), be), Tensor.Empty(new Shape(c), be), Make(be, new double[c], c), Make(be, ones, c),
+                    0.1f, 1e-5f, activation, alpha);
+                return t.ToArray();
+            });
+            AssertClose($"batch norm + {activation}, version {version}", expected, y, 1e-4, 1e-4);
+        }
+    }
 }
