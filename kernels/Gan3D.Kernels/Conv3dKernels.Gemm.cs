@@ -50,7 +50,10 @@ public static partial class Conv3dKernels
         int rd = r / g.Sh;
         var p = new BackwardDataGemm
         {
-            Dy = dy, W = w, Dx = dx, G = g,
+            Dy = dy,
+            W = w,
+            Dx = dx,
+            G = g,
             Ad = ParityAxis.Create(rd, g.Pd, g.Sd, g.Kd, g.Di),
             Ah = ParityAxis.Create(rh, g.Ph, g.Sh, g.Kh, g.Hi),
             Aw = ParityAxis.Create(rw, g.Pw, g.Sw, g.Kw, g.Wi),
