@@ -17,6 +17,12 @@ public struct BatchNormParams
 
     /// <summary>1 when the backward pass goes through the batch statistics (training mode), 0 in eval mode.</summary>
     public int BatchStatistics;
+
+    /// <summary>A <see cref="BatchNormActivation"/> applied after the normalisation (version 2 only).</summary>
+    public int Activation;
+
+    /// <summary>The negative slope of <see cref="BatchNormActivation.LeakyRelu"/>.</summary>
+    public float Alpha;
 }
 
 /// <summary>
@@ -25,9 +31,10 @@ public struct BatchNormParams
 /// two-stage scheme of <see cref="ReductionKernels"/> (the mean itself is
 /// <see cref="ReductionKernels.ChannelPartialSumKernel"/> + <see cref="ReductionKernels.FinalizeSumKernel"/>),
 /// and the variance is a second pass over the centred values (no cancellation).
-/// Versions: 1 (this).
+/// Versions: 1 (this), 2 (BatchNormKernels.Fused.cs: one-pass shifted statistics, group reductions
+/// with warp shuffles, normalisation fused with the activation).
 /// </summary>
-public static class BatchNormKernels
+public static partial class BatchNormKernels
 {
     /// <summary>partials[c·P + j] = Σ (x − mean[c])² over slice j of channel c.</summary>
     /// <param name="index">One thread per (channel, partial): C·P threads.</param>

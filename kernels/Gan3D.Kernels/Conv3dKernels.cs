@@ -10,8 +10,10 @@ namespace Gan3D.Kernels;
 /// 1. naive gather, one thread per output element, taps in order (ci, kd, kh, kw), float32
 ///    accumulation (the backward-weight sum is float64 across rows); no atomics, deterministic.
 ///    The reference the faster versions are validated against.
+/// 2. implicit GEMM with shared-memory tiles and 4 × 4 register tiles (Conv3dKernels.Gemm.cs);
+///    backward-data by output parity, backward-weight split along the reduction; no atomics, deterministic.
 /// </summary>
-public static class Conv3dKernels
+public static partial class Conv3dKernels
 {
     /// <summary>y[n, co, o] = Σ over ci and taps k of w[co, ci, k] · x[n, ci, o·s − p + k] (zero outside x).</summary>
     /// <param name="index">One thread per element of y: N·Cout·Do·Ho·Wo threads.</param>

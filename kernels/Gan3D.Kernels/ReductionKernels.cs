@@ -35,9 +35,9 @@ public struct FinalizeParams
 /// 1. P threads (per row) each sum an interleaved slice in float64 and write a partial;
 /// 2. one thread per row adds its P partials in index order, in float64, and writes the float32 result.
 /// P depends only on the size (the backend chooses it), never on the device.
-/// Versions: 1 (this; a shared-memory tree reduction is for a later version).
+/// Versions: 1 (this), 2 (ReductionKernels.Warp.cs: a group per partial, summed with warp shuffles).
 /// </summary>
-public static class ReductionKernels
+public static partial class ReductionKernels
 {
     /// <summary>partials[j] = Σ x[j + k·P].</summary>
     /// <param name="index">One thread per partial: P threads.</param>

@@ -28,12 +28,17 @@ internal static class ProfileCommand
         var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (the median is reported, after one warm-up)", DefaultValueFactory = _ => 5 };
         var dump = new Option<string?>("--dump") { Description = "--layer: write input, weight, bias, grad_output, output, grad_input, grad_weight, grad_bias (and running statistics) as .npy files here" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var kernelVersion = new Option<int>("--kernel-version")
+        {
+            Description = "Kernel version to time: 1 (naive reference) or 2 (tiled); 0 = the backend's default",
+            DefaultValueFactory = _ => 0,
+        };
         var command = new Command("profile",
             "Check and time a volumetric layer (forward and backward, with GFLOP/s and memory), or every layer of a model.\n" +
             "Example: gan3d profile --layer convtranspose3d --input 8,256,4,4,4 --out-channels 128 --kernel 4 --stride 2 --padding 1 --dump out/\n" +
             "Example: gan3d profile --model gan32 --batch-size 32 --json")
         {
-            layer, model, input, outChannels, kernel, stride, padding, outputPadding, bias, batch, width, device, threads, seed, repeat, dump, json,
+            layer, model, input, outChannels, kernel, stride, padding, outputPadding, bias, batch, width, device, threads, seed, repeat, dump, json, kernelVersion,
         };
         command.SetAction(parse =>
         {
@@ -49,6 +54,7 @@ internal static class ProfileCommand
                 throw new UsageException($"--repeat {reps} must be between 1 and 10000");
             }
             var backend = CliDevices.Create(parse.GetValue(device)!, parse.GetValue(threads));
+            SelectKernelVersion(backend, parse.GetValue(kernelVersion));
             if (layerName is not null)
             {
                 var spec = new LayerSpec(
@@ -88,6 +94,34 @@ internal static class ProfileCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static void SelectKernelVersion(IBackend backend, int version)
+    {
+        if (version == 0)
+        {
+            return;
+        }
+        if (version is not (1 or 2))
+        {
+            throw new UsageException($"--kernel-version {version}: use 1 or 2 (or 0 for the default)");
+        }
+        try
+        {
+            switch (backend)
+            {
+                case IlgpuBackend ilgpu:
+                    ilgpu.KernelVersion = version;
+                    break;
+                case CpuBackend cpu:
+                    cpu.ConvVersion = version;
+                    break;
+            }
+        }
+        catch (NotSupportedException e)
+        {
+            throw new UsageException($"--kernel-version {version}: {e.Message}");
+        }
     }
 
     private static ProfiledLayerKind ParseKind(string s) => s.ToLowerInvariant() switch

@@ -1,8 +1,12 @@
 using Gan3D.Kernels;
+using ILGPU;
 
 namespace Gan3D.Tensors;
 
-/// <summary>Convolution, pooling, matrix product and the optimiser step: version-1 kernels.</summary>
+/// <summary>
+/// Convolution (version 1 naive, version 2 implicit GEMM: see <see cref="Conv3dKernels"/>), pooling,
+/// matrix product and the optimiser step.
+/// </summary>
 public sealed partial class IlgpuBackend
 {
     public void MatMul(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor c, int m, int n, int k)
@@ -26,29 +30,111 @@ public sealed partial class IlgpuBackend
     public void Conv3dForward(Tensor x, Tensor w, Tensor y, in Conv3dGeometry g)
     {
         CheckConvSizes(g);
-        if (g.OutputSize > 0)
+        if (g.OutputSize == 0)
+        {
+            return;
+        }
+        if (_kernelVersion == 1)
         {
             _k.Conv3dForward1((int)g.OutputSize, V(x), V(w), V(y), g);
+            return;
         }
+        _k.V2!.Conv3dForward(GemmGrid(g.N * g.OutputVolume, g.Cout, 1), V(x), V(w), V(y), g);
     }
 
     public void Conv3dBackwardData(Tensor dy, Tensor w, Tensor dx, in Conv3dGeometry g)
     {
         CheckConvSizes(g);
-        if (g.InputSize > 0)
+        if (g.InputSize == 0)
+        {
+            return;
+        }
+        if (_kernelVersion == 1)
         {
             _k.Conv3dBackwardData1((int)g.InputSize, V(dy), V(w), V(dx), g);
+            return;
         }
+        if (IsDenseBackwardData(g))
+        {
+            _k.V2!.Conv3dBackwardDataDense(GemmGrid(g.N, g.Cin * g.KernelVolume, 1), V(dy), V(w), V(dx), g);
+            return;
+        }
+        // The largest parity class has ⌈extent / stride⌉ positions per axis (residue 0).
+        long columns = (long)g.N * CeilDiv(g.Di, g.Sd) * CeilDiv(g.Hi, g.Sh) * CeilDiv(g.Wi, g.Sw);
+        _k.V2!.Conv3dBackwardData(GemmGrid(columns, g.Cin, g.Sd * g.Sh * g.Sw), V(dy), V(w), V(dx), g);
     }
 
     public void Conv3dBackwardWeight(Tensor x, Tensor dy, Tensor dw, in Conv3dGeometry g)
     {
         CheckConvSizes(g);
-        if (g.WeightSize > 0)
+        if (g.WeightSize == 0)
+        {
+            return;
+        }
+        if (_kernelVersion == 1)
         {
             _k.Conv3dBackwardWeight1((int)g.WeightSize, V(x), V(dy), V(dw), g);
+            return;
         }
+        int chunk = BackwardWeightChunk(g, out int chunks);
+        var grid = GemmGrid(g.Cin * g.KernelVolume, g.Cout, chunks);
+        if (chunks == 1)
+        {
+            _k.V2!.Conv3dBackwardWeight(grid, V(x), V(dy), V(dw), g, chunk);
+            return;
+        }
+        long partialCount = chunks * g.WeightSize;
+        CheckSize(partialCount);
+        var partials = FloatScratch(partialCount);
+        _k.V2!.Conv3dBackwardWeight(grid, V(x), V(dy), partials, g, chunk);
+        _k.V2!.Conv3dBackwardWeightReduce((int)g.WeightSize, partials, V(dw), chunks);
     }
+
+    /// <summary>Groups of version-2 backward-weight wanted in flight: about two waves on a 132-SM H100.</summary>
+    private const int BackwardWeightTargetGroups = 256;
+
+    /// <summary>Shortest reduction chunk worth a group of its own (32 steps of the 8-deep tile loop).</summary>
+    private const int BackwardWeightMinChunk = 256;
+
+    /// <summary>Most chunks: bounds the partials buffer to 64 weight gradients.</summary>
+    private const int BackwardWeightMaxChunks = 64;
+
+    /// <summary>
+    /// How version-2 backward-weight splits its reduction N·Do·Ho·Wo: the chunk length (a multiple of
+    /// the tile depth) and the number of chunks. Depends only on the geometry, never on the device, so
+    /// results are the same everywhere. One chunk when the weight alone gives enough groups.
+    /// </summary>
+    public static int BackwardWeightChunk(in Conv3dGeometry g, out int chunks)
+    {
+        long k = (long)g.N * g.OutputVolume;
+        long tiles = CeilDiv(g.Cout, ImplicitGemmTile.TileM) * (long)CeilDiv(g.Cin * g.KernelVolume, ImplicitGemmTile.TileN);
+        long wanted = Math.Clamp(CeilDiv(BackwardWeightTargetGroups, tiles), 1, BackwardWeightMaxChunks);
+        long affordable = Math.Max(1, k / BackwardWeightMinChunk);
+        long split = Math.Min(wanted, affordable);
+        long chunk = CeilDiv(CeilDiv(k, split), ImplicitGemmTile.TileK) * ImplicitGemmTile.TileK;
+        chunks = (int)Math.Max(1, CeilDiv(k, chunk));
+        return (int)chunk;
+    }
+
+    /// <summary>Whether backward-data takes the dense path: a 1³ output from an unpadded input of the kernel's size.</summary>
+    private static bool IsDenseBackwardData(in Conv3dGeometry g) =>
+        g.Do == 1 && g.Ho == 1 && g.Wo == 1 && g.Pd == 0 && g.Ph == 0 && g.Pw == 0 &&
+        g.Di == g.Kd && g.Hi == g.Kh && g.Wi == g.Kw;
+
+    /// <summary>A launch of 64 × 64 tiles: x over the columns, y over the rows, z as given.</summary>
+    private static KernelConfig GemmGrid(long columns, long rows, int z)
+    {
+        long gx = CeilDiv(columns, ImplicitGemmTile.TileN), gy = CeilDiv(rows, ImplicitGemmTile.TileM);
+        if (gy > ushort.MaxValue || z > ushort.MaxValue)
+        {
+            throw new NotSupportedException($"a convolution of {rows} GEMM rows and {z} slices exceeds the grid's y/z limits");
+        }
+        return new KernelConfig(new Index3D((int)gx, (int)gy, z), new Index3D(ImplicitGemmTile.Threads, 1, 1));
+    }
+
+    private static long CeilDiv(long a, long b) => (a + b - 1) / b;
+
+    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
 
     private static void CheckConvSizes(in Conv3dGeometry g)
     {

@@ -60,8 +60,13 @@ public sealed partial class IlgpuBackend
         public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LossParams> KlBackward;
         public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStepParams> AdamStep;
 
+        /// <summary>The version-2 kernels, or null on an accelerator whose groups cannot hold them.</summary>
+        public readonly KernelSet2? V2;
+
         public KernelSet(Accelerator a)
         {
+            V2 = SupportsVersion2(a) ? new KernelSet2(a) : null;
+
             Fill = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(CopyKernels.FillKernel);
             Copy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(CopyKernels.CopyKernel);
             CopyRows = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, CopyRowsParams>(CopyKernels.CopyRowsKernel);
@@ -100,6 +105,40 @@ public sealed partial class IlgpuBackend
             KlPartial = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<double>, LossParams>(LossKernels.KlPartialKernel);
             KlBackward = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LossParams>(LossKernels.KlBackwardKernel);
             AdamStep = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStepParams>(AdamKernels.AdamStepKernel);
+        }
+    }
+
+    /// <summary>
+    /// The version-2 kernels: explicitly grouped (shared-memory tiles, warp shuffles), launched with a
+    /// <see cref="KernelConfig"/> of <see cref="ImplicitGemmTile.Threads"/>-thread groups.
+    /// </summary>
+    private sealed class KernelSet2
+    {
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dForward;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardData;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardDataDense;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> Conv3dBackwardWeight;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> Conv3dBackwardWeightReduce;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, ReduceParams> PartialSum;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, ChannelReduceParams> ChannelPartialSum;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, BatchNormParams> BatchNormPartialStatistics;
+        public readonly Action<Index1D, ArrayView<double>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams> BatchNormStatistics;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams> BatchNormActivation;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams> BatchNormPartialBackward;
+
+        public KernelSet2(Accelerator a)
+        {
+            Conv3dForward = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dForwardKernel2);
+            Conv3dBackwardData = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataKernel2);
+            Conv3dBackwardDataDense = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataDenseKernel2);
+            Conv3dBackwardWeight = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int>(Conv3dKernels.Conv3dBackwardWeightKernel2);
+            Conv3dBackwardWeightReduce = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(Conv3dKernels.Conv3dBackwardWeightReduceKernel2);
+            PartialSum = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, ReduceParams>(ReductionKernels.PartialSumKernel2);
+            ChannelPartialSum = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, ChannelReduceParams>(ReductionKernels.ChannelPartialSumKernel2);
+            BatchNormPartialStatistics = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, BatchNormParams>(BatchNormKernels.BatchNormPartialStatisticsKernel2);
+            BatchNormStatistics = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams>(BatchNormKernels.BatchNormStatisticsKernel2);
+            BatchNormActivation = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams>(BatchNormKernels.BatchNormActivationKernel2);
+            BatchNormPartialBackward = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams>(BatchNormKernels.BatchNormPartialBackwardKernel2);
         }
     }
 }

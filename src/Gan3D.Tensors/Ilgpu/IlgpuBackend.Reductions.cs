@@ -1,5 +1,6 @@
 using Gan3D.Kernels;
 using ILGPU;
+using ILGPU.Runtime;
 
 namespace Gan3D.Tensors;
 
@@ -19,16 +20,36 @@ public sealed partial class IlgpuBackend
     /// <summary>Most partials per channel: stage 2 runs one thread per channel, so fewer suffice.</summary>
     private const int MaxChannelPartials = 256;
 
+    /// <summary>Work per version-2 partial (a group of 256 threads) below which a smaller P is chosen.</summary>
+    private const int ElementsPerGroupPartial = GroupReduction.Threads * 8;
+
     private static int PartialCount(long count, int max) =>
         (int)Math.Clamp((count + ElementsPerPartial - 1) / ElementsPerPartial, 1, max);
+
+    /// <summary>P for the kernels in use: version 2 gives each partial a group, so it needs fewer.</summary>
+    private int Partials(long count, int max) => _kernelVersion == 1
+        ? PartialCount(count, max)
+        : (int)Math.Clamp((count + ElementsPerGroupPartial - 1) / ElementsPerGroupPartial, 1, max);
+
+    /// <summary>A launch of one 256-thread group per (partial, row).</summary>
+    private static KernelConfig PartialGrid(int partials, int rows) =>
+        new(new Index3D(partials, rows, 1), new Index3D(GroupReduction.Threads, 1, 1));
 
     public void Sum(Tensor x, Tensor y, float scale)
     {
         var xv = V(x);
         int n = (int)x.Numel;
-        int p = PartialCount(n, MaxPartials);
+        int p = Partials(n, MaxPartials);
         var partials = Scratch(p);
-        _k.PartialSum(p, xv, partials, new ReduceParams { Length = n, Partials = p });
+        var q = new ReduceParams { Length = n, Partials = p };
+        if (_kernelVersion == 1)
+        {
+            _k.PartialSum(p, xv, partials, q);
+        }
+        else
+        {
+            _k.V2!.PartialSum(PartialGrid(p, 1), xv, partials, q);
+        }
         _k.FinalizeSum(1, partials, V(y), new FinalizeParams { Partials = p, Multiplier = scale, Divisor = 1 });
     }
 
@@ -47,19 +68,55 @@ public sealed partial class IlgpuBackend
         {
             return;
         }
-        int p = PartialCount((long)n * s, MaxChannelPartials);
+        int p = Partials((long)n * s, MaxChannelPartials);
         var partials = Scratch((long)c * p);
-        _k.ChannelPartialSum(c * p, V(dy), partials, new ChannelReduceParams { N = n, C = c, S = s, Partials = p });
+        var q = new ChannelReduceParams { N = n, C = c, S = s, Partials = p };
+        if (_kernelVersion == 1)
+        {
+            _k.ChannelPartialSum(c * p, V(dy), partials, q);
+        }
+        else
+        {
+            _k.V2!.ChannelPartialSum(PartialGrid(p, c), V(dy), partials, q);
+        }
         _k.FinalizeSum(c, partials, V(db), new FinalizeParams { Partials = p, Multiplier = 1, Divisor = 1 });
     }
 
     // ------------------------------------------------------------ batch norm
 
     public void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y,
-        Tensor saveMean, Tensor saveInvStd, Tensor runningMean, Tensor runningVar, float momentum, float eps)
+        Tensor saveMean, Tensor saveInvStd, Tensor runningMean, Tensor runningVar, float momentum, float eps) =>
+        BatchNormForwardTraining(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, momentum, eps, BatchNormActivation.None, 0f);
+
+    /// <summary>
+    /// <see cref="BatchNormForwardTraining(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, float, float)"/>
+    /// followed by an activation, in one pass over the output with version 2 (y = act(BN(x)); the
+    /// backward of the activation needs this y). Version 1 runs the two ops one after the other.
+    /// </summary>
+    public void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y,
+        Tensor saveMean, Tensor saveInvStd, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+        BatchNormActivation activation, float alpha)
     {
         var q = BatchNormShape(x, momentum, eps, batchStatistics: true);
+        q.Activation = (int)activation;
+        q.Alpha = alpha;
         var xv = V(x);
+        if (q.C == 0)
+        {
+            return;
+        }
+        if (_kernelVersion == 2)
+        {
+            // One pass for both sums (shifted, float64), then the statistics, then normalise + activate.
+            var stats = Scratch(2L * q.C * q.Partials);
+            _k.V2!.BatchNormPartialStatistics(PartialGrid(q.Partials, q.C), xv, stats, q);
+            _k.V2!.BatchNormStatistics(q.C, stats, xv, V(saveMean), V(saveInvStd), V(runningMean), V(runningVar), q);
+            if (x.Numel > 0)
+            {
+                _k.V2!.BatchNormActivation((int)x.Numel, xv, V(gamma), V(beta), V(saveMean), V(saveInvStd), V(y), q);
+            }
+            return;
+        }
         var partials = Scratch((long)q.C * q.Partials);
         // Mean, then the squared deviations from it (two passes, as the CPU backend: no cancellation).
         _k.ChannelPartialSum(q.C * q.Partials, xv, partials, new ChannelReduceParams { N = q.N, C = q.C, S = q.S, Partials = q.Partials });
@@ -67,6 +124,10 @@ public sealed partial class IlgpuBackend
         _k.BatchNormPartialSquares(q.C * q.Partials, xv, V(saveMean), partials, q);
         _k.BatchNormStatistics(q.C, partials, V(saveMean), V(saveInvStd), V(runningMean), V(runningVar), q);
         _k.BatchNormNormalize((int)x.Numel, xv, V(gamma), V(beta), V(saveMean), V(saveInvStd), V(y), q);
+        if (activation != BatchNormActivation.None)
+        {
+            Unary(activation == BatchNormActivation.Relu ? UnaryOp.Relu : UnaryOp.LeakyRelu, y, y, alpha);
+        }
     }
 
     public void BatchNormForwardInference(Tensor x, Tensor gamma, Tensor beta,
@@ -90,12 +151,19 @@ public sealed partial class IlgpuBackend
         var partials = scratch.SubView(0, 2 * cp);
         var coefficients = scratch.SubView(2 * cp, 2L * q.C);
         var (xv, dyv, meanv, invv) = (V(x), V(dy), V(mean), V(invStd));
-        _k.BatchNormPartialBackward((int)cp, xv, dyv, meanv, partials, q);
+        if (_kernelVersion == 1)
+        {
+            _k.BatchNormPartialBackward((int)cp, xv, dyv, meanv, partials, q);
+        }
+        else
+        {
+            _k.V2!.BatchNormPartialBackward(PartialGrid(q.Partials, q.C), xv, dyv, meanv, partials, q);
+        }
         _k.BatchNormBackwardReduce(q.C, partials, invv, V(dgamma), V(dbeta), coefficients, q);
         _k.BatchNormBackwardData((int)x.Numel, xv, dyv, V(gamma), meanv, invv, coefficients, V(dx), q);
     }
 
-    private static BatchNormParams BatchNormShape(Tensor x, float momentum, float eps, bool batchStatistics)
+    private BatchNormParams BatchNormShape(Tensor x, float momentum, float eps, bool batchStatistics)
     {
         var (n, c, s) = ChannelLayout(x);
         return new BatchNormParams
@@ -103,7 +171,7 @@ public sealed partial class IlgpuBackend
             N = n,
             C = c,
             S = s,
-            Partials = PartialCount((long)n * s, MaxChannelPartials),
+            Partials = Partials((long)n * s, MaxChannelPartials),
             Momentum = momentum,
             Eps = eps,
             BatchStatistics = batchStatistics ? 1 : 0,

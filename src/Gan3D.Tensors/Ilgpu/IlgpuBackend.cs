@@ -28,6 +28,8 @@ public sealed partial class IlgpuBackend : IBackend
     private readonly IlgpuMemoryPool _pool;
     private readonly KernelSet _k;
     private MemoryBuffer1D<double, Stride1D.Dense>? _scratch;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _floatScratch;
+    private int _kernelVersion;
     private bool _disposed;
 
     /// <summary>
@@ -58,6 +60,39 @@ public sealed partial class IlgpuBackend : IBackend
             : "ilgpu-cpu (emulator)";
         _pool = new IlgpuMemoryPool(accelerator);
         _k = new KernelSet(accelerator);
+        _kernelVersion = _k.V2 is null ? 1 : 2;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="accelerator"/> can run the version-2 kernels: groups of
+    /// <see cref="ImplicitGemmTile.Threads"/> threads and 32-wide warps (every CUDA GPU; the CPU
+    /// accelerator only when created with such a <see cref="CPUDevice"/>).
+    /// </summary>
+    public static bool SupportsVersion2(Accelerator accelerator) =>
+        accelerator.MaxNumThreadsPerGroup >= ImplicitGemmTile.Threads && accelerator.WarpSize == 32;
+
+    /// <summary>
+    /// Which kernels run the ops that have several versions (convolution, batch-norm statistics,
+    /// reductions): 1 = naive (the reference), 2 = tiled / fused / warp-shuffle. Defaults to 2 where the
+    /// accelerator can run it, else 1.
+    /// </summary>
+    public int KernelVersion
+    {
+        get => _kernelVersion;
+        set
+        {
+            if (value is not (1 or 2))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "kernel version must be 1 or 2");
+            }
+            if (value == 2 && _k.V2 is null)
+            {
+                throw new NotSupportedException(
+                    $"{Name} cannot run version-2 kernels: they need groups of {ImplicitGemmTile.Threads} threads and 32-wide warps " +
+                    $"(this accelerator: groups of {_accelerator.MaxNumThreadsPerGroup}, warps of {_accelerator.WarpSize})");
+            }
+            _kernelVersion = value;
+        }
     }
 
     /// <summary>
@@ -140,6 +175,7 @@ public sealed partial class IlgpuBackend : IBackend
         _accelerator.Synchronize();
         _pool.Trim();
         _scratch?.Dispose();
+        _floatScratch?.Dispose();
         _accelerator.Dispose();
         _context.Dispose();
     }
@@ -180,6 +216,22 @@ public sealed partial class IlgpuBackend : IBackend
             _scratch = _accelerator.Allocate1D<double>(capacity);
         }
         return _scratch.View.SubView(0, count);
+    }
+
+    /// <summary>A device scratch area of float32 partial results (split-K convolution); reused like <see cref="Scratch"/>.</summary>
+    private ArrayView<float> FloatScratch(long count)
+    {
+        if (_floatScratch is null || _floatScratch.Length < count)
+        {
+            long capacity = Math.Max(count, 2 * (_floatScratch?.Length ?? 512));
+            if (_floatScratch is not null)
+            {
+                _accelerator.Synchronize();
+                _floatScratch.Dispose();
+            }
+            _floatScratch = _accelerator.Allocate1D<float>(capacity);
+        }
+        return _floatScratch.View.SubView(0, count);
     }
 
     // ------------------------------------------------------------ data movement

@@ -48,6 +48,12 @@ public sealed partial class IlgpuPtxCompileTests
             "ElementwiseKernels.UnaryKernel", "ReductionKernels.FinalizeSumKernel", "BatchNormKernels.BatchNormBackwardDataKernel",
             "PoolKernels.MaxPool3dBackwardKernel", "LossKernels.BcePartialKernel", "AdamKernels.AdamStepKernel",
             "RandomKernels.FillUniformKernel", "CopyKernels.CopyRowsKernel", "MatMulKernels.MatMulKernel1",
+            // version 2 (explicitly grouped: shared memory, barriers, warp shuffles)
+            "Conv3dKernels.Conv3dForwardKernel2", "Conv3dKernels.Conv3dBackwardDataKernel2", "Conv3dKernels.Conv3dBackwardDataDenseKernel2",
+            "Conv3dKernels.Conv3dBackwardWeightKernel2", "Conv3dKernels.Conv3dBackwardWeightReduceKernel2",
+            "ReductionKernels.PartialSumKernel2", "ReductionKernels.ChannelPartialSumKernel2",
+            "BatchNormKernels.BatchNormPartialStatisticsKernel2", "BatchNormKernels.BatchNormStatisticsKernel2",
+            "BatchNormKernels.BatchNormActivationKernel2", "BatchNormKernels.BatchNormPartialBackwardKernel2",
         })
         {
             Assert.Contains(expected, names);
