@@ -291,29 +291,9 @@ public sealed class IlgpuCpuKernelV2Tests : IlgpuKernelV2Tests
 /// <summary>The version-2 kernel tests on a CUDA GPU: skipped, with the reason, where there is none.</summary>
 public sealed class CudaKernelV2Tests : IlgpuKernelV2Tests
 {
-    private static readonly Lazy<(IlgpuBackend? Backend, string? Problem)> s_cuda = new(() =>
-    {
-        var probe = IlgpuBackend.ProbeCuda();
-        if (probe.Devices.Count == 0)
-        {
-            return (null, probe.Problem);
-        }
-        var backend = IlgpuBackend.TryCreateCuda(0);
-        return (backend, backend is null ? "ILGPU could not open cuda:0" : null);
-    });
+    private static readonly CudaForTests s_cuda = new();
 
-    protected override IlgpuBackend Be
-    {
-        get
-        {
-            var (backend, problem) = s_cuda.Value;
-            if (backend is null)
-            {
-                Assert.Skip($"no CUDA device: {problem}");
-            }
-            return backend;
-        }
-    }
+    protected override IlgpuBackend Be => s_cuda.BackendOrSkip;
 
     protected override double Slack => 2;
 }

@@ -20,29 +20,9 @@ public sealed class IlgpuCpuOpTests : OpTests
 /// </summary>
 public sealed class CudaOpTests : OpTests
 {
-    private static readonly Lazy<(IlgpuBackend? Backend, string? Problem)> s_cuda = new(() =>
-    {
-        var probe = IlgpuBackend.ProbeCuda();
-        if (probe.Devices.Count == 0)
-        {
-            return (null, probe.Problem);
-        }
-        var backend = IlgpuBackend.TryCreateCuda(0);
-        return (backend, backend is null ? "ILGPU could not open cuda:0" : null);
-    });
+    private static readonly CudaForTests s_cuda = new();
 
-    protected override IBackend Backend
-    {
-        get
-        {
-            var (backend, problem) = s_cuda.Value;
-            if (backend is null)
-            {
-                Assert.Skip($"no CUDA device: {problem}");
-            }
-            return backend;
-        }
-    }
+    protected override IBackend Backend => s_cuda.BackendOrSkip;
 
     protected override double Tolerance => 2e-4;
 }
