@@ -94,14 +94,15 @@ internal static class EvalCommand
             }
 
             var refSet = ShapeSet.From(refs, distance);
+            var generatedSet = ShapeSet.From(generated, distance);
             var rows = new List<(string Name, string Key, GenerationReport Report)>
             {
-                (what, "model", GenerationMetrics.Evaluate(ShapeSet.From(generated, distance), refSet, distance)),
+                (what, "model", GenerationMetrics.Evaluate(generatedSet, refSet, distance)),
             };
             MemorisationReport? memo = null;
             if (train is not null)
             {
-                memo = GenerationMetrics.Memorisation(ShapeSet.From(generated, distance), ShapeSet.From(train, distance), distance, copy);
+                memo = GenerationMetrics.Memorisation(generatedSet, ShapeSet.From(train, distance), distance, copy);
                 if (parse.GetValue(baselines))
                 {
                     foreach (var (name, key, set) in Baselines(train, count, s))
