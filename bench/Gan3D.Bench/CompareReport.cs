@@ -59,7 +59,7 @@ internal static class CompareReport
     private static string Ratio(double ours, double peer) =>
         double.IsFinite(peer) && peer > 0 ? (ours / peer).ToString("F2", CultureInfo.InvariantCulture) : "–";
 
-    private static string Machine()
+    internal static string Machine()
     {
         string cpu = "unknown CPU";
         if (File.Exists("/proc/cpuinfo"))

@@ -37,6 +37,35 @@ reportCmd.SetAction(parse =>
 });
 root.Subcommands.Add(reportCmd);
 
+var dataShared = new Option<string?>("--shared") { Description = "The shared data folder (default ../shared/data from the repository root); its cases are skipped when absent" };
+var dataPeer = new Option<string?>("--peer") { Description = "JSON from bench/peer/data_peer.py: the peer's times for the same cases" };
+var dataOut = new Option<string?>("--markdown") { Description = "Also append the results table to this Markdown file" };
+var dataCommand = new Option<string>("--command") { Description = "The command line to record", DefaultValueFactory = _ => "gan3d-bench data" };
+var dataCommit = new Option<string>("--commit") { Description = "The commit measured", DefaultValueFactory = _ => "unknown" };
+var dataCmd = new Command("data", "Validate then time the data layer: voxelizer, procedural shapes, marching cubes, renderers, voxel and mesh files")
+{
+    dataShared, dataPeer, dataOut, dataCommand, dataCommit, repeat,
+};
+dataCmd.SetAction(parse =>
+{
+    string? shared = parse.GetValue(dataShared) ?? Path.Combine("..", "shared", "data");
+    if (!Directory.Exists(shared))
+    {
+        shared = null;
+    }
+    var (peer, peerVersion) = DataBench.ReadPeer(parse.GetValue(dataPeer));
+    var cases = DataBench.Run(shared, parse.GetValue(repeat), peer, Console.Out);
+    string table = DataBench.Markdown(cases, Environment.ProcessorCount, parse.GetValue(dataCommand)!, parse.GetValue(dataCommit)!, peerVersion);
+    Console.WriteLine();
+    Console.Write(table);
+    if (parse.GetValue(dataOut) is { } markdown)
+    {
+        File.AppendAllText(markdown, table + Environment.NewLine);
+    }
+    return 0;
+});
+root.Subcommands.Add(dataCmd);
+
 foreach (var (name, pass, transposed) in new[]
 {
     ("conv3d-forward", ConvPass.Forward, false),

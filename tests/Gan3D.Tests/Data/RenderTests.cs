@@ -87,21 +87,21 @@ public class RenderTests
     }
 
     [Fact]
-    public void ViewRenderingIsFastAndAllocationFree()
+    public void ViewRenderingIntoABufferAllocatesNothingAndRepeatsExactly()
     {
+        // The VAE-GAN renders a view per training pair per step; the speed is in gan3d-bench data.
         var grid = ShapeFamilies.Generate("table", 32, 1);
         var options = new ViewOptions();
+        var first = new float[options.OutputLength];
         var buffer = new float[options.OutputLength];
-        ViewRenderer.Render(grid.Voxels, 32, options, buffer);
+        ViewRenderer.Render(grid.Voxels, 32, options, first);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (int n = 0; n < 100; n++)
+        for (int n = 0; n < 10; n++)
         {
-            ViewRenderer.Render(grid.Voxels, 32, options with { }, buffer);
+            ViewRenderer.Render(grid.Voxels, 32, options, buffer);
         }
-        clock.Stop();
-        Assert.True(clock.Elapsed.TotalMilliseconds / 100 < 5, $"{clock.Elapsed.TotalMilliseconds / 100:F2} ms a view");
-        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 100 * 200, "only the options copies allocate");
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(first, buffer);
     }
 
     [Fact]

@@ -1,10 +1,9 @@
-using System.Diagnostics;
 using System.Numerics;
 using Gan3D.Data;
 
 namespace Gan3D.Tests.Data;
 
-public class VoxelizerTests(ITestOutputHelper output)
+public class VoxelizerTests
 {
     /// <summary>Voxels where the analytic test and the grid disagree, except within <paramref name="band"/> voxels of the surface.</summary>
     private static int Mismatches(VoxelGrid grid, Func<Vector3, float> signedDistanceInVoxels, float band)
@@ -118,16 +117,12 @@ public class VoxelizerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void HundredThousandTrianglesAt64InWellUnderASecond()
+    public void HundredThousandTriangleSphereMatchesTheAnalyticSphereAt64()
     {
-        var bumpy = TestData.Sphere(1, 250, 201);
-        Assert.True(bumpy.TriangleCount >= 99_000);
-        Voxelizer.Voxelize(TestData.Sphere(1, 8, 4), 8);
-        var clock = Stopwatch.StartNew();
-        var grid = Voxelizer.Voxelize(bumpy, 64);
-        clock.Stop();
-        output.WriteLine($"{bumpy.TriangleCount} triangles at 64³: {clock.Elapsed.TotalMilliseconds:F0} ms");
-        Assert.True(clock.Elapsed.TotalSeconds < 1.0, $"{clock.Elapsed.TotalMilliseconds:F0} ms");
+        // The size the issue asks to be fast (timed in gan3d-bench data); here only the result is checked.
+        var fine = TestData.Sphere(1, 250, 201);
+        Assert.True(fine.TriangleCount >= 99_000);
+        var grid = Voxelizer.Voxelize(fine, 64);
         var centre = new Vector3(32);
         Assert.Equal(0, Mismatches(grid, p => Vector3.Distance(p, centre) - 32, 1f));
     }
