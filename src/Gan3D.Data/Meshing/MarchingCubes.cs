@@ -16,10 +16,12 @@ public static class MarchingCubes
     /// The iso-surface of <paramref name="field"/> (R³ floats, C order) at <paramref name="iso"/>;
     /// values above it are inside.
     /// </summary>
-    public static Mesh Extract(ReadOnlySpan<float> field, int resolution, float iso = 0.5f)
+    public static Mesh Extract(ReadOnlySpan<float> field, int resolution, float iso = 0.5f) =>
+        ExtractWithSlabs(field, resolution, iso);
+
+    private static void Check(ReadOnlySpan<float> field, int r, float iso)
     {
-        VoxelGrid.CheckResolution(resolution);
-        int r = resolution;
+        VoxelGrid.CheckResolution(r);
         if (field.Length != r * r * r)
         {
             throw new ArgumentException($"expected {r}³ = {r * r * r} values, got {field.Length}", nameof(field));
@@ -28,6 +30,16 @@ public static class MarchingCubes
         {
             throw new ArgumentException("iso level is NaN", nameof(iso));
         }
+    }
+
+    /// <summary>
+    /// Version 1, the reference: every cell reads its eight corners through a bounds check, and edge
+    /// vertices are shared through a dictionary keyed by (sample, axis).
+    /// </summary>
+    internal static Mesh ExtractReference(ReadOnlySpan<float> field, int resolution, float iso = 0.5f)
+    {
+        Check(field, resolution, iso);
+        int r = resolution;
         var builder = new MeshBuilder(1024, 2048);
         var vertexOfEdge = new Dictionary<long, int>();
         var edges = MarchingCubesTable.EdgeCorners;
@@ -108,6 +120,127 @@ public static class MarchingCubes
             }
         }
         return builder.Build("marching cubes");
+    }
+
+    /// <summary>
+    /// Version 2, the same mesh as <see cref="ExtractReference"/> vertex for vertex: the inside test is
+    /// done once per sample into a zero-padded byte grid, so empty cells cost eight byte loads, and edge
+    /// vertices are shared through two slabs of ids (the sample layers i and i + 1 of the current cells)
+    /// instead of a dictionary. Cells, edges and vertices are visited in the reference's order.
+    /// </summary>
+    internal static Mesh ExtractWithSlabs(ReadOnlySpan<float> field, int resolution, float iso = 0.5f)
+    {
+        Check(field, resolution, iso);
+        int r = resolution, p = r + 2;
+        int pp = p * p;
+        // inside[(i + 1, j + 1, k + 1)] for samples i, j, k in −1..R; the padding (value 0) is outside unless iso < 0.
+        var inside = new byte[pp * p];
+        byte padding = (byte)(0f > iso ? 1 : 0);
+        if (padding != 0)
+        {
+            inside.AsSpan().Fill(1);
+        }
+        for (int i = 0; i < r; i++)
+        {
+            for (int j = 0; j < r; j++)
+            {
+                var row = field.Slice((i * r + j) * r, r);
+                var target = inside.AsSpan(((i + 1) * p + j + 1) * p + 1, r);
+                for (int k = 0; k < r; k++)
+                {
+                    float v = row[k];
+                    if (float.IsNaN(v))
+                    {
+                        throw new ArgumentException("the field holds NaN values", nameof(field));
+                    }
+                    target[k] = (byte)(v > iso ? 1 : 0);
+                }
+            }
+        }
+        // Corner c of a cell sits at sample offset (c & 1, c >> 1 & 1, c >> 2 & 1), i.e. this far in the padded grid.
+        Span<int> cornerOffset = stackalloc int[8];
+        for (int c = 0; c < 8; c++)
+        {
+            cornerOffset[c] = (c & 1) * pp + ((c >> 1) & 1) * p + ((c >> 2) & 1);
+        }
+        // slab[(ai & 1)][((aj + 1) * p + ak + 1) * 3 + axis]: the vertex on the edge leaving sample (ai, aj, ak) along axis.
+        var slabs = new int[2 * pp * 3];
+        slabs.AsSpan().Fill(-1);
+        var builder = new MeshBuilder(1024, 2048);
+        var edges = MarchingCubesTable.EdgeCorners;
+        Span<float> values = stackalloc float[8];
+        Span<int> ids = stackalloc int[3];
+        Span<int> centres = stackalloc int[4];
+        for (int i = -1; i < r; i++)
+        {
+            // Sample layer i + 1 takes the slab that layer i − 1 used; its ids are stale.
+            if (i >= 0)
+            {
+                slabs.AsSpan(((i + 2) & 1) * pp * 3, pp * 3).Fill(-1);
+            }
+            for (int j = -1; j < r; j++)
+            {
+                int rowBase = ((i + 1) * p + j + 1) * p;
+                for (int k = -1; k < r; k++)
+                {
+                    int at = rowBase + k + 1;
+                    int config = 0;
+                    for (int c = 0; c < 8; c++)
+                    {
+                        config |= inside[at + cornerOffset[c]] << c;
+                    }
+                    if (config is 0 or 255)
+                    {
+                        continue;
+                    }
+                    for (int c = 0; c < 8; c++)
+                    {
+                        int si = i + (c & 1), sj = j + ((c >> 1) & 1), sk = k + ((c >> 2) & 1);
+                        values[c] = (uint)si < (uint)r && (uint)sj < (uint)r && (uint)sk < (uint)r ? field[(si * r + sj) * r + sk] : 0f;
+                    }
+                    var tris = MarchingCubesTable.Triangles[config];
+                    var centreLoops = MarchingCubesTable.CentreLoops[config];
+                    for (int c = 0; c < centreLoops.Length; c++)
+                    {
+                        var sum = System.Numerics.Vector3.Zero;
+                        foreach (int e in centreLoops[c])
+                        {
+                            sum += builder.Vertex(EdgeVertex(e, i, j, k, values));
+                        }
+                        sum /= centreLoops[c].Length;
+                        centres[c] = builder.VertexCount;
+                        builder.AddVertex(sum.X, sum.Y, sum.Z);
+                    }
+                    for (int t = 0; t < tris.Length; t += 3)
+                    {
+                        for (int n = 0; n < 3; n++)
+                        {
+                            int e = tris[t + n];
+                            ids[n] = e >= MarchingCubesTable.Centre ? centres[e - MarchingCubesTable.Centre] : EdgeVertex(e, i, j, k, values);
+                        }
+                        builder.AddTriangle(ids[0], ids[1], ids[2]);
+                    }
+                }
+            }
+        }
+        return builder.Build("marching cubes");
+
+        int EdgeVertex(int e, int i, int j, int k, ReadOnlySpan<float> values)
+        {
+            var (ca, cb) = edges[e];
+            int ai = i + (ca & 1), aj = j + ((ca >> 1) & 1), ak = k + ((ca >> 2) & 1);
+            int axis = e / 4;
+            ref int id = ref slabs[((ai + 1) & 1) * pp * 3 + ((aj + 1) * p + ak + 1) * 3 + axis];
+            if (id < 0)
+            {
+                float fa = values[ca], fb = values[cb];
+                float s = Math.Clamp((iso - fa) / (fb - fa), 0, 1);
+                float x = ai + (axis == 0 ? s : 0), y = aj + (axis == 1 ? s : 0), z = ak + (axis == 2 ? s : 0);
+                id = builder.VertexCount;
+                builder.AddVertex(ToWorld(x, r), ToWorld(y, r), ToWorld(z, r));
+            }
+            return id;
+        }
     }
 
     /// <summary>Marching cubes on a binary grid (values 0/1, iso 0.5): a smoothed blocky surface.</summary>

@@ -156,3 +156,60 @@ public class MarchingCubesTests
         }
     }
 }
+
+/// <summary>Version 2 of marching cubes (byte inside-grid, slab vertex ids) gives version 1's mesh exactly.</summary>
+public class MarchingCubesVersionTests
+{
+    private static void AssertSameMesh(float[] field, int r, float iso)
+    {
+        var reference = MarchingCubes.ExtractReference(field, r, iso);
+        var fast = MarchingCubes.ExtractWithSlabs(field, r, iso);
+        Assert.True(reference.TriangleCount > 0);
+        Assert.Equal(reference.Positions, fast.Positions);
+        Assert.Equal(reference.Triangles, fast.Triangles);
+    }
+
+    [Theory]
+    [InlineData(3, 0.5f)]
+    [InlineData(2, 0.5f)]
+    [InlineData(7, 0.5f)]
+    [InlineData(8, 0.3f)]
+    [InlineData(9, -0.2f)] // the zero padding is inside: the surface wraps the grid from outside
+    [InlineData(16, 0.5f)]
+    public void RandomFieldsGiveTheReferenceMeshExactly(int r, float iso)
+    {
+        // Noise hits every cube configuration many times at these sizes; values of exactly iso and ±∞ too.
+        var rng = new Random(r);
+        var field = new float[r * r * r];
+        for (int n = 0; n < field.Length; n++)
+        {
+            field[n] = (n % 29) switch
+            {
+                0 => iso,
+                1 => float.PositiveInfinity,
+                2 => float.NegativeInfinity,
+                _ => (float)rng.NextDouble() * 1.4f - 0.2f,
+            };
+        }
+        AssertSameMesh(field, r, iso);
+    }
+
+    [Fact]
+    public void GridsAndShapesGiveTheReferenceMeshExactly()
+    {
+        foreach (var family in new[] { "chair", "lamp", "mug" })
+        {
+            var grid = ShapeFamilies.Generate(family, 32, 3);
+            AssertSameMesh(grid.ToFloats(), 32, 0.5f);
+        }
+    }
+
+    [Fact]
+    public void BothRefuseNaN()
+    {
+        var field = new float[4 * 4 * 4];
+        field[37] = float.NaN;
+        Assert.Throws<ArgumentException>(() => MarchingCubes.ExtractReference(field, 4));
+        Assert.Throws<ArgumentException>(() => MarchingCubes.ExtractWithSlabs(field, 4));
+    }
+}
