@@ -135,8 +135,7 @@ public static class MarchingCubes
         int pp = p * p;
         // inside[(i + 1, j + 1, k + 1)] for samples i, j, k in −1..R; the padding (value 0) is outside unless iso < 0.
         var inside = new byte[pp * p];
-        byte padding = (byte)(0f > iso ? 1 : 0);
-        if (padding != 0)
+        if (0f > iso)
         {
             inside.AsSpan().Fill(1);
         }
