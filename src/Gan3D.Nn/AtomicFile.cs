@@ -3,8 +3,10 @@ namespace Gan3D.Nn;
 /// <summary>
 /// Writes a file so that readers see either the old content or the complete new one: write to a
 /// temporary file in the same folder, flush to disk, then rename over the target.
+/// Internal: the checkpoint writer's own copy, because Nn may use only Tensors (the layering of
+/// DESIGN.md); the public one, for everything above, is <c>Gan3D.Data.AtomicFile</c>.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {
