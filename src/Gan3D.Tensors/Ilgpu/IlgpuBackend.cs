@@ -236,7 +236,7 @@ public sealed partial class IlgpuBackend : IBackend
 
     // ------------------------------------------------------------ data movement
 
-    public void Upload(ReadOnlySpan<float> source, Tensor destination)
+    public unsafe void Upload(ReadOnlySpan<float> source, Tensor destination)
     {
         if (source.Length != destination.Numel)
         {
@@ -247,10 +247,15 @@ public sealed partial class IlgpuBackend : IBackend
             return;
         }
         // Synchronous: waits for queued kernels, then copies (the host span may be reused at once).
-        V(destination).CopyFromCPU(_accelerator.DefaultStream, ref MemoryMarshal.GetReference(source), source.Length);
+        // Pinned: ILGPU takes the raw address of the ref it is given, so a garbage collection that
+        // moved a managed array during the copy would make it read the array's old place.
+        fixed (float* host = source)
+        {
+            V(destination).CopyFromCPU(_accelerator.DefaultStream, ref *host, source.Length);
+        }
     }
 
-    public void Download(Tensor source, Span<float> destination)
+    public unsafe void Download(Tensor source, Span<float> destination)
     {
         if (destination.Length != source.Numel)
         {
@@ -260,7 +265,11 @@ public sealed partial class IlgpuBackend : IBackend
         {
             return;
         }
-        V(source).CopyToCPU(_accelerator.DefaultStream, ref MemoryMarshal.GetReference(destination), destination.Length);
+        // Pinned for the same reason as in Upload: unpinned, the copy could land in a moved array's old place.
+        fixed (float* host = destination)
+        {
+            V(source).CopyToCPU(_accelerator.DefaultStream, ref *host, destination.Length);
+        }
     }
 
     public void Copy(Tensor source, Tensor destination)

@@ -170,3 +170,52 @@ public sealed class IlgpuBackendTests
         Assert.Equal("ilgpu-cpu (emulator)", Be.Name);
     }
 }
+
+/// <summary>
+/// Uploads and downloads with managed arrays while another thread keeps compacting the heap: ILGPU
+/// copies through the raw address of the ref it gets, so the backend must pin the host array, or a
+/// collection that moves it mid-copy leaves the tensor (or the array) with zeros.
+/// </summary>
+public sealed class IlgpuTransferPinningTests
+{
+    [Fact]
+    public void TransfersSurviveCompactingCollections()
+    {
+        using var be = IlgpuBackend.CreateCpu();
+        bool stop = false;
+        var collector = new Thread(() =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                GC.Collect(0, GCCollectionMode.Forced, blocking: true, compacting: true);
+                Thread.SpinWait(2000); // leave the copying thread time to run between collections
+            }
+        });
+        collector.Start();
+        var tensor = Tensor.Empty(new Shape(1 << 12), be);
+        int bad = 0;
+        try
+        {
+            for (int round = 0; round < 3000 && bad == 0; round++)
+            {
+                // Fresh young arrays: the ones a gen-0 compaction moves.
+                var source = new float[1 << 12]; // 16 KiB: small-object heap, where compaction moves arrays
+                for (int i = 0; i < source.Length; i++)
+                {
+                    source[i] = round + i * 1e-3f;
+                }
+                _ = new byte[4096];
+                be.Upload(source, tensor);
+                var back = new float[source.Length];
+                be.Download(tensor, back);
+                bad += source.AsSpan().SequenceEqual(back) ? 0 : 1;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            collector.Join();
+        }
+        Assert.Equal(0, bad);
+    }
+}
