@@ -180,7 +180,7 @@ public static class DataBench
         w.WriteLine();
         w.WriteLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; commit {commit}");
         w.WriteLine($"- machine: {CompareReport.Machine()}");
-        w.WriteLine($"- ours: {threads} threads; peer: {(peerVersion.Length > 0 ? peerVersion : "none run")}");
+        w.WriteLine($"- ours: all {threads} cores where the work splits (voxelizer, shapes, montage); peer: {(peerVersion.Length > 0 ? peerVersion + ", one thread" : "none run")}");
         w.WriteLine($"- command: `{command}`");
         w.WriteLine("- every case is checked first (column 'check'), then timed: median of the repeats after warm-up calls (about 1 s, at most 40)");
         w.WriteLine();
