@@ -45,7 +45,8 @@ public sealed class TrainedGan : IDisposable
         var rng = new Gan3D.Tensors.Generator(0);
         var g = new Generator3D(arch, backend, rng);
         var d = new Discriminator3D(arch, backend, rng);
-        ck.LoadModule("G", g);
+        // The averaged generator, when the run kept one, is the one to sample from.
+        ck.LoadModule(ck.HasModule(AdversarialTrainer.AveragePrefix) ? AdversarialTrainer.AveragePrefix : "G", g);
         ck.LoadModule("D", d);
         g.Eval();
         d.Eval();

@@ -34,6 +34,7 @@ internal static class TrainCommand
         var lrD = new Option<float?>("--lr-d") { Description = "Discriminator learning rate (paper: 1e-5)" };
         var threshold = new Option<float?>("--d-threshold") { Description = "Update D only when its accuracy on the previous batch was below this (paper: 0.8; 1 = always)" };
         var latent = new Option<string?>("--latent") { Description = "Latent distribution: uniform (the paper's U(0,1); paper preset) or normal (N(0,1); quick preset: uniform collapsed to one shape in our 32³ runs)" };
+        var gEma = new Option<float?>("--g-ema") { Description = "Decay of a moving average of G's weights that samples and the checkpoint's readers use (0 = off, the paper; quick preset: 0.995)" };
         var sampleEvery = new Option<int?>("--sample-every") { Description = "Write samples/step-N.png every N iterations" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Write the checkpoint every N iterations" };
         var model = new Option<string>("--model", "-m") { Description = "3d-gan (generation) or vae-gan (3D-VAE-GAN: adds an image encoder for single-image reconstruction)", DefaultValueFactory = _ => "3d-gan" };
@@ -54,7 +55,7 @@ internal static class TrainCommand
             "Example: gan3d train --data ../shared/data/voxels/modelnet10/chair-train-32.npy.gz --device cuda --iterations 20000")
         {
             data, preset, resolution, width, iterations, batch, device, threads, output, resume, seed,
-            lrG, lrD, threshold, latent, sampleEvery, checkpointEvery, model, imageSize, rgb, klWeight, reconWeight, lrE, azimuth, elevation, pairs,
+            lrG, lrD, threshold, latent, gEma, sampleEvery, checkpointEvery, model, imageSize, rgb, klWeight, reconWeight, lrE, azimuth, elevation, pairs,
         };
         command.SetAction(parse =>
         {
@@ -132,6 +133,7 @@ internal static class TrainCommand
                     LearningRateD = parse.GetValue(lrD) ?? settings.LearningRateD,
                     DAccuracyThreshold = parse.GetValue(threshold) ?? 0.8f,
                     Latent = parse.GetValue(latent) is { } l ? ParseLatent(l) : isVae ? LatentDistribution.Normal : settings.Latent,
+                    GeneratorEma = parse.GetValue(gEma) ?? settings.GeneratorEma,
                     Seed = parse.GetValue(seed),
                 };
                 if (!isVae && gan.BatchSize > dataset.Count)
@@ -149,6 +151,7 @@ internal static class TrainCommand
                         LearningRateD = gan.LearningRateD,
                         DAccuracyThreshold = gan.DAccuracyThreshold,
                         Latent = gan.Latent,
+                        GeneratorEma = gan.GeneratorEma,
                         Seed = gan.Seed,
                         ImageSize = parse.GetValue(imageSize) ?? defaults.ImageSize,
                         Rgb = parse.GetValue(rgb),
@@ -187,7 +190,7 @@ internal static class TrainCommand
 
             o.WriteLine($"gan3d train: {trainer.ModelName} {options.Architecture} on {dataset.Count} shapes from {dataSpec}, batch {options.BatchSize}, on {backend.Name}");
             string encoder = trainer is VaeGanTrainer v ? $", E {v.E.ParameterCount:N0} ({v.VaeOptions.Encoder}; α1 {v.VaeOptions.KlWeight}, α2 {v.VaeOptions.ReconstructionWeight}, lr E {v.VaeOptions.LearningRateE})" : "";
-            o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}{encoder}; lr G {options.LearningRateG}, D {options.LearningRateD}; run directory {session.RunDirectory}");
+            o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}{encoder}; lr G {options.LearningRateG}, D {options.LearningRateD}{(options.GeneratorEma > 0 ? $"; samples from G's moving average (decay {options.GeneratorEma})" : "")}; run directory {session.RunDirectory}");
             if (trainer.Step > 0)
             {
                 o.WriteLine($"  resuming at iteration {trainer.Step}");
@@ -273,16 +276,17 @@ internal static class TrainCommand
 
 /// <summary>The settings a preset stands for; explicit options override each.</summary>
 internal sealed record RunSettings(int Resolution, double Width, int BatchSize, float LearningRateG, float LearningRateD,
-    long Iterations, int SampleEvery, int CheckpointEvery, int ProceduralPerFamily, LatentDistribution Latent)
+    long Iterations, int SampleEvery, int CheckpointEvery, int ProceduralPerFamily, LatentDistribution Latent, float GeneratorEma)
 {
     /// <summary>The paper's network and hyperparameters, for a GPU.</summary>
-    public static readonly RunSettings Paper = new(64, 1.0, 100, 0.0025f, 1e-5f, 20000, 500, 1000, 200, LatentDistribution.Uniform);
+    public static readonly RunSettings Paper = new(64, 1.0, 100, 0.0025f, 1e-5f, 20000, 500, 1000, 200, LatentDistribution.Uniform, 0f);
 
     /// <summary>
     /// A 32³ quarter-width network that learns the built-in families in about ten minutes on two CPU
-    /// cores, with a normal z (the paper's uniform z collapsed to one shape in these runs).
+    /// cores, with a normal z (the paper's uniform z collapsed to one shape in these runs) and samples
+    /// from a moving average of G's weights (decay 0.995: coverage 29.5% → 38.3% in the same run).
     /// </summary>
-    public static readonly RunSettings Quick = new(32, 0.25, 32, 0.0025f, 1e-4f, 1500, 250, 250, 50, LatentDistribution.Normal);
+    public static readonly RunSettings Quick = new(32, 0.25, 32, 0.0025f, 1e-4f, 1500, 250, 250, 50, LatentDistribution.Normal, 0.995f);
 
     public static RunSettings Resolve(string? preset, bool cuda) => preset?.ToLowerInvariant() switch
     {

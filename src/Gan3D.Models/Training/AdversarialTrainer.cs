@@ -49,6 +49,12 @@ public abstract class AdversarialTrainer : ITrainer
         InitRng = new Gan3D.Tensors.Generator(options.Seed);
         G = new Generator3D(options.Architecture, backend, InitRng);
         D = new Discriminator3D(options.Architecture, backend, InitRng);
+        if (options.GeneratorEma > 0)
+        {
+            // Its own (unused) weight stream, so turning the average on leaves every other draw as it was.
+            GAverage = new Generator3D(options.Architecture, backend, new Gan3D.Tensors.Generator(0));
+            CopyWeights(G, GAverage);
+        }
         OptG = new Adam(G.NamedParameters(), options.LearningRateG, options.Beta1, options.Beta2);
         OptD = new Adam(D.NamedParameters(), options.LearningRateD, options.Beta1, options.Beta2);
         _latentRng = new Gan3D.Tensors.Generator(options.Seed ^ 0x9E3779B97F4A7C15UL, positions.LatentOffset);
@@ -72,6 +78,12 @@ public abstract class AdversarialTrainer : ITrainer
 
     /// <summary>The generator.</summary>
     public Generator3D G { get; }
+
+    /// <summary>The moving average of G's weights (<see cref="GanTrainingOptions.GeneratorEma"/>); null when off.</summary>
+    public Generator3D? GAverage { get; }
+
+    /// <summary>The generator samples come from: the average when there is one, else G.</summary>
+    public Generator3D SamplingGenerator => GAverage ?? G;
 
     /// <summary>The discriminator.</summary>
     public Discriminator3D D { get; }
@@ -175,6 +187,31 @@ public abstract class AdversarialTrainer : ITrainer
     {
         Step++;
         LastDAccuracy = (accuracyReal + accuracyFake) / 2;
+        if (GAverage is not null)
+        {
+            float d = Options.GeneratorEma;
+            foreach (var (average, current) in GAverage.Parameters().Zip(G.Parameters()))
+            {
+                Backend.Axpy(d - 1, average, average); // average ← d·average
+                Backend.Axpy(1 - d, current, average); //   + (1 − d)·current
+            }
+            foreach (var ((_, average), (_, current)) in GAverage.NamedBuffers().Zip(G.NamedBuffers()))
+            {
+                Backend.Copy(current, average); // batch-norm running statistics: G's own
+            }
+        }
+    }
+
+    private static void CopyWeights(Module from, Module to)
+    {
+        foreach (var (source, target) in from.Parameters().Zip(to.Parameters()))
+        {
+            source.Backend.Copy(source, target);
+        }
+        foreach (var ((_, source), (_, target)) in from.NamedBuffers().Zip(to.NamedBuffers()))
+        {
+            source.Backend.Copy(source, target);
+        }
     }
 
     /// <summary>Stops the run (before any update from it) when a loss is NaN or infinite.</summary>
@@ -211,7 +248,7 @@ public abstract class AdversarialTrainer : ITrainer
     }
 
     /// <summary>Occupancy probabilities from G for codes z, in eval mode.</summary>
-    public float[] Decode(float[] z, int count) => Sampling.Decode(G, z, count);
+    public float[] Decode(float[] z, int count) => Sampling.Decode(SamplingGenerator, z, count);
 
     /// <summary>Latent codes from the run's distribution.</summary>
     public float[] DrawLatent(int count, Gan3D.Tensors.Generator rng) =>
@@ -219,11 +256,18 @@ public abstract class AdversarialTrainer : ITrainer
 
     /// <summary>
     /// Shapes from G for <paramref name="count"/> fresh latent codes of <paramref name="rng"/>, as
-    /// occupancy probabilities (count, 1, R, R, R). G runs in eval mode, so training state is untouched.
+    /// occupancy probabilities (count, 1, R, R, R), from <see cref="SamplingGenerator"/> in eval mode, so
+    /// training state is untouched.
     /// </summary>
-    public float[] Sample(int count, Gan3D.Tensors.Generator rng) => Sampling.Sample(G, Options.Latent, count, rng);
+    public float[] Sample(int count, Gan3D.Tensors.Generator rng) => Sampling.Sample(SamplingGenerator, Options.Latent, count, rng);
 
     // ---------------------------------------------------------------- checkpoints
+
+    /// <summary>The checkpoint prefix of the averaged generator, which commands that read checkpoints prefer.</summary>
+    public const string AveragePrefix = "G_ema";
+
+    private IEnumerable<(string Prefix, Module Module)> AverageModules =>
+        GAverage is null ? [] : [(AveragePrefix, GAverage)];
 
     /// <summary>The subclass's networks beyond G and D, by checkpoint prefix.</summary>
     protected virtual IEnumerable<(string Prefix, Module Module)> ExtraModules => [];
@@ -258,7 +302,7 @@ public abstract class AdversarialTrainer : ITrainer
             ["data.count"] = Data.Count.ToString(CultureInfo.InvariantCulture),
         };
         AddMetadata(meta);
-        Checkpoint.Save(path, [("G", G), ("D", D), .. ExtraModules], [("opt_g", OptG), ("opt_d", OptD), .. ExtraOptimizers], meta, ExtraTensors);
+        Checkpoint.Save(path, [("G", G), ("D", D), .. AverageModules, .. ExtraModules], [("opt_g", OptG), ("opt_d", OptD), .. ExtraOptimizers], meta, ExtraTensors);
     }
 
     /// <summary>
@@ -283,7 +327,7 @@ public abstract class AdversarialTrainer : ITrainer
     /// <summary>Loads every network, optimiser and counter from <paramref name="ck"/> (written by <see cref="Save"/>).</summary>
     protected void Restore(Checkpoint ck)
     {
-        foreach (var (prefix, module) in (IEnumerable<(string, Module)>)[("G", G), ("D", D), .. ExtraModules])
+        foreach (var (prefix, module) in (IEnumerable<(string, Module)>)[("G", G), ("D", D), .. AverageModules, .. ExtraModules])
         {
             ck.LoadModule(prefix, module);
         }
@@ -311,6 +355,7 @@ public abstract class AdversarialTrainer : ITrainer
             return;
         }
         G.Dispose();
+        GAverage?.Dispose();
         D.Dispose();
         OptG.Dispose();
         OptD.Dispose();

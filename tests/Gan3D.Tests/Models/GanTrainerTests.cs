@@ -68,22 +68,28 @@ public sealed class GanTrainerTests : IDisposable
         Assert.Equal(1 - skipped / 12.0, t.DUpdateFraction, 9);
     }
 
-    [Fact]
-    public void ResumingFromACheckpointContinuesExactly()
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.9f)]
+    public void ResumingFromACheckpointContinuesExactly(float ema)
     {
         using var be = new CpuBackend(threads: 2);
+        var options = Tiny() with { GeneratorEma = ema };
         var continuous = new List<(float, float, float)>();
-        using (var t = new GanTrainer(Tiny(), Shapes, be))
+        float[]? continuousAverage = null;
+        using (var t = new GanTrainer(options, Shapes, be))
         {
             for (int i = 0; i < 6; i++)
             {
                 var r = t.TrainStep();
                 continuous.Add((r.LossD, r.LossG, r.DAccuracy));
             }
+            continuousAverage = t.GAverage is null ? null : Flat(t.GAverage);
         }
         var resumed = new List<(float, float, float)>();
+        float[]? resumedAverage = null;
         string ck = Path.Combine(_dir, "checkpoint.safetensors");
-        using (var t = new GanTrainer(Tiny(), Shapes, be))
+        using (var t = new GanTrainer(options, Shapes, be))
         {
             for (int i = 0; i < 3; i++)
             {
@@ -100,8 +106,52 @@ public sealed class GanTrainerTests : IDisposable
                 var r = t.TrainStep();
                 resumed.Add((r.LossD, r.LossG, r.DAccuracy));
             }
+            resumedAverage = t.GAverage is null ? null : Flat(t.GAverage);
         }
         Assert.Equal(continuous, resumed);
+        Assert.Equal(ema > 0, continuousAverage is not null);
+        Assert.Equal(continuousAverage, resumedAverage);
+    }
+
+    [Fact]
+    public void GeneratorAverageFollowsItsRecurrenceAndLeavesTrainingAlone()
+    {
+        const float d = 0.9f;
+        using var be = new CpuBackend(threads: 2);
+        using var plain = new GanTrainer(Tiny(), Shapes, be);
+        using var averaged = new GanTrainer(Tiny() with { GeneratorEma = d }, Shapes, be);
+        Assert.Null(plain.GAverage);
+        var reference = Flat(averaged.G).Select(v => (double)v).ToArray();
+        Assert.Equal(Flat(averaged.G), Flat(averaged.GAverage!));
+        for (int step = 0; step < 4; step++)
+        {
+            var a = plain.TrainStep();
+            var b = averaged.TrainStep();
+            Assert.Equal((a.LossD, a.LossG, a.DAccuracy), (b.LossD, b.LossG, b.DAccuracy));
+            var g = Flat(averaged.G);
+            for (int i = 0; i < g.Length; i++)
+            {
+                reference[i] = d * reference[i] + (1 - d) * (double)g[i];
+            }
+        }
+        Assert.Equal(Flat(plain.G), Flat(averaged.G));
+        var average = Flat(averaged.GAverage!);
+        Assert.NotEqual(Flat(averaged.G), average);
+        for (int i = 0; i < average.Length; i++)
+        {
+            Assert.True(Math.Abs(average[i] - reference[i]) <= 1e-6 + 1e-5 * Math.Abs(reference[i]), $"weight {i}: {average[i]} vs {reference[i]}");
+        }
+        // Batch-norm running statistics are G's own.
+        Assert.Equal(averaged.G.NamedBuffers().SelectMany(b => b.Tensor.ToArray()), averaged.GAverage!.NamedBuffers().SelectMany(b => b.Tensor.ToArray()));
+
+        // Samples come from the average, during training and from the checkpoint.
+        var z = averaged.DrawLatent(2, new Gan3D.Tensors.Generator(5));
+        Assert.Equal(Sampling.Decode(averaged.GAverage!, z, 2), averaged.Decode(z, 2));
+        Assert.NotEqual(Sampling.Decode(averaged.G, z, 2), averaged.Decode(z, 2));
+        string ck = Path.Combine(_dir, "ema.safetensors");
+        averaged.Save(ck);
+        using var loaded = TrainedGan.Load(ck, be);
+        Assert.Equal(average, Flat(loaded.G));
     }
 
     [Fact]
@@ -141,6 +191,7 @@ public sealed class GanTrainerTests : IDisposable
     public void BadSettingsAreClearErrors()
     {
         using var be = new CpuBackend(threads: 1);
+        Assert.Contains("generator average decay 1", Assert.Throws<ArgumentException>(() => new GanTrainer(Tiny() with { GeneratorEma = 1 }, Shapes, be)).Message);
         Assert.Contains("larger than the 24 shapes", Assert.Throws<ArgumentException>(() => new GanTrainer(Tiny() with { BatchSize = 30 }, Shapes, be)).Message);
         Assert.Contains("resolution 48", Assert.Throws<ArgumentException>(() => new GanArchitecture(48).Validate()).Message);
         var shapes64 = ShapeFamilies.CreateMixedDataset(4, 64, seed: 1);
