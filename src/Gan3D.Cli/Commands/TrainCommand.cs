@@ -34,7 +34,7 @@ internal static class TrainCommand
         var lrD = new Option<float?>("--lr-d") { Description = "Discriminator learning rate (paper: 1e-5)" };
         var threshold = new Option<float?>("--d-threshold") { Description = "Update D only when its accuracy on the previous batch was below this (paper: 0.8; 1 = always)" };
         var latent = new Option<string?>("--latent") { Description = "Latent distribution: uniform (the paper's U(0,1); paper preset) or normal (N(0,1); quick preset: uniform collapsed to one shape in our 32³ runs)" };
-        var gEma = new Option<float?>("--g-ema") { Description = "Decay of a moving average of G's weights that samples and the checkpoint's readers use (0 = off, the paper; quick preset: 0.995)" };
+        var gEma = new Option<float?>("--g-ema") { Description = "Decay of a moving average of G's weights that samples and the checkpoint's readers use (0 = off, the paper; quick preset: 0.995 for 3d-gan, off for vae-gan)" };
         var sampleEvery = new Option<int?>("--sample-every") { Description = "Write samples/step-N.png every N iterations" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Write the checkpoint every N iterations" };
         var model = new Option<string>("--model", "-m") { Description = "3d-gan (generation) or vae-gan (3D-VAE-GAN: adds an image encoder for single-image reconstruction)", DefaultValueFactory = _ => "3d-gan" };
@@ -133,7 +133,8 @@ internal static class TrainCommand
                     LearningRateD = parse.GetValue(lrD) ?? settings.LearningRateD,
                     DAccuracyThreshold = parse.GetValue(threshold) ?? 0.8f,
                     Latent = parse.GetValue(latent) is { } l ? ParseLatent(l) : isVae ? LatentDistribution.Normal : settings.Latent,
-                    GeneratorEma = parse.GetValue(gEma) ?? settings.GeneratorEma,
+                    // Off for the VAE-GAN unless asked for: its encoder learns codes for G's own weights (unmeasured with the average).
+                    GeneratorEma = parse.GetValue(gEma) ?? (isVae ? 0f : settings.GeneratorEma),
                     Seed = parse.GetValue(seed),
                 };
                 if (!isVae && gan.BatchSize > dataset.Count)

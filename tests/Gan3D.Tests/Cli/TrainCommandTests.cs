@@ -43,6 +43,24 @@ public sealed class TrainCommandTests : IDisposable
         AssertRefused("--resolution 48 is not supported", "--resolution", "48");
         AssertRefused("--preset fast: use quick or paper", "--preset", "fast");
         AssertRefused("--latent cauchy", "--latent", "cauchy");
+        AssertRefused("generator average decay 1 must be in [0, 1)", "--g-ema", "1");
+    }
+
+    [Fact]
+    public void TheQuickPresetKeepsAMovingAverageOfGAndGEmaZeroTurnsItOff()
+    {
+        string Train(string name, params string[] extra)
+        {
+            string output = P(name);
+            var r = Run(["train", "--preset", "quick", "--width", "0.125", "--iterations", "2", "--batch-size", "4", "--device", "cpu",
+                "--sample-every", "1000", "--checkpoint-every", "1000", "--out", output, .. extra]);
+            Assert.True(r.Code == 0, r.Err);
+            return Path.Combine(output, "checkpoint.safetensors");
+        }
+        var quick = Gan3D.Models.Checkpoint.Open(Train("default"));
+        Assert.True(quick.HasModule("G_ema"));
+        Assert.Equal(0.995f, Gan3D.Models.GanTrainingOptions.FromJson(quick.Get("config"), "test").GeneratorEma);
+        Assert.False(Gan3D.Models.Checkpoint.Open(Train("off", "--g-ema", "0")).HasModule("G_ema"));
     }
 
     [Fact]
