@@ -53,7 +53,8 @@ public abstract class AdversarialTrainer : ITrainer
         {
             // Its own (unused) weight stream, so turning the average on leaves every other draw as it was.
             GAverage = new Generator3D(options.Architecture, backend, new Gan3D.Tensors.Generator(0));
-            CopyWeights(G, GAverage);
+            Copy(G.Parameters(), GAverage.Parameters());
+            Copy(Buffers(G), Buffers(GAverage));
         }
         OptG = new Adam(G.NamedParameters(), options.LearningRateG, options.Beta1, options.Beta2);
         OptD = new Adam(D.NamedParameters(), options.LearningRateD, options.Beta1, options.Beta2);
@@ -182,7 +183,7 @@ public abstract class AdversarialTrainer : ITrainer
         }
     }
 
-    /// <summary>Counts the iteration and remembers D's accuracy for the next one's adaptive rule.</summary>
+    /// <summary>Counts the iteration, remembers D's accuracy for the next one's adaptive rule and moves G's average.</summary>
     protected void EndStep(float accuracyReal, float accuracyFake)
     {
         Step++;
@@ -195,22 +196,17 @@ public abstract class AdversarialTrainer : ITrainer
                 Backend.Axpy(d - 1, average, average); // average ← d·average
                 Backend.Axpy(1 - d, current, average); //   + (1 − d)·current
             }
-            foreach (var ((_, average), (_, current)) in GAverage.NamedBuffers().Zip(G.NamedBuffers()))
-            {
-                Backend.Copy(current, average); // batch-norm running statistics: G's own
-            }
+            Copy(Buffers(G), Buffers(GAverage)); // batch-norm running statistics: G's own
         }
     }
 
-    private static void CopyWeights(Module from, Module to)
+    private static IEnumerable<Tensor> Buffers(Module m) => m.NamedBuffers().Select(b => b.Tensor);
+
+    private void Copy(IEnumerable<Tensor> from, IEnumerable<Tensor> to)
     {
-        foreach (var (source, target) in from.Parameters().Zip(to.Parameters()))
+        foreach (var (source, target) in from.Zip(to))
         {
-            source.Backend.Copy(source, target);
-        }
-        foreach (var ((_, source), (_, target)) in from.NamedBuffers().Zip(to.NamedBuffers()))
-        {
-            source.Backend.Copy(source, target);
+            Backend.Copy(source, target);
         }
     }
 
@@ -247,7 +243,7 @@ public abstract class AdversarialTrainer : ITrainer
         }
     }
 
-    /// <summary>Occupancy probabilities from G for codes z, in eval mode.</summary>
+    /// <summary>Occupancy probabilities from <see cref="SamplingGenerator"/> for codes z, in eval mode.</summary>
     public float[] Decode(float[] z, int count) => Sampling.Decode(SamplingGenerator, z, count);
 
     /// <summary>Latent codes from the run's distribution.</summary>
