@@ -41,14 +41,8 @@ public static class MarchingCubes
         Check(field, resolution, iso);
         int r = resolution;
         var builder = new MeshBuilder(1024, 2048);
-        var vertexOfEdge = new Dictionary<long, int>();
-        var edges = MarchingCubesTable.EdgeCorners;
-        long p = r + 2; // samples per axis including the zero padding on both sides
+        var vertexOfEdge = new DictionaryEdgeIds(r + 2);
         var cellValues = new float[8];
-        Span<int> ids = stackalloc int[3];
-        Span<int> centres = stackalloc int[4];
-        float Sample(ReadOnlySpan<float> f, int i, int j, int k) =>
-            (uint)i < (uint)r && (uint)j < (uint)r && (uint)k < (uint)r ? f[(i * r + j) * r + k] : 0f;
 
         // Cells span samples (i..i+1, j..j+1, k..k+1) for i from −1 to R−1.
         for (int i = -1; i < r; i++)
@@ -60,7 +54,7 @@ public static class MarchingCubes
                     int config = 0;
                     for (int c = 0; c < 8; c++)
                     {
-                        float v = Sample(field, i + (c & 1), j + ((c >> 1) & 1), k + ((c >> 2) & 1));
+                        float v = Sample(field, r, i + (c & 1), j + ((c >> 1) & 1), k + ((c >> 2) & 1));
                         if (float.IsNaN(v))
                         {
                             throw new ArgumentException("the field holds NaN values", nameof(field));
@@ -75,47 +69,7 @@ public static class MarchingCubes
                     {
                         continue;
                     }
-                    var tris = MarchingCubesTable.Triangles[config];
-                    var centreLoops = MarchingCubesTable.CentreLoops[config];
-                    for (int c = 0; c < centreLoops.Length; c++)
-                    {
-                        // A centre vertex belongs to this cell alone: the mean of its loop's edge points.
-                        var sum = System.Numerics.Vector3.Zero;
-                        foreach (int e in centreLoops[c])
-                        {
-                            sum += builder.Vertex(EdgeVertex(e));
-                        }
-                        sum /= centreLoops[c].Length;
-                        centres[c] = builder.VertexCount;
-                        builder.AddVertex(sum.X, sum.Y, sum.Z);
-                    }
-                    for (int t = 0; t < tris.Length; t += 3)
-                    {
-                        for (int n = 0; n < 3; n++)
-                        {
-                            int e = tris[t + n];
-                            ids[n] = e >= MarchingCubesTable.Centre ? centres[e - MarchingCubesTable.Centre] : EdgeVertex(e);
-                        }
-                        builder.AddTriangle(ids[0], ids[1], ids[2]);
-                    }
-
-                    int EdgeVertex(int e)
-                    {
-                        var (ca, cb) = edges[e];
-                        int ai = i + (ca & 1), aj = j + ((ca >> 1) & 1), ak = k + ((ca >> 2) & 1);
-                        int axis = e / 4;
-                        long key = (((ai + 1) * p + aj + 1) * p + ak + 1) * 3 + axis;
-                        if (!vertexOfEdge.TryGetValue(key, out int id))
-                        {
-                            float fa = cellValues[ca], fb = cellValues[cb];
-                            float s = Math.Clamp((iso - fa) / (fb - fa), 0, 1);
-                            float x = ai + (axis == 0 ? s : 0), y = aj + (axis == 1 ? s : 0), z = ak + (axis == 2 ? s : 0);
-                            id = builder.VertexCount;
-                            builder.AddVertex(ToWorld(x, r), ToWorld(y, r), ToWorld(z, r));
-                            vertexOfEdge[key] = id;
-                        }
-                        return id;
-                    }
+                    EmitCell(builder, vertexOfEdge, config, i, j, k, cellValues, iso, r);
                 }
             }
         }
@@ -162,14 +116,11 @@ public static class MarchingCubes
         {
             cornerOffset[c] = (c & 1) * pp + ((c >> 1) & 1) * p + ((c >> 2) & 1);
         }
-        // slab[(ai & 1)][((aj + 1) * p + ak + 1) * 3 + axis]: the vertex on the edge leaving sample (ai, aj, ak) along axis.
         var slabs = new int[2 * pp * 3];
         slabs.AsSpan().Fill(-1);
+        var slabIds = new SlabEdgeIds(slabs, p);
         var builder = new MeshBuilder(1024, 2048);
-        var edges = MarchingCubesTable.EdgeCorners;
         Span<float> values = stackalloc float[8];
-        Span<int> ids = stackalloc int[3];
-        Span<int> centres = stackalloc int[4];
         for (int i = -1; i < r; i++)
         {
             // Sample layer i + 1 takes the slab that layer i − 1 used; its ids are stale.
@@ -194,52 +145,101 @@ public static class MarchingCubes
                     }
                     for (int c = 0; c < 8; c++)
                     {
-                        int si = i + (c & 1), sj = j + ((c >> 1) & 1), sk = k + ((c >> 2) & 1);
-                        values[c] = (uint)si < (uint)r && (uint)sj < (uint)r && (uint)sk < (uint)r ? field[(si * r + sj) * r + sk] : 0f;
+                        values[c] = Sample(field, r, i + (c & 1), j + ((c >> 1) & 1), k + ((c >> 2) & 1));
                     }
-                    var tris = MarchingCubesTable.Triangles[config];
-                    var centreLoops = MarchingCubesTable.CentreLoops[config];
-                    for (int c = 0; c < centreLoops.Length; c++)
-                    {
-                        var sum = System.Numerics.Vector3.Zero;
-                        foreach (int e in centreLoops[c])
-                        {
-                            sum += builder.Vertex(EdgeVertex(e, i, j, k, values));
-                        }
-                        sum /= centreLoops[c].Length;
-                        centres[c] = builder.VertexCount;
-                        builder.AddVertex(sum.X, sum.Y, sum.Z);
-                    }
-                    for (int t = 0; t < tris.Length; t += 3)
-                    {
-                        for (int n = 0; n < 3; n++)
-                        {
-                            int e = tris[t + n];
-                            ids[n] = e >= MarchingCubesTable.Centre ? centres[e - MarchingCubesTable.Centre] : EdgeVertex(e, i, j, k, values);
-                        }
-                        builder.AddTriangle(ids[0], ids[1], ids[2]);
-                    }
+                    EmitCell(builder, slabIds, config, i, j, k, values, iso, r);
                 }
             }
         }
         return builder.Build("marching cubes");
+    }
 
-        int EdgeVertex(int e, int i, int j, int k, ReadOnlySpan<float> values)
+    /// <summary>The field at sample (i, j, k); 0 outside the grid, so every surface closes.</summary>
+    private static float Sample(ReadOnlySpan<float> field, int r, int i, int j, int k) =>
+        (uint)i < (uint)r && (uint)j < (uint)r && (uint)k < (uint)r ? field[(i * r + j) * r + k] : 0f;
+
+    /// <summary>Where a version keeps the ids of the vertices on cell edges, by the edge's first sample and axis.</summary>
+    private interface IEdgeIds
+    {
+        bool TryGet(int ai, int aj, int ak, int axis, out int id);
+
+        void Set(int ai, int aj, int ak, int axis, int id);
+    }
+
+    /// <summary>Version 1's: a dictionary keyed by (sample in the padded grid, axis).</summary>
+    private sealed class DictionaryEdgeIds(long p) : IEdgeIds
+    {
+        private readonly Dictionary<long, int> _ids = [];
+
+        private long Key(int ai, int aj, int ak, int axis) => (((ai + 1) * p + aj + 1) * p + ak + 1) * 3 + axis;
+
+        public bool TryGet(int ai, int aj, int ak, int axis, out int id) => _ids.TryGetValue(Key(ai, aj, ak, axis), out id);
+
+        public void Set(int ai, int aj, int ak, int axis, int id) => _ids[Key(ai, aj, ak, axis)] = id;
+    }
+
+    /// <summary>Version 2's: two sample layers of ids (−1 = none yet), slab (ai + 1) &amp; 1 holding layer ai.</summary>
+    private readonly struct SlabEdgeIds(int[] slabs, int p) : IEdgeIds
+    {
+        private int Index(int ai, int aj, int ak, int axis) => ((ai + 1) & 1) * p * p * 3 + ((aj + 1) * p + ak + 1) * 3 + axis;
+
+        public bool TryGet(int ai, int aj, int ak, int axis, out int id) => (id = slabs[Index(ai, aj, ak, axis)]) >= 0;
+
+        public void Set(int ai, int aj, int ak, int axis, int id) => slabs[Index(ai, aj, ak, axis)] = id;
+    }
+
+    /// <summary>
+    /// Adds the triangles of cell (i, j, k) in case <paramref name="config"/>, whose corner values are
+    /// <paramref name="values"/>: its centre vertices first (the mean of each loop's edge points; they
+    /// belong to this cell alone), then the triangles, sharing edge vertices with the neighbours through
+    /// <paramref name="edgeIds"/>. Both versions emit through here, in the same order.
+    /// </summary>
+    private static void EmitCell<TIds>(MeshBuilder builder, TIds edgeIds, int config, int i, int j, int k, ReadOnlySpan<float> values, float iso, int r)
+        where TIds : IEdgeIds
+    {
+        var tris = MarchingCubesTable.Triangles[config];
+        var centreLoops = MarchingCubesTable.CentreLoops[config];
+        Span<int> centres = stackalloc int[4];
+        for (int c = 0; c < centreLoops.Length; c++)
         {
-            var (ca, cb) = edges[e];
-            int ai = i + (ca & 1), aj = j + ((ca >> 1) & 1), ak = k + ((ca >> 2) & 1);
-            int axis = e / 4;
-            ref int id = ref slabs[((ai + 1) & 1) * pp * 3 + ((aj + 1) * p + ak + 1) * 3 + axis];
-            if (id < 0)
+            var sum = System.Numerics.Vector3.Zero;
+            foreach (int e in centreLoops[c])
             {
-                float fa = values[ca], fb = values[cb];
-                float s = Math.Clamp((iso - fa) / (fb - fa), 0, 1);
-                float x = ai + (axis == 0 ? s : 0), y = aj + (axis == 1 ? s : 0), z = ak + (axis == 2 ? s : 0);
-                id = builder.VertexCount;
-                builder.AddVertex(ToWorld(x, r), ToWorld(y, r), ToWorld(z, r));
+                sum += builder.Vertex(EdgeVertex(builder, edgeIds, e, i, j, k, values, iso, r));
             }
-            return id;
+            sum /= centreLoops[c].Length;
+            centres[c] = builder.VertexCount;
+            builder.AddVertex(sum.X, sum.Y, sum.Z);
         }
+        Span<int> ids = stackalloc int[3];
+        for (int t = 0; t < tris.Length; t += 3)
+        {
+            for (int n = 0; n < 3; n++)
+            {
+                int e = tris[t + n];
+                ids[n] = e >= MarchingCubesTable.Centre ? centres[e - MarchingCubesTable.Centre] : EdgeVertex(builder, edgeIds, e, i, j, k, values, iso, r);
+            }
+            builder.AddTriangle(ids[0], ids[1], ids[2]);
+        }
+    }
+
+    /// <summary>The vertex where the surface crosses edge <paramref name="e"/> of cell (i, j, k): shared, or interpolated and added.</summary>
+    private static int EdgeVertex<TIds>(MeshBuilder builder, TIds edgeIds, int e, int i, int j, int k, ReadOnlySpan<float> values, float iso, int r)
+        where TIds : IEdgeIds
+    {
+        var (ca, cb) = MarchingCubesTable.EdgeCorners[e];
+        int ai = i + (ca & 1), aj = j + ((ca >> 1) & 1), ak = k + ((ca >> 2) & 1);
+        int axis = e / 4;
+        if (!edgeIds.TryGet(ai, aj, ak, axis, out int id))
+        {
+            float fa = values[ca], fb = values[cb];
+            float s = Math.Clamp((iso - fa) / (fb - fa), 0, 1);
+            float x = ai + (axis == 0 ? s : 0), y = aj + (axis == 1 ? s : 0), z = ak + (axis == 2 ? s : 0);
+            id = builder.VertexCount;
+            builder.AddVertex(ToWorld(x, r), ToWorld(y, r), ToWorld(z, r));
+            edgeIds.Set(ai, aj, ak, axis, id);
+        }
+        return id;
     }
 
     /// <summary>Marching cubes on a binary grid (values 0/1, iso 0.5): a smoothed blocky surface.</summary>
