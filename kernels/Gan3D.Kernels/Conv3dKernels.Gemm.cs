@@ -198,37 +198,47 @@ public static partial class Conv3dKernels
 
         public readonly int N => G.N * Ad.Count * Ah.Count * Aw.Count;
 
-        public readonly float A(int m, int k)
+        /// <summary>Reduction index k = (co, td, th, tw): output channel and tap along each axis.</summary>
+        private readonly void Tap(int k, out int co, out int td, out int th, out int tw)
         {
             int taps = Ad.Taps * Ah.Taps * Aw.Taps;
-            int co = k / taps, t = k - co * taps;
+            co = k / taps;
+            int t = k - co * taps;
             int thw = Ah.Taps * Aw.Taps;
-            int td = t / thw;
+            td = t / thw;
             t -= td * thw;
-            int th = t / Aw.Taps, tw = t - th * Aw.Taps;
+            th = t / Aw.Taps;
+            tw = t - th * Aw.Taps;
+        }
+
+        /// <summary>Column n = (b, jd, jh, jw): batch entry and position in the parity class's grid.</summary>
+        private readonly void Position(int n, out int b, out int jd, out int jh, out int jw)
+        {
+            int cv = Ad.Count * Ah.Count * Aw.Count;
+            b = n / cv;
+            int j = n - b * cv;
+            jw = j % Aw.Count;
+            j /= Aw.Count;
+            jh = j % Ah.Count;
+            jd = j / Ah.Count;
+        }
+
+        public readonly float A(int m, int k)
+        {
+            Tap(k, out int co, out int td, out int th, out int tw);
             int kd = Ad.K0 + G.Sd * td, kh = Ah.K0 + G.Sh * th, kw = Aw.K0 + G.Sw * tw;
             return W[(co * G.Cin + m) * G.KernelVolume + (kd * G.Kh + kh) * G.Kw + kw];
         }
 
         public readonly GemmColumn Column(int n)
         {
-            int cv = Ad.Count * Ah.Count * Aw.Count;
-            int b = n / cv, j = n - b * cv;
-            int jw = j % Aw.Count;
-            j /= Aw.Count;
-            int jh = j % Ah.Count;
-            int jd = j / Ah.Count;
+            Position(n, out int b, out int jd, out int jh, out int jw);
             return new GemmColumn { Base = b * G.Cout * G.OutputVolume, D = jd + Ad.Base, H = jh + Ah.Base, W = jw + Aw.Base };
         }
 
         public readonly float B(int k, GemmColumn c)
         {
-            int taps = Ad.Taps * Ah.Taps * Aw.Taps;
-            int co = k / taps, t = k - co * taps;
-            int thw = Ah.Taps * Aw.Taps;
-            int td = t / thw;
-            t -= td * thw;
-            int th = t / Aw.Taps, tw = t - th * Aw.Taps;
+            Tap(k, out int co, out int td, out int th, out int tw);
             int od = c.D - td, oh = c.H - th, ow = c.W - tw;
             if ((uint)od >= (uint)G.Do || (uint)oh >= (uint)G.Ho || (uint)ow >= (uint)G.Wo)
             {
@@ -239,12 +249,7 @@ public static partial class Conv3dKernels
 
         public readonly void Store(int m, int n, float value)
         {
-            int cv = Ad.Count * Ah.Count * Aw.Count;
-            int b = n / cv, j = n - b * cv;
-            int jw = j % Aw.Count;
-            j /= Aw.Count;
-            int jh = j % Ah.Count;
-            int jd = j / Ah.Count;
+            Position(n, out int b, out int jd, out int jh, out int jw);
             int id = Ad.Residue + G.Sd * jd, ih = Ah.Residue + G.Sh * jh, iw = Aw.Residue + G.Sw * jw;
             Dx[(b * G.Cin + m) * G.InputVolume + (id * G.Hi + ih) * G.Wi + iw] = value;
         }
