@@ -197,6 +197,7 @@ internal static class TrainCommand
                 o.WriteLine($"  resuming at iteration {trainer.Step}");
             }
             var outcome = TrainingProgress.Run(session, trainer, o, parse.GetValue(iterations) ?? settings.Iterations);
+            RunReport.TryWrite(session.RunDirectory, o, backend);
             if (outcome == SessionOutcome.Interrupted)
             {
                 o.WriteLine($"interrupted at iteration {trainer.Step}: checkpoint saved to {session.CheckpointPath} (continue with --resume)");
