@@ -73,10 +73,12 @@ public sealed class ReportBrowserTests : IDisposable
         return stdout.Result;
     }
 
-    private string Report()
+    private string Report() => Report(out _);
+
+    private string Report(out float[] probabilities)
     {
         string run = Path.Combine(_dir, "run");
-        ReportTestRuns.Make(run);
+        probabilities = ReportTestRuns.Make(run);
         return new Uri(RunReport.Write(run)).AbsoluteUri;
     }
 
@@ -148,12 +150,15 @@ public sealed class ReportBrowserTests : IDisposable
     public void TheViewerDrawsVoxelsAndMarchingCubesInHeadlessChromium()
     {
         string chromium = RequireChromium();
-        string url = Report();
+        string url = Report(out var probabilities);
+        const int vox = 32 * 32 * 32;
 
         string dom = Browse(chromium, url, "--dump-dom");
         Assert.Contains("data-rendered=\"true\"", dom);
         Assert.Contains("sample 1 of 16", dom);
-        Assert.Contains("faces · ", dom);
+        // The page's voxel surface has the faces of the engine's exact voxel blocks.
+        var first = VoxelGrid.FromProbabilities(probabilities.AsSpan(0, vox), 32, 0.5f);
+        Assert.Contains($"{MarchingCubes.Cubes(first).TriangleCount / 2:N0} faces · ", dom);
 
         string voxels = Path.Combine(_dir, "voxels.png");
         Browse(chromium, url, "--screenshot=" + voxels);
@@ -165,7 +170,9 @@ public sealed class ReportBrowserTests : IDisposable
         string meshDom = Browse(chromium, url + "#sample=5&mode=mesh&threshold=0.3", "--dump-dom");
         Assert.Contains("data-rendered=\"true\"", meshDom);
         Assert.Contains("sample 5 of 16", meshDom);
-        Assert.Contains("triangles · ", meshDom);
+        // and its marching cubes the engine's triangles (the page cuts them from byte-quantised values).
+        var fifth = probabilities.AsSpan(4 * vox, vox).ToArray().Select(p => MathF.Round(p * 255) / 255).ToArray();
+        Assert.Contains($"{MarchingCubes.Extract(fifth, 32, 0.3f).TriangleCount:N0} triangles · ", meshDom);
         Browse(chromium, url + "#sample=5&mode=mesh&threshold=0.3", "--screenshot=" + mesh);
         double meshShare = ClayShareOfTheView(mesh);
         Assert.True(meshShare > 0.01, $"the mesh view is {meshShare:P2} clay: it drew nothing");
