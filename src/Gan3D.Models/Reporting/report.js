@@ -48,7 +48,7 @@
     const n3 = rec.resolution ** 3;
     for (let i = 0; i < rec.count; i++) {
       shapes.push({ kind: 'reconstruction', label: 'reconstruction of ' + rec.names[i] + ' (IoU ' + rec.iou[i].toFixed(2) + ' at 0.5)',
-        r: rec.resolution, q: bytes.subarray(i * n3, (i + 1) * n3), thumb: rec.thumbnails[i], view: rec.views[i], name: rec.names[i] });
+        r: rec.resolution, q: bytes.subarray(i * n3, (i + 1) * n3), thumb: rec.thumbnails[i], view: rec.views[i], name: rec.names[i], short: rec.names[i] + ' · IoU ' + rec.iou[i].toFixed(2) });
     }
   }
 
@@ -358,7 +358,7 @@
     shapes.forEach((shape, index) => {
       const button = el('button', { type: 'button', 'data-index': index, 'aria-pressed': 'false', title: shape.label });
       if (shape.kind === 'reconstruction') {
-        button.append(el('img', { src: shape.view, alt: 'input view of ' + shape.name }), el('img', { src: shape.thumb, alt: shape.label }), el('span', {}, shape.label));
+        button.append(el('img', { src: shape.view, alt: 'input view of ' + shape.name }), el('img', { src: shape.thumb, alt: shape.label }), el('span', {}, shape.short));
         recons.append(button);
       } else {
         button.append(el('img', { src: shape.thumb, alt: shape.label }), el('span', {}, String(index + 1)));
