@@ -30,9 +30,6 @@ public static class RunReport
     /// <summary>Side of the sample thumbnails in pixels.</summary>
     private const int ThumbnailSize = 112;
 
-    /// <summary>Latent codes of the samples drawn from a checkpoint: the seed <see cref="TrainingSessionOptions.SampleSeed"/> uses, so they match the run's montages.</summary>
-    private static readonly TrainingSessionOptions SessionDefaults = new();
-
     /// <summary>Writes the report of <paramref name="runDirectory"/> to <paramref name="outputPath"/> (default RUN/report.html), atomically; returns the path.</summary>
     /// <param name="runDirectory">A run folder of <c>gan3d train</c>.</param>
     /// <param name="outputPath">The HTML file to write; null for <see cref="FileName"/> in the run folder.</param>

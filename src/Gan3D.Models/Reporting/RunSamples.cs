@@ -26,9 +26,11 @@ internal sealed record RunSamples(string Model, string Source, long? Step, int R
         {
             return FromNpy(npy, model);
         }
+        // The codes of the run's montages: a session's default count and seed.
+        var session = new TrainingSessionOptions();
         using var gan = TrainedGan.Load(checkpoint, backend);
-        int r = gan.Architecture.Resolution, n = new TrainingSessionOptions().SampleCount;
-        var z = gan.DrawLatent(n, new Gan3D.Tensors.Generator(new TrainingSessionOptions().SampleSeed));
+        int r = gan.Architecture.Resolution, n = session.SampleCount;
+        var z = gan.DrawLatent(n, new Gan3D.Tensors.Generator(session.SampleSeed));
         long step = gan.Checkpoint.GetInt64("step");
         return new RunSamples(gan.Model, "checkpoint.safetensors", step, r, n, gan.Decode(z, n));
     }
