@@ -23,5 +23,6 @@ internal static class Registry
         yield return ShapesCommand.Create();
         yield return ProfileCommand.Create();
         yield return DevicesCommand.Create();
+        yield return ReportCommand.Create();
     }
 }

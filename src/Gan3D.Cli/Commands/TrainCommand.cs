@@ -49,7 +49,7 @@ internal static class TrainCommand
         var command = new Command("train",
             "Train a 3D-GAN (Wu et al., NIPS 2016) on voxel shapes, or with --model vae-gan a 3D-VAE-GAN whose image encoder learns " +
             "from views of the shapes rendered at random viewpoints. The run directory gets config.json, metrics.csv, losses.png, " +
-            "samples/step-N.png montages, checkpoint.safetensors, and at the end samples/final.png and meshes/*.obj.\n" +
+            "samples/step-N.png montages, checkpoint.safetensors, and at the end samples/final.png, meshes/*.obj and report.html (see gan3d report).\n" +
             "Example: gan3d train --preset quick\n" +
             "Example: gan3d train --model vae-gan --preset quick --iterations 2000\n" +
             "Example: gan3d train --data ../shared/data/voxels/modelnet10/chair-train-32.npy.gz --device cuda --iterations 20000")
@@ -197,6 +197,7 @@ internal static class TrainCommand
                 o.WriteLine($"  resuming at iteration {trainer.Step}");
             }
             var outcome = TrainingProgress.Run(session, trainer, o, parse.GetValue(iterations) ?? settings.Iterations);
+            RunReport.TryWrite(session.RunDirectory, o, backend);
             if (outcome == SessionOutcome.Interrupted)
             {
                 o.WriteLine($"interrupted at iteration {trainer.Step}: checkpoint saved to {session.CheckpointPath} (continue with --resume)");

@@ -324,6 +324,19 @@ public static class MarchingCubes
         return builder.Build("voxel cubes");
     }
 
+    /// <summary>
+    /// The case table <see cref="Extract(ReadOnlySpan{float}, int, float)"/> uses, for code elsewhere
+    /// (the run report's viewer) that must cut the same surface: per case, the triangles as edge
+    /// indices (values from <see cref="MarchingCubesCases.Centre"/> up name the centre of a loop of
+    /// edges), those loops, and the two corners of each edge (corner c at (c &amp; 1, c &gt;&gt; 1 &amp; 1, c &gt;&gt; 2 &amp; 1)).
+    /// </summary>
+    public static MarchingCubesCases CaseTable { get; } = new(
+        MarchingCubesTable.Triangles, MarchingCubesTable.CentreLoops,
+        MarchingCubesTable.EdgeCorners.Select(e => new[] { e.A, e.B }).ToArray(), MarchingCubesTable.Centre);
+
     /// <summary>A (fractional) voxel index to the [−0.5, 0.5] cube: voxel centres sit at (i + 0.5)/R − 0.5.</summary>
     private static float ToWorld(float voxelIndex, int r) => (voxelIndex + 0.5f) / r - 0.5f;
 }
+
+/// <summary>The marching-cubes case table, as <see cref="MarchingCubes.CaseTable"/> describes it.</summary>
+public sealed record MarchingCubesCases(int[][] Triangles, int[][][] CentreLoops, int[][] EdgeCorners, int Centre);

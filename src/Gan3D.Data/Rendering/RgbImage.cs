@@ -73,6 +73,14 @@ public sealed class RgbImage
             new StbImageWriteSharp.ImageWriter().WritePng(Pixels, Width, Height, StbImageWriteSharp.ColorComponents.RedGreenBlue, stream));
     }
 
+    /// <summary>The PNG file's bytes (8-bit RGB), for embedding.</summary>
+    public byte[] EncodePng()
+    {
+        using var stream = new MemoryStream();
+        new StbImageWriteSharp.ImageWriter().WritePng(Pixels, Width, Height, StbImageWriteSharp.ColorComponents.RedGreenBlue, stream);
+        return stream.ToArray();
+    }
+
     /// <summary>An image from floats in [0, 1]: grey H×W, or RGB planar 3×H×W (as the view renderer makes them).</summary>
     public static RgbImage FromFloats(ReadOnlySpan<float> values, int width, int height, bool rgb)
     {
