@@ -61,9 +61,9 @@ internal static class TrainCommand
         }
 
         // The run folder, checked before the data is read (claimed, and only then written, once everything is known).
-        string runDir = Path.GetFullPath(parse.GetValue(opt.Output)
+        string runDir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(parse.GetValue(opt.Output)
             ?? (resume is not null ? Path.GetDirectoryName(resume.Path)!
-                : Path.Combine("runs", (isVae ? "vae-gan-" : "gan-") + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture))));
+                : Path.Combine("runs", (isVae ? "vae-gan-" : "gan-") + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)))));
         var mode = TrainResumeChecks.FolderMode(runDir, resume, parse.GetValue(opt.Overwrite));
 
         var backend = given.Backend;

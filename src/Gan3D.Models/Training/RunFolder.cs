@@ -72,6 +72,14 @@ public sealed class RunFolder : IDisposable
         }
         if (!Directory.Exists(path))
         {
+            // Refused here rather than by CreateDirectory later, after the data was read, with a message naming neither.
+            for (string? up = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)); up is not null; up = System.IO.Path.GetDirectoryName(up))
+            {
+                if (File.Exists(up))
+                {
+                    throw new RunFolderException($"{path}: cannot be created: {up} is a file", inUse: false);
+                }
+            }
             return [];
         }
         return Directory.EnumerateFileSystemEntries(path)
@@ -104,7 +112,7 @@ public sealed class RunFolder : IDisposable
     /// <param name="log">Receives a line for each thing cleaned up (null: silent).</param>
     public static RunFolder Claim(string path, RunFolderMode mode, Action<string>? log = null)
     {
-        string full = System.IO.Path.GetFullPath(path);
+        string full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
         Contents(full); // a file in the way is refused before anything is created
         Directory.CreateDirectory(full);
         var held = Lock(full);

@@ -57,6 +57,7 @@ public sealed class TrainRunFolderTests : IDisposable
         AssertBadInput(Run(["train", .. Tiny, "--data", data, "--out", P("notes")]), "is not empty (todo.txt)");
         File.WriteAllText(P("afile"), "");
         AssertBadInput(Run(["train", .. Tiny, "--data", data, "--out", P("afile")]), "afile: is a file, not a run folder");
+        AssertBadInput(Run(["train", .. Tiny, "--data", data, "--out", P("afile/run")]), $"cannot be created: {P("afile")} is a file");
 
         // --overwrite replaces the run: one step in metrics.csv, a checkpoint at step 1.
         Train(run, "--data", data, "--iterations", "1", "--overwrite");
@@ -133,7 +134,8 @@ public sealed class TrainRunFolderTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(run, "checkpoint.safetensors")));
 
         // Equal values are accepted, and without --data the run reads its own data again (not 'procedural').
-        string output = Train(run, "--resume", Path.Combine(run, "checkpoint.safetensors"), "--iterations", "2", "--lr-g", "0.0025");
+        // The run's own folder however it is spelt (a trailing separator here).
+        string output = Train(run + Path.DirectorySeparatorChar, "--resume", Path.Combine(run, "checkpoint.safetensors"), "--iterations", "2", "--lr-g", "0.0025");
         Assert.Contains("--preset quick ignored", output);
         Assert.Contains($"from {data}", output);
         Assert.Equal(2, Step(run));
