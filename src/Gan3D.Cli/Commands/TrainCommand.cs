@@ -57,7 +57,9 @@ internal static class TrainCommand
         };
         if (resume is not null && cadence.Iterations < resume.Step)
         {
-            throw new UsageException($"--iterations {cadence.Iterations} is below the {resume.Step} iterations {resume.Path} has done: give the new total");
+            throw new UsageException(parse.GetValue(opt.Iterations) is not null
+                ? $"--iterations {cadence.Iterations} is below the {resume.Step} iterations {resume.Path} has done: give the new total"
+                : $"{resume.Path} has done {resume.Step} iterations, more than the target {cadence.Iterations}: give the new total with --iterations");
         }
 
         // The run folder, checked before the data is read (claimed, and only then written, once everything is known).
