@@ -63,6 +63,10 @@ internal static class TrainCommand
         }
 
         // The run folder, checked before the data is read (claimed, and only then written, once everything is known).
+        if (parse.GetValue(opt.Output) is { Length: 0 })
+        {
+            throw new UsageException("--out is empty: give a folder");
+        }
         string runDir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(parse.GetValue(opt.Output)
             ?? (resume is not null ? Path.GetDirectoryName(resume.Path)!
                 : Path.Combine("runs", (isVae ? "vae-gan-" : "gan-") + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)))));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Gan3D.Data;
 using Gan3D.Models;
 using Gan3D.Tensors;
 
@@ -81,6 +82,12 @@ internal sealed class ResumeSource
         string? pairsDir = parse.GetValue(opt.Pairs) ?? (givenData is null && Note("pairs") == "true" ? Note("data") : null);
         string dataSpec = pairsDir ?? givenData ?? Note("data") ?? "procedural";
         int perFamily = Count("procedural_per_family", 1) ?? settings.ProceduralPerFamily;
+        long trainedOn = Checkpoint.GetInt64("data.count");
+        if (string.Equals(dataSpec, "procedural", StringComparison.OrdinalIgnoreCase) && Note("procedural_per_family") is not null && (long)perFamily * ShapeFamilies.Names.Count != trainedOn)
+        {
+            // Checked before generating: a damaged count would otherwise ask for millions of shapes.
+            throw new InvalidDataException($"{Path}: {perFamily} procedural shapes a family do not make the {trainedOn} shapes it was trained on");
+        }
         AdversarialTrainer trainer;
         if (IsVae)
         {

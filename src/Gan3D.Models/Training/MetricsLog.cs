@@ -64,6 +64,12 @@ public sealed class MetricsLog
             {
                 break;
             }
+            if (_rows.Count > 0 && step <= (long)_rows[^1][0])
+            {
+                // Two writers once interleaved their rows here; the checkpoint holds one run, so keep one row a step.
+                log?.Invoke($"{_path}:{i + 1}: dropped a row for step {step}, which does not follow step {(long)_rows[^1][0]}");
+                continue;
+            }
             var row = new double[cells.Length];
             for (int c = 0; c < cells.Length; c++)
             {

@@ -143,6 +143,22 @@ public sealed partial class TrainRunFolderTests : IDisposable
     }
 
     [Fact]
+    public void ADamagedRunNoteIsRefusedBeforeItCostsAnything()
+    {
+        string run = P("run");
+        Train(run, "--iterations", "1");
+        // The procedural run's shapes a family, as a hostile or damaged file might say: checked against the
+        // shape count before a hundred million shapes are generated.
+        string ck = Path.Combine(run, "checkpoint.safetensors");
+        var file = Gan3D.Nn.SafeTensors.Load(ck);
+        using var be = new Gan3D.Tensors.CpuBackend(threads: 1);
+        var tensors = file.Tensors.ToDictionary(kv => kv.Key, kv => Gan3D.Tensors.Tensor.FromArray(kv.Value.Data, kv.Value.Shape, be));
+        Gan3D.Nn.SafeTensors.Save(ck, tensors, new Dictionary<string, string>(file.Metadata) { ["run.procedural_per_family"] = "100000000" });
+        AssertBadInput(Run("train", "--resume", run, "--iterations", "2", "--device", "cpu"), "100000000 procedural shapes a family do not make the 600 shapes");
+        AssertBadInput(Run("train", "--out", "", "--device", "cpu"), "--out is empty");
+    }
+
+    [Fact]
     public void ResumeMendsWhatAKillLeft()
     {
         string data = Shapes(), run = P("run");

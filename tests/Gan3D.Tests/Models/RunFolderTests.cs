@@ -94,6 +94,14 @@ public sealed class RunFolderTests : IDisposable
         metrics.Append(new TrainingStepReport(3, [("loss_d", 0.125), ("loss_g", 1)]));
         Assert.EndsWith("2,0.4,0.2\n3,0.125,1\n", File.ReadAllText(path));
 
+        // Rows of two interleaved writers (before runs were locked): one row a step is kept, with a warning.
+        File.WriteAllText(path, "step,loss_d,loss_g\n1,0.5,0.25\n1,0.6,0.3\n2,0.4,0.2\n2,0.7,0.1\n");
+        log.Clear();
+        Assert.Equal(2, new MetricsLog(path, 2, log.Add).Count);
+        Assert.Equal("step,loss_d,loss_g\n1,0.5,0.25\n2,0.4,0.2\n", File.ReadAllText(path));
+        Assert.Equal(2, log.Count);
+        Assert.Contains("metrics.csv:3: dropped a row for step 1", log[0]);
+
         // A damaged row in the middle is not a torn append: refused with its line.
         File.WriteAllText(path, "step,loss_d,loss_g\n1,0.5,0.25\n2,zero,0.2\n");
         Assert.Contains("metrics.csv:3: 'zero' is not a number", Assert.Throws<InvalidDataException>(() => new MetricsLog(path, 5)).Message);
