@@ -12,10 +12,14 @@ namespace Gan3D.Cli.Commands;
 /// </summary>
 internal sealed class ResumeSource
 {
-    private ResumeSource(string path, Checkpoint checkpoint, bool isVae, GanTrainingOptions saved, long step)
+    private readonly IReadOnlyDictionary<string, string> _metadata;
+    private readonly long _trainedOn;
+
+    private ResumeSource(string path, IReadOnlyDictionary<string, string> metadata, long trainedOn, bool isVae, GanTrainingOptions saved, long step)
     {
         Path = path;
-        Checkpoint = checkpoint;
+        _metadata = metadata;
+        _trainedOn = trainedOn;
         IsVae = isVae;
         Saved = saved;
         Step = step;
@@ -23,7 +27,6 @@ internal sealed class ResumeSource
 
     public string Path { get; }
 
-    public Checkpoint Checkpoint { get; }
 
     public bool IsVae { get; }
 
@@ -57,11 +60,12 @@ internal sealed class ResumeSource
         {
             throw new InvalidDataException($"{path}: step {step} is negative");
         }
-        return new ResumeSource(path, ck, isVae, saved, step);
+        // Only the metadata is kept: the trainer reads the tensors again, and a paper-size checkpoint is large.
+        return new ResumeSource(path, ck.Metadata, ck.GetInt64("data.count"), isVae, saved, step);
     }
 
     /// <summary>A text note of the run ("run.KEY" in the metadata), or null in checkpoints that predate it.</summary>
-    public string? Note(string key) => Checkpoint.Metadata.TryGetValue(AdversarialTrainer.RunMetadataPrefix + key, out var v) ? v : null;
+    public string? Note(string key) => _metadata.TryGetValue(AdversarialTrainer.RunMetadataPrefix + key, out var v) ? v : null;
 
     /// <summary>A count noted in the run (at least <paramref name="min"/>), or null when the checkpoint has none.</summary>
     public int? Count(string key, int min)
@@ -82,11 +86,10 @@ internal sealed class ResumeSource
         string? pairsDir = parse.GetValue(opt.Pairs) ?? (givenData is null && Note("pairs") == "true" ? Note("data") : null);
         string dataSpec = pairsDir ?? givenData ?? Note("data") ?? "procedural";
         int perFamily = Count("procedural_per_family", 1) ?? settings.ProceduralPerFamily;
-        long trainedOn = Checkpoint.GetInt64("data.count");
-        if (string.Equals(dataSpec, "procedural", StringComparison.OrdinalIgnoreCase) && Note("procedural_per_family") is not null && (long)perFamily * ShapeFamilies.Names.Count != trainedOn)
+        if (string.Equals(dataSpec, "procedural", StringComparison.OrdinalIgnoreCase) && Note("procedural_per_family") is not null && (long)perFamily * ShapeFamilies.Names.Count != _trainedOn)
         {
             // Checked before generating: a damaged count would otherwise ask for millions of shapes.
-            throw new InvalidDataException($"{Path}: {perFamily} procedural shapes a family do not make the {trainedOn} shapes it was trained on");
+            throw new InvalidDataException($"{Path}: {perFamily} procedural shapes a family do not make the {_trainedOn} shapes it was trained on");
         }
         AdversarialTrainer trainer;
         if (IsVae)
