@@ -87,7 +87,7 @@ internal static class TrainCommand
         }
         catch (RunFolderException ex)
         {
-            throw new UsageException(ex.InUse ? ex.Message : TrainResumeChecks.NotEmptyMessage(runDir, RunFolder.Contents(runDir), resume));
+            throw new UsageException(ex.Entries is { } entries ? TrainResumeChecks.NotEmptyMessage(runDir, entries, resume) : ex.Message);
         }
         using var _ = folder;
         var session = new TrainingSession(trainer, folder, cadence);

@@ -19,10 +19,13 @@ public enum RunFolderMode
 }
 
 /// <summary>Why a run folder cannot be claimed.</summary>
-public sealed class RunFolderException(string message, bool inUse) : IOException(message)
+public sealed class RunFolderException(string message, bool inUse, IReadOnlyList<string>? entries = null) : IOException(message)
 {
-    /// <summary>True when another process holds the folder; false when it holds files and the mode was <see cref="RunFolderMode.New"/>.</summary>
+    /// <summary>True when another process holds the folder.</summary>
     public bool InUse { get; } = inUse;
+
+    /// <summary>What the folder holds, when that is why a new run may not claim it; null otherwise.</summary>
+    public IReadOnlyList<string>? Entries { get; } = entries;
 }
 
 /// <summary>
@@ -121,7 +124,7 @@ public sealed class RunFolder : IDisposable
         {
             if (mode == RunFolderMode.New && Contents(full) is { Count: > 0 } entries)
             {
-                throw new RunFolderException($"{full}: holds files already ({Describe(entries)}); resume or overwrite the run in it, or choose another folder", inUse: false);
+                throw new RunFolderException($"{full}: holds files already ({Describe(entries)}); resume or overwrite the run in it, or choose another folder", inUse: false, entries);
             }
             AtomicFile.WriteAllText(System.IO.Path.Combine(full, PidName), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
             int removed = RemoveStaleTemporaries(full);

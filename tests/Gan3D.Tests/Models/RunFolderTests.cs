@@ -44,7 +44,7 @@ public sealed class RunFolderTests : IDisposable
         File.WriteAllText(Path.Combine(run, "notes.txt"), "mine");
         var ex = Assert.Throws<RunFolderException>(() => RunFolder.Claim(run, RunFolderMode.New));
         Assert.False(ex.InUse);
-        Assert.Contains("metrics.csv", ex.Message);
+        Assert.Equal(["metrics.csv", "notes.txt", "samples"], ex.Entries);
         Assert.True(File.Exists(Path.Combine(run, "metrics.csv")));
         using (RunFolder.Claim(run, RunFolderMode.Overwrite))
         {
