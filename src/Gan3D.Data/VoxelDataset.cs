@@ -18,6 +18,7 @@ public sealed class VoxelDataset
     private readonly string[]? _labels;
     private string[]? _classNames;
     private int[]? _classIndices;
+    private string? _contentHash;
 
     internal VoxelDataset(int resolution, byte[] bits, int count, string[]? labels, IReadOnlyList<string> warnings)
     {
@@ -287,6 +288,25 @@ public sealed class VoxelDataset
         }
         _classIndices = indices;
         _classNames = names.ToArray();
+    }
+
+    /// <summary>
+    /// A fingerprint of the grids (resolution, count and every voxel; labels excluded): equal for the
+    /// same shapes however they were loaded. Checkpoints record it so a run resumes only on its own data.
+    /// </summary>
+    public string ContentHash()
+    {
+        if (_contentHash is null)
+        {
+            using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            Span<byte> header = stackalloc byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header, Resolution);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header[4..], Count);
+            sha.AppendData(header);
+            sha.AppendData(_bits.AsSpan(0, Count * BytesPerGrid));
+            _contentHash = "sha256:" + Convert.ToHexStringLower(sha.GetHashAndReset());
+        }
+        return _contentHash;
     }
 
     internal ReadOnlySpan<byte> PackedBits(int index) => _bits.AsSpan(index * BytesPerGrid, BytesPerGrid);

@@ -7,206 +7,202 @@ using Gan3D.Tensors;
 
 namespace Gan3D.Cli.Commands;
 
-/// <summary><c>gan3d train</c>: trains a 3D-GAN and leaves a run directory to look at.</summary>
+/// <summary>
+/// <c>gan3d train</c>: trains a 3D-GAN and leaves a run directory to look at. Order of work: every
+/// option is checked, then the checkpoint to resume (read only), then the run folder's state, then
+/// the data; only then is the folder claimed (locked) and written.
+/// </summary>
 internal static class TrainCommand
 {
-    /// <summary>Exit code after Ctrl+C (128 + SIGINT), with the checkpoint saved.</summary>
-    public const int Interrupted = 130;
-
     public static Command Create()
     {
-        var data = new Option<string>("--data", "-d")
-        {
-            Description = "Training shapes: a .npy/.npy.gz file, a folder of .npy/.binvox/mesh files (meshes are voxelized once and cached), or 'procedural' (the built-in families)",
-            DefaultValueFactory = _ => "procedural",
-        };
-        var preset = new Option<string?>("--preset") { Description = "quick: 32³, narrow, about 10 minutes on 2 CPU cores; paper: the paper's 64³ network and settings (for a GPU). Default: paper on CUDA, quick on the CPU" };
-        var resolution = new Option<int?>("--resolution", "-r") { Description = "Voxel resolution of the model: 32 or 64" };
-        var width = new Option<double?>("--width", "-w") { Description = "Channel width multiplier: 1 = the paper's widths, 0.5 = half" };
-        var iterations = new Option<long?>("--iterations", "-n") { Description = "Training iterations in total (a resumed run continues up to this count)" };
-        var batch = new Option<int?>("--batch-size", "-b") { Description = "Shapes per batch (paper: 100)" };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
-        var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
-        var output = new Option<string?>("--out", "-o") { Description = "Run directory (default runs/gan-<date>-<time>)" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this checkpoint (its settings are used)" };
-        var seed = new Option<ulong>("--seed", "-s") { Description = "Seed for weights, latent codes and data order", DefaultValueFactory = _ => 0 };
-        var lrG = new Option<float?>("--lr-g") { Description = "Generator learning rate (paper: 0.0025)" };
-        var lrD = new Option<float?>("--lr-d") { Description = "Discriminator learning rate (paper: 1e-5)" };
-        var threshold = new Option<float?>("--d-threshold") { Description = "Update D only when its accuracy on the previous batch was below this (paper: 0.8; 1 = always)" };
-        var latent = new Option<string?>("--latent") { Description = "Latent distribution: uniform (the paper's U(0,1); paper preset) or normal (N(0,1); quick preset: uniform collapsed to one shape in our 32³ runs)" };
-        var gEma = new Option<float?>("--g-ema") { Description = "Decay of a moving average of G's weights that samples and the checkpoint's readers use (0 = off, the paper; quick preset: 0.995 for 3d-gan, off for vae-gan)" };
-        var sampleEvery = new Option<int?>("--sample-every") { Description = "Write samples/step-N.png every N iterations" };
-        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Write the checkpoint every N iterations" };
-        var model = new Option<string>("--model", "-m") { Description = "3d-gan (generation) or vae-gan (3D-VAE-GAN: adds an image encoder for single-image reconstruction)", DefaultValueFactory = _ => "3d-gan" };
-        var imageSize = new Option<int?>("--image-size") { Description = "vae-gan: encoder input side in pixels, a power of two (default 64)" };
-        var rgb = new Option<bool>("--rgb") { Description = "vae-gan: RGB encoder input instead of greyscale" };
-        var klWeight = new Option<float?>("--kl-weight") { Description = "vae-gan: α1, weight of the KL term (paper: 5)" };
-        var reconWeight = new Option<float?>("--recon-weight") { Description = "vae-gan: α2, weight of the reconstruction term ‖G(E(y)) − x‖² (paper: 1e-4)" };
-        var lrE = new Option<float?>("--lr-e") { Description = "vae-gan: encoder learning rate (default 1e-4)" };
-        var azimuth = new Option<string?>("--azimuth") { Description = "vae-gan: azimuth range of rendered training views in degrees, MIN:MAX (default 0:360)" };
-        var elevation = new Option<string?>("--elevation") { Description = "vae-gan: elevation range of rendered training views in degrees, MIN:MAX (default 10:40)" };
-        var pairs = new Option<string?>("--pairs") { Description = "vae-gan: train on the (image, shape) pairs of this folder (NAME.png + NAME.npy/.binvox) instead of rendered views of --data" };
+        var o = new TrainOptions();
         var command = new Command("train",
             "Train a 3D-GAN (Wu et al., NIPS 2016) on voxel shapes, or with --model vae-gan a 3D-VAE-GAN whose image encoder learns " +
             "from views of the shapes rendered at random viewpoints. The run directory gets config.json, metrics.csv, losses.png, " +
-            "samples/step-N.png montages, checkpoint.safetensors, and at the end samples/final.png, meshes/*.obj and report.html (see gan3d report).\n" +
+            "samples/step-N.png montages, checkpoint.safetensors, and at the end samples/final.png, meshes/*.obj and report.html (see gan3d report). " +
+            "An existing run directory is refused unless --resume continues it or --overwrite replaces it; one process at a time trains in it. " +
+            "SIGINT (Ctrl+C) and SIGTERM save a checkpoint and exit with 130 and 143.\n" +
             "Example: gan3d train --preset quick\n" +
             "Example: gan3d train --model vae-gan --preset quick --iterations 2000\n" +
-            "Example: gan3d train --data ../shared/data/voxels/modelnet10/chair-train-32.npy.gz --device cuda --iterations 20000")
+            "Example: gan3d train --resume runs/gan-20260101-120000 --iterations 3000\n" +
+            "Example: gan3d train --data ../shared/data/voxels/modelnet10/chair-train-32.npy.gz --device cuda --iterations 20000");
+        foreach (var option in o.All)
         {
-            data, preset, resolution, width, iterations, batch, device, threads, output, resume, seed,
-            lrG, lrD, threshold, latent, gEma, sampleEvery, checkpointEvery, model, imageSize, rgb, klWeight, reconWeight, lrE, azimuth, elevation, pairs,
-        };
-        command.SetAction(parse =>
-        {
-            var o = parse.InvocationConfiguration.Output;
-            var backend = CliDevices.Create(parse.GetValue(device)!, parse.GetValue(threads));
-            string? resumePath = parse.GetValue(resume);
-            var settings = RunSettings.Resolve(parse.GetValue(preset), backend.Kind == DeviceKind.Cuda);
-            string? pairsDir = parse.GetValue(pairs);
-
-            GanTrainingOptions options;
-            AdversarialTrainer trainer;
-            VoxelDataset dataset;
-            string dataSpec = pairsDir ?? parse.GetValue(data)!;
-            if (resumePath is not null)
-            {
-                var ck = Checkpoint.Open(resumePath);
-                var saved = GanTrainingOptions.FromJson(ck.Get("config"), resumePath);
-                if (ck.Get("model") == VaeGanTrainer.Model)
-                {
-                    var vae = VaeGanTrainingOptions.FromJson(ck.Get("config"), resumePath);
-                    var (shapes, images) = LoadPairsOrData(o, pairsDir, dataSpec, vae, settings.ProceduralPerFamily);
-                    dataset = shapes;
-                    trainer = VaeGanTrainer.Resume(resumePath, dataset, backend, images);
-                }
-                else
-                {
-                    dataset = LoadData(o, dataSpec, saved.Architecture.Resolution, settings.ProceduralPerFamily);
-                    trainer = GanTrainer.Resume(resumePath, dataset, backend);
-                }
-                options = trainer.Options;
-            }
-            else
-            {
-                string modelName = parse.GetValue(model)!.ToLowerInvariant();
-                bool isVae = modelName switch
-                {
-                    "3d-gan" or "gan" => false,
-                    "vae-gan" or "3d-vae-gan" => true,
-                    _ => throw new UsageException($"--model {modelName}: use 3d-gan or vae-gan"),
-                };
-                if (!isVae && (pairsDir is not null || parse.GetValue(imageSize) is not null || parse.GetValue(klWeight) is not null
-                    || parse.GetValue(reconWeight) is not null || parse.GetValue(lrE) is not null || parse.GetValue(rgb)
-                    || parse.GetValue(azimuth) is not null || parse.GetValue(elevation) is not null))
-                {
-                    throw new UsageException("--pairs, --image-size, --rgb, --kl-weight, --recon-weight, --lr-e, --azimuth and --elevation need --model vae-gan");
-                }
-                int res = parse.GetValue(resolution) ?? (dataSpec == "procedural" || pairsDir is not null ? settings.Resolution : 0);
-                if (res != 0 && Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
-                {
-                    throw new UsageException($"--resolution {res} is not supported: use 32 or 64");
-                }
-                TrainingImages? images = null;
-                if (pairsDir is null)
-                {
-                    dataset = LoadData(o, dataSpec, res == 0 ? null : res, settings.ProceduralPerFamily);
-                    if (res == 0)
-                    {
-                        res = dataset.Resolution;
-                        if (Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
-                        {
-                            throw new UsageException($"{dataSpec} holds {res}³ grids; pass --resolution 32 or 64 to resample them");
-                        }
-                    }
-                }
-                else
-                {
-                    // Supplied pairs are read below, once the encoder's image size is known.
-                    dataset = null!;
-                }
-                var gan = new GanTrainingOptions
-                {
-                    Architecture = new GanArchitecture(res, parse.GetValue(width) ?? settings.Width),
-                    BatchSize = parse.GetValue(batch) ?? settings.BatchSize,
-                    LearningRateG = parse.GetValue(lrG) ?? settings.LearningRateG,
-                    LearningRateD = parse.GetValue(lrD) ?? settings.LearningRateD,
-                    DAccuracyThreshold = parse.GetValue(threshold) ?? 0.8f,
-                    Latent = parse.GetValue(latent) is { } l ? ParseLatent(l) : isVae ? LatentDistribution.Normal : settings.Latent,
-                    // Off for the VAE-GAN unless asked for: its encoder learns codes for G's own weights (unmeasured with the average).
-                    GeneratorEma = parse.GetValue(gEma) ?? (isVae ? 0f : settings.GeneratorEma),
-                    Seed = parse.GetValue(seed),
-                };
-                if (!isVae && gan.BatchSize > dataset.Count)
-                {
-                    throw new UsageException($"--batch-size {gan.BatchSize} is larger than the {dataset.Count} shapes in {dataSpec}");
-                }
-                if (isVae)
-                {
-                    var defaults = new VaeGanTrainingOptions();
-                    var vae = new VaeGanTrainingOptions
-                    {
-                        Architecture = gan.Architecture,
-                        BatchSize = gan.BatchSize,
-                        LearningRateG = gan.LearningRateG,
-                        LearningRateD = gan.LearningRateD,
-                        DAccuracyThreshold = gan.DAccuracyThreshold,
-                        Latent = gan.Latent,
-                        GeneratorEma = gan.GeneratorEma,
-                        Seed = gan.Seed,
-                        ImageSize = parse.GetValue(imageSize) ?? defaults.ImageSize,
-                        Rgb = parse.GetValue(rgb),
-                        KlWeight = parse.GetValue(klWeight) ?? defaults.KlWeight,
-                        ReconstructionWeight = parse.GetValue(reconWeight) ?? defaults.ReconstructionWeight,
-                        LearningRateE = parse.GetValue(lrE) ?? defaults.LearningRateE,
-                    };
-                    var (azMin, azMax) = ParseRange("--azimuth", parse.GetValue(azimuth), (defaults.Views.AzimuthMin, defaults.Views.AzimuthMax));
-                    var (elMin, elMax) = ParseRange("--elevation", parse.GetValue(elevation), (defaults.Views.ElevationMin, defaults.Views.ElevationMax));
-                    vae = vae with { Views = new ViewSampling { AzimuthMin = azMin, AzimuthMax = azMax, ElevationMin = elMin, ElevationMax = elMax } };
-                    if (pairsDir is not null)
-                    {
-                        (dataset, images) = LoadPairsOrData(o, pairsDir, dataSpec, vae, settings.ProceduralPerFamily);
-                    }
-                    options = vae;
-                    trainer = new VaeGanTrainer(vae, dataset, backend, images);
-                }
-                else
-                {
-                    options = gan;
-                    trainer = new GanTrainer(gan, dataset, backend);
-                }
-            }
-            using var _ = trainer;
-
-            string runDir = parse.GetValue(output)
-                ?? (resumePath is not null ? Path.GetDirectoryName(Path.GetFullPath(resumePath))!
-                    : Path.Combine("runs", (trainer is VaeGanTrainer ? "vae-gan-" : "gan-") + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
-            var session = new TrainingSession(trainer, runDir, new TrainingSessionOptions
-            {
-                Iterations = parse.GetValue(iterations) ?? settings.Iterations,
-                SampleEvery = parse.GetValue(sampleEvery) ?? settings.SampleEvery,
-                CheckpointEvery = parse.GetValue(checkpointEvery) ?? settings.CheckpointEvery,
-            }, resumed: resumePath is not null);
-            WriteConfig(session.RunDirectory, trainer.ModelName, options, dataSpec, dataset, backend);
-
-            o.WriteLine($"gan3d train: {trainer.ModelName} {options.Architecture} on {dataset.Count} shapes from {dataSpec}, batch {options.BatchSize}, on {backend.Name}");
-            string encoder = trainer is VaeGanTrainer v ? $", E {v.E.ParameterCount:N0} ({v.VaeOptions.Encoder}; α1 {v.VaeOptions.KlWeight}, α2 {v.VaeOptions.ReconstructionWeight}, lr E {v.VaeOptions.LearningRateE})" : "";
-            o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}{encoder}; lr G {options.LearningRateG}, D {options.LearningRateD}{(options.GeneratorEma > 0 ? $"; samples from G's moving average (decay {options.GeneratorEma})" : "")}; run directory {session.RunDirectory}");
-            if (trainer.Step > 0)
-            {
-                o.WriteLine($"  resuming at iteration {trainer.Step}");
-            }
-            var outcome = TrainingProgress.Run(session, trainer, o, parse.GetValue(iterations) ?? settings.Iterations);
-            RunReport.TryWrite(session.RunDirectory, o, backend);
-            if (outcome == SessionOutcome.Interrupted)
-            {
-                o.WriteLine($"interrupted at iteration {trainer.Step}: checkpoint saved to {session.CheckpointPath} (continue with --resume)");
-                return Interrupted;
-            }
-            o.WriteLine($"done: {trainer.Step} iterations. Samples: {session.FinalMontagePath}; meshes: {session.MeshesDirectory}; losses: {session.LossPlotPath}");
-            return ExitCodes.Success;
-        });
+            command.Options.Add(option);
+        }
+        command.SetAction(parse => Execute(parse, o));
         return command;
+    }
+
+    private static int Execute(ParseResult parse, TrainOptions opt)
+    {
+        var o = parse.InvocationConfiguration.Output;
+        var given = TrainOptionChecks.Check(parse, opt);
+        string? resumePath = parse.GetValue(opt.Resume);
+        ResumeSource? resume = null;
+        if (resumePath is not null)
+        {
+            resume = ResumeSource.Open(resumePath);
+            TrainResumeChecks.CheckAgainstCheckpoint(parse, opt, given, resume, o);
+        }
+        bool isVae = resume?.IsVae ?? given.IsVae;
+        var settings = RunSettings.Resolve(parse.GetValue(opt.Preset), given.Backend.Kind == DeviceKind.Cuda);
+        var cadence = new TrainingSessionOptions
+        {
+            Iterations = parse.GetValue(opt.Iterations) ?? resume?.Count("iterations", 1) ?? settings.Iterations,
+            SampleEvery = parse.GetValue(opt.SampleEvery) ?? resume?.Count("sample_every", 0) ?? settings.SampleEvery,
+            CheckpointEvery = parse.GetValue(opt.CheckpointEvery) ?? resume?.Count("checkpoint_every", 0) ?? settings.CheckpointEvery,
+            Log = line => o.WriteLine("  " + line),
+        };
+        if (resume is not null && cadence.Iterations < resume.Step)
+        {
+            throw new UsageException(parse.GetValue(opt.Iterations) is not null
+                ? $"--iterations {cadence.Iterations} is below the {resume.Step} iterations {resume.Path} has done: give the new total"
+                : $"{resume.Path} has done {resume.Step} iterations, more than the target {cadence.Iterations}: give the new total with --iterations");
+        }
+
+        // The run folder, checked before the data is read (claimed, and only then written, once everything is known).
+        if (parse.GetValue(opt.Output) is { Length: 0 })
+        {
+            throw new UsageException("--out is empty: give a folder");
+        }
+        string runDir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(parse.GetValue(opt.Output)
+            ?? (resume is not null ? Path.GetDirectoryName(resume.Path)!
+                : Path.Combine("runs", (isVae ? "vae-gan-" : "gan-") + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)))));
+        var mode = TrainResumeChecks.FolderMode(runDir, resume, parse.GetValue(opt.Overwrite));
+
+        var backend = given.Backend;
+        using var trainer = resume is not null ? resume.Build(parse, opt, o, backend, settings) : BuildNew(parse, opt, o, given, backend, settings);
+        trainer.RunMetadata["iterations"] = cadence.Iterations.ToString(CultureInfo.InvariantCulture);
+        trainer.RunMetadata["sample_every"] = cadence.SampleEvery.ToString(CultureInfo.InvariantCulture);
+        trainer.RunMetadata["checkpoint_every"] = cadence.CheckpointEvery.ToString(CultureInfo.InvariantCulture);
+        var options = trainer.Options;
+        string dataSpec = trainer.RunMetadata["data"];
+
+        RunFolder folder;
+        try
+        {
+            folder = RunFolder.Claim(runDir, mode, line => o.WriteLine("  " + line));
+        }
+        catch (RunFolderException ex)
+        {
+            throw new UsageException(ex.Entries is { } entries ? TrainResumeChecks.NotEmptyMessage(runDir, entries, resume) : ex.Message);
+        }
+        using var _ = folder;
+        var session = new TrainingSession(trainer, folder, cadence);
+        WriteConfig(session.RunDirectory, trainer.ModelName, options, dataSpec, trainer.Data, backend);
+
+        o.WriteLine($"gan3d train: {trainer.ModelName} {options.Architecture} on {trainer.Data.Count} shapes from {dataSpec}, batch {options.BatchSize}, on {backend.Name}");
+        string encoder = trainer is VaeGanTrainer v ? $", E {v.E.ParameterCount:N0} ({v.VaeOptions.Encoder}; α1 {v.VaeOptions.KlWeight}, α2 {v.VaeOptions.ReconstructionWeight}, lr E {v.VaeOptions.LearningRateE})" : "";
+        o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}{encoder}; lr G {options.LearningRateG}, D {options.LearningRateD}{(options.GeneratorEma > 0 ? $"; samples from G's moving average (decay {options.GeneratorEma})" : "")}; run directory {session.RunDirectory}");
+        if (trainer.Step > 0)
+        {
+            o.WriteLine($"  resuming at iteration {trainer.Step} of {cadence.Iterations}");
+        }
+        var outcome = TrainingProgress.Run(session, trainer, o, cadence.Iterations, out int? stoppedBy);
+        RunReport.TryWrite(session.RunDirectory, o, backend);
+        if (outcome == SessionOutcome.Interrupted)
+        {
+            o.WriteLine($"interrupted at iteration {trainer.Step}: checkpoint saved to {session.CheckpointPath} (continue with --resume {session.RunDirectory})");
+            return stoppedBy ?? 130;
+        }
+        o.WriteLine($"done: {trainer.Step} iterations. Samples: {session.FinalMontagePath}; meshes: {session.MeshesDirectory}; losses: {session.LossPlotPath}");
+        return ExitCodes.Success;
+    }
+
+    /// <summary>A fresh trainer from the options (already checked one by one) and the data.</summary>
+    private static AdversarialTrainer BuildNew(ParseResult parse, TrainOptions opt, TextWriter o, GivenOptions given, IBackend backend, RunSettings settings)
+    {
+        string? pairsDir = parse.GetValue(opt.Pairs);
+        string dataSpec = pairsDir ?? parse.GetValue(opt.Data)!;
+        bool isVae = given.IsVae;
+        int res = parse.GetValue(opt.Resolution) ?? (dataSpec == "procedural" || pairsDir is not null ? settings.Resolution : 0);
+        VoxelDataset dataset;
+        if (pairsDir is null)
+        {
+            dataset = LoadData(o, dataSpec, res == 0 ? null : res, settings.ProceduralPerFamily);
+            if (res == 0)
+            {
+                res = dataset.Resolution;
+                if (Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
+                {
+                    throw new UsageException($"{dataSpec} holds {res}³ grids; pass --resolution 32 or 64 to resample them");
+                }
+            }
+        }
+        else
+        {
+            // Supplied pairs are read below, once the encoder's image size is known.
+            dataset = null!;
+        }
+        var gan = new GanTrainingOptions
+        {
+            Architecture = new GanArchitecture(res, parse.GetValue(opt.Width) ?? settings.Width),
+            BatchSize = parse.GetValue(opt.Batch) ?? settings.BatchSize,
+            LearningRateG = parse.GetValue(opt.LrG) ?? settings.LearningRateG,
+            LearningRateD = parse.GetValue(opt.LrD) ?? settings.LearningRateD,
+            DAccuracyThreshold = parse.GetValue(opt.Threshold) ?? 0.8f,
+            Latent = given.Latent ?? (isVae ? LatentDistribution.Normal : settings.Latent),
+            // Off for the VAE-GAN unless asked for: its encoder learns codes for G's own weights (unmeasured with the average).
+            GeneratorEma = parse.GetValue(opt.GEma) ?? (isVae ? 0f : settings.GeneratorEma),
+            Seed = parse.GetValue(opt.Seed),
+        };
+        if (!isVae && gan.BatchSize > dataset.Count)
+        {
+            throw new UsageException($"--batch-size {gan.BatchSize} is larger than the {dataset.Count} shapes in {dataSpec}");
+        }
+        AdversarialTrainer trainer;
+        if (isVae)
+        {
+            var defaults = new VaeGanTrainingOptions();
+            var vae = new VaeGanTrainingOptions
+            {
+                Architecture = gan.Architecture,
+                BatchSize = gan.BatchSize,
+                LearningRateG = gan.LearningRateG,
+                LearningRateD = gan.LearningRateD,
+                DAccuracyThreshold = gan.DAccuracyThreshold,
+                Latent = gan.Latent,
+                GeneratorEma = gan.GeneratorEma,
+                Seed = gan.Seed,
+                ImageSize = parse.GetValue(opt.ImageSize) ?? defaults.ImageSize,
+                Rgb = parse.GetValue(opt.Rgb),
+                KlWeight = parse.GetValue(opt.KlWeight) ?? defaults.KlWeight,
+                ReconstructionWeight = parse.GetValue(opt.ReconWeight) ?? defaults.ReconstructionWeight,
+                LearningRateE = parse.GetValue(opt.LrE) ?? defaults.LearningRateE,
+                Views = given.Views ?? defaults.Views,
+            };
+            TrainingImages? images = null;
+            if (pairsDir is not null)
+            {
+                (dataset, images) = LoadPairsOrData(o, pairsDir, dataSpec, vae, settings.ProceduralPerFamily);
+            }
+            trainer = new VaeGanTrainer(vae, dataset, backend, images);
+        }
+        else
+        {
+            trainer = new GanTrainer(gan, dataset, backend);
+        }
+        RecordData(trainer, dataSpec, pairsDir is not null, settings.ProceduralPerFamily);
+        return trainer;
+    }
+
+    /// <summary>Keeps where the shapes came from in the checkpoint, so <c>--resume</c> alone reads them again.</summary>
+    internal static void RecordData(AdversarialTrainer trainer, string dataSpec, bool pairs, int perFamily)
+    {
+        bool procedural = string.Equals(dataSpec, "procedural", StringComparison.OrdinalIgnoreCase);
+        trainer.RunMetadata["data"] = procedural ? "procedural" : Path.GetFullPath(dataSpec);
+        trainer.RunMetadata.Remove("pairs");
+        trainer.RunMetadata.Remove("procedural_per_family");
+        if (pairs)
+        {
+            trainer.RunMetadata["pairs"] = "true";
+        }
+        if (procedural)
+        {
+            trainer.RunMetadata["procedural_per_family"] = perFamily.ToString(CultureInfo.InvariantCulture);
+        }
     }
 
     internal static LatentDistribution ParseLatent(string value) => value.ToLowerInvariant() switch
@@ -246,7 +242,7 @@ internal static class TrainCommand
     }
 
     /// <summary>The shapes and, for supplied pairs, their images; rendered views need only the shapes.</summary>
-    private static (VoxelDataset Shapes, TrainingImages? Images) LoadPairsOrData(TextWriter o, string? pairsDir, string dataSpec,
+    internal static (VoxelDataset Shapes, TrainingImages? Images) LoadPairsOrData(TextWriter o, string? pairsDir, string dataSpec,
         VaeGanTrainingOptions options, int perFamily)
     {
         if (pairsDir is null)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Gan3D.Models;
 using Spectre.Console;
 
@@ -7,29 +8,20 @@ namespace Gan3D.Cli.Commands;
 /// <summary>
 /// Drives a <see cref="TrainingSession"/> with a progress bar on a terminal (iteration, losses, D
 /// accuracy, D-updated fraction, iterations/s, ETA) or plain log lines when output is redirected.
-/// Ctrl+C asks the session to stop; it saves a checkpoint first.
+/// SIGINT (Ctrl+C) and SIGTERM (docker stop, systemd, Slurm) ask the session to stop; it saves a
+/// checkpoint first. A second signal ends the process at once (the last checkpoint stays whole).
 /// </summary>
 internal static class TrainingProgress
 {
-    public static SessionOutcome Run(TrainingSession session, ITrainer trainer, TextWriter output, long iterations)
+    /// <summary>Trains; <paramref name="stoppedBy"/> is the exit code a stopping signal asks for (128 + its number), or null.</summary>
+    public static SessionOutcome Run(TrainingSession session, ITrainer trainer, TextWriter output, long iterations, out int? stoppedBy)
     {
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            bool interactive = ReferenceEquals(output, Console.Out) && AnsiConsole.Profile.Capabilities.Interactive
-                && Environment.GetEnvironmentVariable("CI") is null;
-            return interactive ? RunWithBar(session, trainer, iterations, cancel.Token) : RunWithLines(session, trainer, output, iterations, cancel.Token);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        using var signals = new StopSignals();
+        bool interactive = ReferenceEquals(output, Console.Out) && AnsiConsole.Profile.Capabilities.Interactive
+            && Environment.GetEnvironmentVariable("CI") is null;
+        var outcome = interactive ? RunWithBar(session, trainer, iterations, signals.Token) : RunWithLines(session, trainer, output, iterations, signals.Token);
+        stoppedBy = signals.ExitCode;
+        return outcome;
     }
 
     private static SessionOutcome RunWithLines(TrainingSession session, ITrainer trainer, TextWriter output, long iterations, CancellationToken token)
@@ -87,5 +79,52 @@ internal static class TrainingProgress
             parts.Add($"ETA {(int)eta.TotalHours}:{eta.Minutes:D2}:{eta.Seconds:D2}");
         }
         return string.Join(" | ", parts);
+    }
+}
+
+/// <summary>
+/// Turns the first SIGINT or SIGTERM into a cancellation (the process keeps running to save), and
+/// leaves the second to its default action, so an impatient user can still end the process at once.
+/// </summary>
+internal sealed class StopSignals : IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly List<PosixSignalRegistration> _registrations = [];
+    private int _exitCode;
+
+    public StopSignals()
+    {
+        foreach (var (signal, code) in new[] { (PosixSignal.SIGINT, 130), (PosixSignal.SIGTERM, 143) })
+        {
+            try
+            {
+                _registrations.Add(PosixSignalRegistration.Create(signal, ctx =>
+                {
+                    if (Interlocked.CompareExchange(ref _exitCode, code, 0) == 0)
+                    {
+                        ctx.Cancel = true;
+                        _cancel.Cancel();
+                    }
+                }));
+            }
+            catch (PlatformNotSupportedException)
+            {
+                // Windows has no SIGTERM to catch; Ctrl+C still works.
+            }
+        }
+    }
+
+    public CancellationToken Token => _cancel.Token;
+
+    /// <summary>128 + the number of the signal that asked to stop (130 SIGINT, 143 SIGTERM), or null.</summary>
+    public int? ExitCode => Volatile.Read(ref _exitCode) is var c and > 0 ? c : null;
+
+    public void Dispose()
+    {
+        foreach (var r in _registrations)
+        {
+            r.Dispose();
+        }
+        _cancel.Dispose();
     }
 }

@@ -279,6 +279,16 @@ public abstract class AdversarialTrainer : ITrainer
     /// <summary>Tensors stored beside the networks (not trained, not restored on resume).</summary>
     protected virtual IEnumerable<(string Name, Tensor Tensor)> ExtraTensors => [];
 
+    /// <summary>Checkpoint metadata prefix of <see cref="RunMetadata"/>.</summary>
+    public const string RunMetadataPrefix = "run.";
+
+    /// <summary>
+    /// Notes about the run that the trainer does not use but a resumed run should know (the command line
+    /// keeps where the data came from and the iteration target here): saved in every checkpoint under
+    /// "run.KEY" and restored by <c>Resume</c>.
+    /// </summary>
+    public IDictionary<string, string> RunMetadata { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>The configuration stored in the checkpoint (the subclass's options type serialises all its settings).</summary>
     protected abstract string ConfigJson { get; }
 
@@ -296,7 +306,12 @@ public abstract class AdversarialTrainer : ITrainer
             ["data.epoch"] = _order.Epoch.ToString(CultureInfo.InvariantCulture),
             ["data.position"] = _order.Position.ToString(CultureInfo.InvariantCulture),
             ["data.count"] = Data.Count.ToString(CultureInfo.InvariantCulture),
+            ["data.hash"] = Data.ContentHash(),
         };
+        foreach (var (key, value) in RunMetadata)
+        {
+            meta[RunMetadataPrefix + key] = value;
+        }
         AddMetadata(meta);
         Checkpoint.Save(path, [("G", G), ("D", D), .. AverageModules, .. ExtraModules], [("opt_g", OptG), ("opt_d", OptD), .. ExtraOptimizers], meta, ExtraTensors);
     }
@@ -317,7 +332,17 @@ public abstract class AdversarialTrainer : ITrainer
         {
             throw new ArgumentException($"{path}: the run was trained on {count} shapes but the data now has {data.Count}; resume needs the same data");
         }
-        return (ck, new StreamPositions(ck.GetInt64("data.epoch"), (int)ck.GetInt64("data.position"), (ulong)ck.GetInt64("rng.latent")));
+        // Checkpoints from before the fingerprint was kept have none; their shape count is all there is to compare.
+        if (ck.Metadata.TryGetValue("data.hash", out var hash) && hash != data.ContentHash())
+        {
+            throw new ArgumentException($"{path}: the run was trained on other shapes (as many, {count}, but different voxels); resume needs the same data");
+        }
+        long epoch = ck.GetInt64("data.epoch"), position = ck.GetInt64("data.position"), latent = ck.GetInt64("rng.latent");
+        if (epoch < 0 || position < 0 || position > count || latent < 0)
+        {
+            throw new InvalidDataException($"{path}: stream positions out of range (data epoch {epoch}, position {position} of {count}, latent {latent})");
+        }
+        return (ck, new StreamPositions(epoch, (int)position, (ulong)latent));
     }
 
     /// <summary>Loads every network, optimiser and counter from <paramref name="ck"/> (written by <see cref="Save"/>).</summary>
@@ -331,9 +356,22 @@ public abstract class AdversarialTrainer : ITrainer
         {
             ck.LoadOptimizer(prefix, opt);
         }
-        Step = ck.GetInt64("step");
-        _dUpdates = ck.GetInt64("d_updates");
-        LastDAccuracy = (float)ck.GetDouble("d_accuracy");
+        long step = ck.GetInt64("step"), dUpdates = ck.GetInt64("d_updates");
+        double accuracy = ck.GetDouble("d_accuracy");
+        if (step < 0 || dUpdates < 0 || dUpdates > step || !(accuracy >= 0 && accuracy <= 1))
+        {
+            throw new InvalidDataException($"{ck.Path}: counters out of range (step {step}, D updates {dUpdates}, D accuracy {accuracy})");
+        }
+        Step = step;
+        _dUpdates = dUpdates;
+        LastDAccuracy = (float)accuracy;
+        foreach (var (key, value) in ck.Metadata)
+        {
+            if (key.StartsWith(RunMetadataPrefix, StringComparison.Ordinal))
+            {
+                RunMetadata[key[RunMetadataPrefix.Length..]] = value;
+            }
+        }
     }
 
     /// <summary>Frees the networks, optimisers and batch tensors.</summary>

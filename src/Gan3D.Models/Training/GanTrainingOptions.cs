@@ -64,9 +64,13 @@ public record GanTrainingOptions
         {
             throw new ArgumentException($"batch size {BatchSize} must be in 2..4096 (batch norm needs at least 2 shapes)");
         }
-        if (!(LearningRateG > 0) || !(LearningRateD > 0))
+        if (!(LearningRateG > 0 && LearningRateG <= 1) || !(LearningRateD > 0 && LearningRateD <= 1))
         {
-            throw new ArgumentException($"learning rates must be positive, got G {LearningRateG} and D {LearningRateD}");
+            throw new ArgumentException($"learning rates must be in (0, 1], got G {LearningRateG} and D {LearningRateD}");
+        }
+        if (!(Beta1 >= 0 && Beta1 < 1) || !(Beta2 >= 0 && Beta2 < 1))
+        {
+            throw new ArgumentException($"Adam betas must be in [0, 1), got {Beta1} and {Beta2}");
         }
         if (!(DAccuracyThreshold > 0 && DAccuracyThreshold <= 1))
         {
@@ -84,7 +88,19 @@ public record GanTrainingOptions
     /// <summary>Every setting as indented JSON (a derived options type writes its own settings too).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, GetType(), JsonOptions);
 
-    public static GanTrainingOptions FromJson(string json, string source) =>
-        JsonSerializer.Deserialize<GanTrainingOptions>(json, JsonOptions)
-        ?? throw new InvalidDataException($"{source}: empty training configuration");
+    public static GanTrainingOptions FromJson(string json, string source) => Read<GanTrainingOptions>(json, source);
+
+    /// <summary>Deserialises a configuration, with the source named in the error when it is not one.</summary>
+    protected static T Read<T>(string json, string source)
+        where T : GanTrainingOptions
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, JsonOptions) ?? throw new InvalidDataException($"{source}: empty training configuration");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{source}: unreadable training configuration ({ex.Message})");
+        }
+    }
 }

@@ -14,12 +14,15 @@ public sealed class MetricsLog
     private readonly List<double[]> _rows = new();
     private string[]? _columns;
 
-    public MetricsLog(string path, long resumeFromStep = -1)
+    /// <param name="path">metrics.csv of the run.</param>
+    /// <param name="resumeFromStep">The checkpoint's step when resuming (rows after it are dropped); -1 starts a new file.</param>
+    /// <param name="log">Receives a line when a torn last row is dropped.</param>
+    public MetricsLog(string path, long resumeFromStep = -1, Action<string>? log = null)
     {
         _path = path;
         if (resumeFromStep >= 0 && File.Exists(path))
         {
-            Load(resumeFromStep);
+            Load(resumeFromStep, log);
         }
         else if (File.Exists(path))
         {
@@ -31,15 +34,26 @@ public sealed class MetricsLog
 
     public int Count => _rows.Count;
 
-    private void Load(long lastStep)
+    private void Load(long lastStep, Action<string>? log)
     {
-        var lines = File.ReadAllLines(_path);
-        if (lines.Length == 0)
+        string text = File.ReadAllText(_path);
+        var lines = text.Split('\n');
+        // Every row ends with a newline; text after the last one is a row cut short by a kill mid-append.
+        int complete = lines.Length - 1;
+        if (lines[^1].Length > 0)
+        {
+            log?.Invoke($"{_path}:{lines.Length}: dropped an incomplete last row (the run was stopped while writing it)");
+        }
+        if (complete == 0)
         {
             return;
         }
         _columns = lines[0].Split(',')[1..];
-        for (int i = 1; i < lines.Length; i++)
+        if (lines[0].Split(',')[0] != "step" || _columns.Length == 0)
+        {
+            throw new InvalidDataException($"{_path}:1: not a metrics header (step,NAME,...)");
+        }
+        for (int i = 1; i < complete; i++)
         {
             var cells = lines[i].Split(',');
             if (cells.Length != _columns.Length + 1 || !long.TryParse(cells[0], CultureInfo.InvariantCulture, out long step))
@@ -50,7 +64,21 @@ public sealed class MetricsLog
             {
                 break;
             }
-            _rows.Add(cells.Select(c => double.Parse(c, CultureInfo.InvariantCulture)).ToArray());
+            if (_rows.Count > 0 && step <= (long)_rows[^1][0])
+            {
+                // Two writers once interleaved their rows here; the checkpoint holds one run, so keep one row a step.
+                log?.Invoke($"{_path}:{i + 1}: dropped a row for step {step}, which does not follow step {(long)_rows[^1][0]}");
+                continue;
+            }
+            var row = new double[cells.Length];
+            for (int c = 0; c < cells.Length; c++)
+            {
+                if (!double.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out row[c]))
+                {
+                    throw new InvalidDataException($"{_path}:{i + 1}: '{cells[c]}' is not a number");
+                }
+            }
+            _rows.Add(row);
         }
         Rewrite();
     }
@@ -61,6 +89,10 @@ public sealed class MetricsLog
         {
             _columns = report.Metrics.Select(m => m.Name).ToArray();
             File.WriteAllText(_path, "step," + string.Join(',', _columns) + "\n");
+        }
+        if (!report.Metrics.Select(m => m.Name).SequenceEqual(_columns))
+        {
+            throw new InvalidDataException($"{_path}: its columns ({string.Join(',', _columns)}) are not this run's ({string.Join(',', report.Metrics.Select(m => m.Name))})");
         }
         var row = new double[_columns.Length + 1];
         row[0] = report.Step;

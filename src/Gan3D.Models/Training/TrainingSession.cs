@@ -29,6 +29,26 @@ public sealed record TrainingSessionOptions
 
     /// <summary>Seed of the fixed latent codes the montages show, so they are comparable across steps.</summary>
     public ulong SampleSeed { get; init; } = 1;
+
+    /// <summary>Receives a line for each repair made on resume (a torn last row of metrics.csv); null: silent.</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>Throws a clear error for a count or cadence the session cannot use.</summary>
+    public void Validate()
+    {
+        if (Iterations < 1)
+        {
+            throw new ArgumentException($"iterations {Iterations} must be at least 1");
+        }
+        if (SampleEvery < 0 || CheckpointEvery < 0 || PlotEvery < 0)
+        {
+            throw new ArgumentException($"cadences must be 0 (never) or more, got samples {SampleEvery}, checkpoints {CheckpointEvery}, plots {PlotEvery}");
+        }
+        if (SampleCount < 1 || SampleCount > 256 || MeshCount < 0 || !(Threshold > 0 && Threshold < 1))
+        {
+            throw new ArgumentException($"{SampleCount} samples, {MeshCount} meshes and threshold {Threshold}: need 1..256 samples, 0 or more meshes and a threshold in (0, 1)");
+        }
+    }
 }
 
 /// <summary>How a session ended.</summary>
@@ -42,7 +62,8 @@ public enum SessionOutcome
 /// Runs a trainer inside a run directory: metrics.csv every step, losses.png, periodic
 /// samples/step-N.png montages of fixed latent codes, atomic checkpoints, and at the end a final
 /// montage, the sampled probabilities (.npy) and meshes (.obj). An interruption saves a checkpoint
-/// first; a diverged loss stops without writing one, so the last good checkpoint stays.
+/// first; a diverged loss stops without writing one, so the last good checkpoint stays. The folder is
+/// a <see cref="RunFolder"/> the caller has claimed (and disposes when the session is over).
 /// </summary>
 public sealed class TrainingSession
 {
@@ -51,14 +72,15 @@ public sealed class TrainingSession
     private readonly MetricsLog _metrics;
     private readonly float[] _sampleZ;
 
-    public TrainingSession(ITrainer trainer, string runDirectory, TrainingSessionOptions options, bool resumed)
+    public TrainingSession(ITrainer trainer, RunFolder folder, TrainingSessionOptions options)
     {
+        ArgumentNullException.ThrowIfNull(folder);
+        options.Validate();
         _trainer = trainer;
         _options = options;
-        RunDirectory = Path.GetFullPath(runDirectory);
-        Directory.CreateDirectory(RunDirectory);
+        RunDirectory = folder.Path;
         Directory.CreateDirectory(SamplesDirectory);
-        _metrics = new MetricsLog(Path.Combine(RunDirectory, "metrics.csv"), resumed ? trainer.Step : -1);
+        _metrics = new MetricsLog(Path.Combine(RunDirectory, "metrics.csv"), folder.Mode == RunFolderMode.Resume ? trainer.Step : -1, options.Log);
         _sampleZ = trainer.DrawLatent(options.SampleCount, new Gan3D.Tensors.Generator(options.SampleSeed));
     }
 

@@ -85,9 +85,9 @@ public sealed record VaeGanTrainingOptions : GanTrainingOptions
         {
             throw new ArgumentException("the 3D-VAE-GAN draws z from N(0, I), the prior of its KL term: use the normal latent distribution");
         }
-        if (!(LearningRateE > 0))
+        if (!(LearningRateE > 0 && LearningRateE <= 1))
         {
-            throw new ArgumentException($"the encoder learning rate must be positive, got {LearningRateE}");
+            throw new ArgumentException($"the encoder learning rate must be in (0, 1], got {LearningRateE}");
         }
         if (!(KlWeight >= 0) || !(ReconstructionWeight >= 0) || float.IsInfinity(KlWeight) || float.IsInfinity(ReconstructionWeight))
         {
@@ -96,7 +96,5 @@ public sealed record VaeGanTrainingOptions : GanTrainingOptions
     }
 
     /// <summary>Reads the settings written by <see cref="GanTrainingOptions.ToJson"/>.</summary>
-    public static new VaeGanTrainingOptions FromJson(string json, string source) =>
-        System.Text.Json.JsonSerializer.Deserialize<VaeGanTrainingOptions>(json, JsonOptions)
-        ?? throw new InvalidDataException($"{source}: empty training configuration");
+    public static new VaeGanTrainingOptions FromJson(string json, string source) => Read<VaeGanTrainingOptions>(json, source);
 }

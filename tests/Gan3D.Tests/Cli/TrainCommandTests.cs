@@ -43,7 +43,7 @@ public sealed class TrainCommandTests : IDisposable
         AssertRefused("--resolution 48 is not supported", "--resolution", "48");
         AssertRefused("--preset fast: use quick or paper", "--preset", "fast");
         AssertRefused("--latent cauchy", "--latent", "cauchy");
-        AssertRefused("generator average decay 1 must be in [0, 1)", "--g-ema", "1");
+        AssertRefused("--g-ema 1: give a finite number in [0, 1)", "--g-ema", "1");
     }
 
     [Fact]

@@ -1,0 +1,176 @@
+using System.CommandLine;
+using System.Globalization;
+using Gan3D.Models;
+using Gan3D.Tensors;
+
+namespace Gan3D.Cli.Commands;
+
+/// <summary>The options of <c>gan3d train</c>.</summary>
+internal sealed class TrainOptions
+{
+    public Option<string> Data { get; } = new("--data", "-d")
+    {
+        Description = "Training shapes: a .npy/.npy.gz file, a folder of .npy/.binvox/mesh files (meshes are voxelized once and cached), or 'procedural' (the built-in families). With --resume: the run's own data unless given",
+        DefaultValueFactory = _ => "procedural",
+    };
+
+    public Option<string?> Preset { get; } = new("--preset") { Description = "quick: 32³, narrow, about 10 minutes on 2 CPU cores; paper: the paper's 64³ network and settings (for a GPU). Default: paper on CUDA, quick on the CPU" };
+
+    public Option<int?> Resolution { get; } = new("--resolution", "-r") { Description = "Voxel resolution of the model: 32 or 64" };
+
+    public Option<double?> Width { get; } = new("--width", "-w") { Description = "Channel width multiplier in (0, 4]: 1 = the paper's widths, 0.5 = half" };
+
+    public Option<long?> Iterations { get; } = new("--iterations", "-n") { Description = "Training iterations in total, 1 or more (a resumed run continues up to this count; default: the run's own target)" };
+
+    public Option<int?> Batch { get; } = new("--batch-size", "-b") { Description = "Shapes per batch, 2..4096 (paper: 100)" };
+
+    public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+
+    public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+
+    public Option<string?> Output { get; } = new("--out", "-o") { Description = "Run directory (default runs/gan-<date>-<time>; with --resume the checkpoint's folder). Must be new or empty unless --resume continues the run in it or --overwrite replaces it" };
+
+    public Option<string?> Resume { get; } = new("--resume") { Description = "Continue the run saved in this checkpoint or run folder (its settings are kept: other values are refused)" };
+
+    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace the run in --out: deletes its config.json, metrics.csv, losses.png, checkpoint, report.html, samples/ and meshes/ (other files stay)" };
+
+    public Option<ulong> Seed { get; } = new("--seed", "-s") { Description = "Seed for weights, latent codes and data order", DefaultValueFactory = _ => 0 };
+
+    public Option<float?> LrG { get; } = new("--lr-g") { Description = "Generator learning rate in (0, 1] (paper: 0.0025)" };
+
+    public Option<float?> LrD { get; } = new("--lr-d") { Description = "Discriminator learning rate in (0, 1] (paper: 1e-5)" };
+
+    public Option<float?> Threshold { get; } = new("--d-threshold") { Description = "Update D only when its accuracy on the previous batch was below this, in (0, 1] (paper: 0.8; 1 = always)" };
+
+    public Option<string?> Latent { get; } = new("--latent") { Description = "Latent distribution: uniform (the paper's U(0,1); paper preset) or normal (N(0,1); quick preset: uniform collapsed to one shape in our 32³ runs)" };
+
+    public Option<float?> GEma { get; } = new("--g-ema") { Description = "Decay in [0, 1) of a moving average of G's weights that samples and the checkpoint's readers use (0 = off, the paper; quick preset: 0.995 for 3d-gan, off for vae-gan)" };
+
+    public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
+
+    public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write the checkpoint every N iterations (0 = only at the end and when stopped)" };
+
+    public Option<string> Model { get; } = new("--model", "-m") { Description = "3d-gan (generation) or vae-gan (3D-VAE-GAN: adds an image encoder for single-image reconstruction)", DefaultValueFactory = _ => "3d-gan" };
+
+    public Option<int?> ImageSize { get; } = new("--image-size") { Description = "vae-gan: encoder input side in pixels, a power of two (default 64)" };
+
+    public Option<bool> Rgb { get; } = new("--rgb") { Description = "vae-gan: RGB encoder input instead of greyscale" };
+
+    public Option<float?> KlWeight { get; } = new("--kl-weight") { Description = "vae-gan: α1 ≥ 0, weight of the KL term (paper: 5)" };
+
+    public Option<float?> ReconWeight { get; } = new("--recon-weight") { Description = "vae-gan: α2 ≥ 0, weight of the reconstruction term ‖G(E(y)) − x‖² (paper: 1e-4)" };
+
+    public Option<float?> LrE { get; } = new("--lr-e") { Description = "vae-gan: encoder learning rate in (0, 1] (default 1e-4)" };
+
+    public Option<string?> Azimuth { get; } = new("--azimuth") { Description = "vae-gan: azimuth range of rendered training views in degrees, MIN:MAX (default 0:360)" };
+
+    public Option<string?> Elevation { get; } = new("--elevation") { Description = "vae-gan: elevation range of rendered training views in degrees, MIN:MAX (default 10:40)" };
+
+    public Option<string?> Pairs { get; } = new("--pairs") { Description = "vae-gan: train on the (image, shape) pairs of this folder (NAME.png + NAME.npy/.binvox) instead of rendered views of --data" };
+
+    public IEnumerable<Option> All =>
+    [
+        Data, Preset, Resolution, Width, Iterations, Batch, Device, Threads, Output, Resume, Overwrite, Seed,
+        LrG, LrD, Threshold, Latent, GEma, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+    ];
+
+    /// <summary>The options only a 3D-VAE-GAN uses.</summary>
+    public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
+}
+
+/// <summary>What the options say once each is checked on its own.</summary>
+internal sealed record GivenOptions(bool IsVae, LatentDistribution? Latent, ViewSampling? Views, IBackend Backend);
+
+/// <summary>Checks of train's options, each on its own, before anything is read or written.</summary>
+internal static class TrainOptionChecks
+{
+    /// <summary>Whether the user typed the option (not a default).</summary>
+    public static bool IsGiven(this ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>The option's value as typed, for messages (1e39 rather than the ∞ it parses to).</summary>
+    public static string Raw(this ParseResult parse, Option option) =>
+        parse.GetResult(option)?.Tokens is { Count: > 0 } tokens ? tokens[^1].Value : "";
+
+    public static GivenOptions Check(ParseResult parse, TrainOptions opt)
+    {
+        string modelName = parse.GetValue(opt.Model)!.ToLowerInvariant();
+        bool isVae = modelName switch
+        {
+            "3d-gan" or "gan" => false,
+            "vae-gan" or "3d-vae-gan" => true,
+            _ => throw new UsageException($"--model {modelName}: use 3d-gan or vae-gan"),
+        };
+        // With --resume the checkpoint says which model it is; the options are compared with it later.
+        if (!isVae && parse.GetValue(opt.Resume) is null && opt.VaeOnly.Any(parse.IsGiven))
+        {
+            throw new UsageException("--pairs, --image-size, --rgb, --kl-weight, --recon-weight, --lr-e, --azimuth and --elevation need --model vae-gan");
+        }
+        if (parse.GetValue(opt.Resolution) is { } res && Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
+        {
+            throw new UsageException($"--resolution {res} is not supported: use 32 or 64");
+        }
+        if (parse.GetValue(opt.Width) is { } width && !(double.IsFinite(width) && width > 0 && width <= 4))
+        {
+            throw new UsageException($"--width {parse.Raw(opt.Width)}: give a finite number in (0, 4]");
+        }
+        if (parse.GetValue(opt.Iterations) is { } n && n < 1)
+        {
+            throw new UsageException($"--iterations {n}: give 1 or more");
+        }
+        if (parse.GetValue(opt.Batch) is { } b && (b < 2 || b > 4096))
+        {
+            throw new UsageException($"--batch-size {b}: give 2..4096 (batch norm needs at least 2 shapes)");
+        }
+        foreach (var cadence in new[] { opt.SampleEvery, opt.CheckpointEvery })
+        {
+            if (parse.GetValue(cadence) is { } every && every < 0)
+            {
+                throw new UsageException($"{cadence.Name} {every}: give 0 (never) or more");
+            }
+        }
+        InRange(parse, opt.LrG, 0, false, 1, true);
+        InRange(parse, opt.LrD, 0, false, 1, true);
+        InRange(parse, opt.LrE, 0, false, 1, true);
+        InRange(parse, opt.Threshold, 0, false, 1, true);
+        InRange(parse, opt.GEma, 0, true, 1, false);
+        InRange(parse, opt.KlWeight, 0, true, double.PositiveInfinity, false);
+        InRange(parse, opt.ReconWeight, 0, true, double.PositiveInfinity, false);
+        RunSettings.Resolve(parse.GetValue(opt.Preset), cuda: false); // only its name is checked here
+        var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
+        ViewSampling? views = null;
+        if (parse.GetValue(opt.Azimuth) is not null || parse.GetValue(opt.Elevation) is not null)
+        {
+            var defaults = new ViewSampling();
+            var (azMin, azMax) = TrainCommand.ParseRange("--azimuth", parse.GetValue(opt.Azimuth), (defaults.AzimuthMin, defaults.AzimuthMax));
+            var (elMin, elMax) = TrainCommand.ParseRange("--elevation", parse.GetValue(opt.Elevation), (defaults.ElevationMin, defaults.ElevationMax));
+            views = new ViewSampling { AzimuthMin = azMin, AzimuthMax = azMax, ElevationMin = elMin, ElevationMax = elMax };
+            try
+            {
+                views.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException($"--azimuth/--elevation: {ex.Message}");
+            }
+        }
+        var backend = CliDevices.Create(parse.GetValue(opt.Device)!, parse.GetValue(opt.Threads));
+        return new GivenOptions(isVae, latent, views, backend);
+    }
+
+    /// <summary>A float option must be finite and inside its range (1e39 parses to ∞, which no setting can take).</summary>
+    private static void InRange(ParseResult parse, Option<float?> option, double min, bool minIncluded, double max, bool maxIncluded)
+    {
+        if (parse.GetValue(option) is not { } v)
+        {
+            return;
+        }
+        bool ok = float.IsFinite(v) && (minIncluded ? v >= min : v > min) && (maxIncluded ? v <= max : v < max);
+        if (!ok)
+        {
+            string range = double.IsPositiveInfinity(max)
+                ? $"{(minIncluded ? "≥" : ">")} {min.ToString(CultureInfo.InvariantCulture)}"
+                : $"in {(minIncluded ? "[" : "(")}{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}{(maxIncluded ? "]" : ")")}";
+            throw new UsageException($"{option.Name} {parse.Raw(option)}: give a finite number {range}");
+        }
+    }
+}

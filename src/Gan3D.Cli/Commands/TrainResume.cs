@@ -1,0 +1,234 @@
+using System.CommandLine;
+using System.Globalization;
+using Gan3D.Data;
+using Gan3D.Models;
+using Gan3D.Tensors;
+
+namespace Gan3D.Cli.Commands;
+
+/// <summary>
+/// The checkpoint <c>train --resume</c> continues: its settings, and the run notes the command line
+/// keeps in it (where the data came from, the iteration target and cadences).
+/// </summary>
+internal sealed class ResumeSource
+{
+    private readonly IReadOnlyDictionary<string, string> _metadata;
+    private readonly long _trainedOn;
+
+    private ResumeSource(string path, IReadOnlyDictionary<string, string> metadata, long trainedOn, bool isVae, GanTrainingOptions saved, long step)
+    {
+        Path = path;
+        _metadata = metadata;
+        _trainedOn = trainedOn;
+        IsVae = isVae;
+        Saved = saved;
+        Step = step;
+    }
+
+    public string Path { get; }
+
+
+    public bool IsVae { get; }
+
+    /// <summary>The run's settings (a <see cref="VaeGanTrainingOptions"/> for a 3D-VAE-GAN).</summary>
+    public GanTrainingOptions Saved { get; }
+
+    public long Step { get; }
+
+    /// <summary>The folder of the checkpoint: the run it continues.</summary>
+    public string Folder => System.IO.Path.GetDirectoryName(Path)!;
+
+    /// <summary>Reads a checkpoint, or a run folder's checkpoint.safetensors (read only).</summary>
+    public static ResumeSource Open(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            string inside = System.IO.Path.Combine(path, "checkpoint.safetensors");
+            path = File.Exists(inside) ? inside : throw new FileNotFoundException($"{path}: the folder holds no checkpoint.safetensors to resume", inside);
+        }
+        path = System.IO.Path.GetFullPath(path);
+        var ck = Checkpoint.Open(path);
+        string model = ck.Get("model");
+        bool isVae = model == VaeGanTrainer.Model;
+        if (!isVae && model != GanTrainer.Model)
+        {
+            throw new InvalidDataException($"{path}: a '{model}' checkpoint is not a training run to resume");
+        }
+        var saved = isVae ? VaeGanTrainingOptions.FromJson(ck.Get("config"), path) : GanTrainingOptions.FromJson(ck.Get("config"), path);
+        long step = ck.GetInt64("step");
+        if (step < 0)
+        {
+            throw new InvalidDataException($"{path}: step {step} is negative");
+        }
+        // Only the metadata is kept: the trainer reads the tensors again, and a paper-size checkpoint is large.
+        return new ResumeSource(path, ck.Metadata, ck.GetInt64("data.count"), isVae, saved, step);
+    }
+
+    /// <summary>A text note of the run ("run.KEY" in the metadata), or null in checkpoints that predate it.</summary>
+    public string? Note(string key) => _metadata.TryGetValue(AdversarialTrainer.RunMetadataPrefix + key, out var v) ? v : null;
+
+    /// <summary>A count noted in the run (at least <paramref name="min"/>), or null when the checkpoint has none.</summary>
+    public int? Count(string key, int min)
+    {
+        if (Note(key) is not { } text)
+        {
+            return null;
+        }
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= min
+            ? v
+            : throw new InvalidDataException($"{Path}: checkpoint metadata '{AdversarialTrainer.RunMetadataPrefix}{key}' is '{text}', not a count of {min} or more");
+    }
+
+    /// <summary>Reads the run's data again (the notes say which, unless --data or --pairs name it) and rebuilds the trainer.</summary>
+    public AdversarialTrainer Build(ParseResult parse, TrainOptions opt, TextWriter o, IBackend backend, RunSettings settings)
+    {
+        string? givenData = parse.IsGiven(opt.Data) ? parse.GetValue(opt.Data) : null;
+        string? pairsDir = parse.GetValue(opt.Pairs) ?? (givenData is null && Note("pairs") == "true" ? Note("data") : null);
+        string dataSpec = pairsDir ?? givenData ?? Note("data") ?? "procedural";
+        int perFamily = Count("procedural_per_family", 1) ?? settings.ProceduralPerFamily;
+        if (string.Equals(dataSpec, "procedural", StringComparison.OrdinalIgnoreCase) && Note("procedural_per_family") is not null && (long)perFamily * ShapeFamilies.Names.Count != _trainedOn)
+        {
+            // Checked before generating: a damaged count would otherwise ask for millions of shapes.
+            throw new InvalidDataException($"{Path}: {perFamily} procedural shapes a family do not make the {_trainedOn} shapes it was trained on");
+        }
+        AdversarialTrainer trainer;
+        if (IsVae)
+        {
+            var (shapes, images) = TrainCommand.LoadPairsOrData(o, pairsDir, dataSpec, (VaeGanTrainingOptions)Saved, perFamily);
+            trainer = VaeGanTrainer.Resume(Path, shapes, backend, images);
+        }
+        else
+        {
+            var shapes = TrainCommand.LoadData(o, dataSpec, Saved.Architecture.Resolution, perFamily);
+            trainer = GanTrainer.Resume(Path, shapes, backend);
+        }
+        TrainCommand.RecordData(trainer, dataSpec, pairsDir is not null, perFamily);
+        return trainer;
+    }
+}
+
+/// <summary>What <c>train --resume</c> accepts beside the checkpoint, and which run folder it may write.</summary>
+internal static class TrainResumeChecks
+{
+    /// <summary>
+    /// Refuses an option that contradicts the checkpoint (one line naming the option and both values);
+    /// an equal value is accepted. --iterations, the cadences, --device, --threads and --out are the
+    /// resumed run's own; --preset is stated as ignored.
+    /// </summary>
+    public static void CheckAgainstCheckpoint(ParseResult parse, TrainOptions opt, GivenOptions given, ResumeSource resume, TextWriter o)
+    {
+        var saved = resume.Saved;
+        string model = resume.IsVae ? VaeGanTrainer.Model : GanTrainer.Model;
+        if (parse.IsGiven(opt.Model) && given.IsVae != resume.IsVae)
+        {
+            Contradiction(parse, opt.Model, model, resume);
+        }
+        if (!resume.IsVae && opt.VaeOnly.FirstOrDefault(parse.IsGiven) is { } vaeOption)
+        {
+            throw new UsageException($"{vaeOption.Name} applies to vae-gan runs; {resume.Path} is a {model} run");
+        }
+        Same(parse, opt.Resolution, saved.Architecture.Resolution, resume);
+        Same(parse, opt.Width, saved.Architecture.Width, resume);
+        Same(parse, opt.Batch, saved.BatchSize, resume);
+        Same(parse, opt.LrG, saved.LearningRateG, resume);
+        Same(parse, opt.LrD, saved.LearningRateD, resume);
+        Same(parse, opt.Threshold, saved.DAccuracyThreshold, resume);
+        Same(parse, opt.GEma, saved.GeneratorEma, resume);
+        if (parse.IsGiven(opt.Seed) && parse.GetValue(opt.Seed) != saved.Seed)
+        {
+            Contradiction(parse, opt.Seed, saved.Seed.ToString(CultureInfo.InvariantCulture), resume);
+        }
+        if (given.Latent is { } latent && latent != saved.Latent)
+        {
+            Contradiction(parse, opt.Latent, saved.Latent.ToString().ToLowerInvariant(), resume);
+        }
+        if (saved is VaeGanTrainingOptions vae)
+        {
+            Same(parse, opt.ImageSize, vae.ImageSize, resume);
+            Same(parse, opt.KlWeight, vae.KlWeight, resume);
+            Same(parse, opt.ReconWeight, vae.ReconstructionWeight, resume);
+            Same(parse, opt.LrE, vae.LearningRateE, resume);
+            if (parse.GetValue(opt.Rgb) && !vae.Rgb)
+            {
+                throw new UsageException($"--rgb contradicts {resume.Path}, trained on greyscale images: leave it out to continue the run, or start a new one");
+            }
+            var v = vae.Views;
+            if (parse.GetValue(opt.Azimuth) is not null && given.Views is { } a && (a.AzimuthMin, a.AzimuthMax) != (v.AzimuthMin, v.AzimuthMax))
+            {
+                Contradiction(parse, opt.Azimuth, Range(v.AzimuthMin, v.AzimuthMax), resume);
+            }
+            if (parse.GetValue(opt.Elevation) is not null && given.Views is { } e && (e.ElevationMin, e.ElevationMax) != (v.ElevationMin, v.ElevationMax))
+            {
+                Contradiction(parse, opt.Elevation, Range(v.ElevationMin, v.ElevationMax), resume);
+            }
+        }
+        if (parse.GetValue(opt.Preset) is { } preset)
+        {
+            o.WriteLine($"  --preset {preset} ignored: a resumed run keeps the settings of {resume.Path}");
+        }
+    }
+
+    /// <summary>
+    /// How the run may claim <paramref name="runDir"/>: resume the run in it (the checkpoint's own
+    /// folder), overwrite it (--overwrite), or start new (absent or empty). Refuses, before anything is
+    /// created or the data is read, a folder in use, a file in the way, or a non-empty folder without either.
+    /// </summary>
+    public static RunFolderMode FolderMode(string runDir, ResumeSource? resume, bool overwrite)
+    {
+        IReadOnlyList<string> contents;
+        try
+        {
+            RunFolder.ThrowIfInUse(runDir);
+            contents = RunFolder.Contents(runDir);
+        }
+        catch (RunFolderException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+        bool own = resume is not null && string.Equals(Path.GetFullPath(runDir), resume.Folder, StringComparison.Ordinal);
+        if (own && overwrite)
+        {
+            throw new UsageException($"--overwrite would delete {resume!.Path}, the checkpoint being resumed: leave it out to continue the run, or --out another folder");
+        }
+        if (overwrite)
+        {
+            return RunFolderMode.Overwrite;
+        }
+        if (own)
+        {
+            return RunFolderMode.Resume;
+        }
+        if (contents.Count > 0)
+        {
+            throw new UsageException(NotEmptyMessage(runDir, contents, resume));
+        }
+        return RunFolderMode.New;
+    }
+
+    /// <summary>Why a new run may not use a folder that holds files, and what to do instead.</summary>
+    public static string NotEmptyMessage(string runDir, IReadOnlyList<string> contents, ResumeSource? resume)
+    {
+        string what = RunFolder.Describe(contents);
+        if (resume is not null)
+        {
+            return $"{runDir}: is not empty ({what}) and is not the folder of {resume.Path}: --out an empty folder, or pass --overwrite to replace its run";
+        }
+        return contents.Contains("checkpoint.safetensors") || contents.Contains("metrics.csv")
+            ? $"{runDir}: holds a run already ({what}): continue it with --resume {runDir}, or pass --overwrite to replace it"
+            : $"{runDir}: is not empty ({what}): choose a new or empty folder, or pass --overwrite (it deletes only a run's own files)";
+    }
+
+    private static void Same<T>(ParseResult parse, Option<T?> option, T saved, ResumeSource resume)
+        where T : struct, IEquatable<T>, IFormattable
+    {
+        if (parse.GetValue(option) is { } value && !value.Equals(saved))
+        {
+            Contradiction(parse, option, saved.ToString(null, CultureInfo.InvariantCulture), resume);
+        }
+    }
+
+    private static void Contradiction(ParseResult parse, Option option, string saved, ResumeSource resume) =>
+        throw new UsageException($"{option.Name} {parse.Raw(option)} contradicts {resume.Path}, trained with {saved}: leave it out to continue the run, or start a new one");
+
+    private static string Range(float min, float max) => $"{min.ToString(CultureInfo.InvariantCulture)}:{max.ToString(CultureInfo.InvariantCulture)}";
+}
