@@ -24,10 +24,10 @@ internal static class ClassifyCommand
         var folds = new Option<int>("--folds") { Description = "Without a test set: k-fold cross-validation instead of one held-out split (0 = off)", DefaultValueFactory = _ => 0 };
         var perClass = new Option<string?>("--train-per-class") { Description = "Few-shot curve: accuracy with this many training shapes per class, e.g. 1,5,10,25,all" };
         var plot = new Option<string>("--plot") { Description = "PNG of the few-shot curve", DefaultValueFactory = _ => "few-shot.png" };
-        var perFamily = new Option<int>("--per-family") { Description = "'procedural': shapes per family", DefaultValueFactory = _ => 100 };
+        var perFamily = new Option<int>("--per-family", "--count-per-family") { Description = "'procedural': shapes per family", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the split, the folds and the random discriminator", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (fractions in 0..1)" };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var device = CliDevices.Option();
         var command = new Command("classify",
             "Classify shapes with a linear classifier (multinomial logistic regression, features standardised, " +
             "L2 strength by cross-validation on the training part) on the trained discriminator's features, beside " +
@@ -60,9 +60,9 @@ internal static class ClassifyCommand
                 throw new UsageException("give the labelled shapes with --data or --data-dir");
             }
             int families = parse.GetValue(perFamily);
-            if (families < 2)
+            if (families < 2 || families > 10_000)
             {
-                throw new UsageException($"--per-family {families} must be 2 or more");
+                throw new UsageException($"--per-family {families} must be between 2 and 10000");
             }
 
             var backend = CliDevices.Create(parse.GetValue(device)!);
