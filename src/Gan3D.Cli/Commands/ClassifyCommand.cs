@@ -44,9 +44,9 @@ internal static class ClassifyCommand
             var log = asJson ? TextWriter.Null : o;
             int k = parse.GetValue(folds);
             double testFraction = parse.GetValue(fraction);
-            if (k is < 0 or 1)
+            if (k is < 0 or 1 or > 100)
             {
-                throw new UsageException($"--folds {k}: use 0 (one held-out split) or 2 and more");
+                throw new UsageException($"--folds {k}: use 0 (one held-out split) or 2 to 100");
             }
             if (!(testFraction > 0 && testFraction < 1))
             {
@@ -65,6 +65,12 @@ internal static class ClassifyCommand
                 throw new UsageException($"--per-family {families} must be between 2 and 10000");
             }
 
+            if (fewShot is not null)
+            {
+                // Only the few-shot curve is written; a LABEL=PATH spec is compared by its path.
+                var inputs = trainSpecs.Concat(parse.GetValue(test) ?? []).Select(s => s[(s.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+                CliFiles.RefuseOverwritingInputs([parse.GetValue(plot)!], inputs.Append(parse.GetValue(checkpoint)!));
+            }
             var backend = CliDevices.Create(parse.GetValue(device)!);
             using var gan = TrainedGan.Load(parse.GetValue(checkpoint)!, backend);
             int r = gan.Architecture.Resolution;

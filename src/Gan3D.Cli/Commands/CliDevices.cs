@@ -15,9 +15,9 @@ internal static class CliDevices
 
     public static IBackend Create(string name, int threads = 0)
     {
-        if (threads < 0)
+        if (threads < 0 || threads > 1024)
         {
-            throw new UsageException($"--threads {threads} must be 0 (all cores) or more");
+            throw new UsageException($"--threads {threads} must be 0 (all cores) or between 1 and 1024");
         }
         try
         {

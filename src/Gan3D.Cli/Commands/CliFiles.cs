@@ -51,6 +51,11 @@ internal static class CliFiles
         return mesh;
     }
 
+    /// <summary>A number option that must be finite (NaN and infinity parse as floats but mean nothing here).</summary>
+    public static float RequireFinite(string option, float value) => float.IsFinite(value)
+        ? value
+        : throw new UsageException($"{option} {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a finite number");
+
     public static UpAxis Up(string value) => value == "y" ? UpAxis.Y : UpAxis.Z;
 
     /// <summary>

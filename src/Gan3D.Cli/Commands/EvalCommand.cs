@@ -55,6 +55,10 @@ internal static class EvalCommand
             };
             float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
             float copy = parse.GetResult(nearCopy) is null ? (distance == ShapeDistance.Iou ? 0.1f : 1f) : parse.GetValue(nearCopy);
+            if (!(copy >= 0) || float.IsInfinity(copy))
+            {
+                throw new UsageException($"--near-copy {copy.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a finite distance of 0 or more");
+            }
             int? n = parse.GetValue(samples);
             if (n is < 1 or > MaxSamples)
             {

@@ -26,9 +26,10 @@ internal static class FeaturesCommand
         {
             var o = parse.InvocationConfiguration.Output;
             int b = parse.GetValue(batch);
-            if (b < 1)
+            if (b < 1 || b > 1024)
             {
-                throw new UsageException($"--batch-size {b} must be 1 or more");
+                // The batch is allocated up front (B × R³ floats), whatever the data's size.
+                throw new UsageException($"--batch-size {b} must be between 1 and 1024");
             }
             string outPath = parse.GetValue(output)!;
             if (!outPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))

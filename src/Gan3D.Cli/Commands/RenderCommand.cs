@@ -45,7 +45,11 @@ internal static class RenderCommand
             CliFiles.RequireExtension("--out", outPath, ".png");
             CliFiles.RefuseOverwritingInputs([outPath], inPath);
             float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
-            var view = new RenderOptions { Azimuth = parse.GetValue(azimuth), Elevation = parse.GetValue(elevation) };
+            var view = new RenderOptions
+            {
+                Azimuth = CliFiles.RequireFinite("--azimuth", parse.GetValue(azimuth)),
+                Elevation = CliFiles.RequireFinite("--elevation", parse.GetValue(elevation)),
+            };
             int? pixels = parse.GetValue(size) is var px && px != 0 ? px : null;
             if (pixels is < 16 or > 4096)
             {

@@ -18,7 +18,7 @@ internal static class SampleCommand
         var device = CliDevices.Option();
         var command = new Command("sample",
             "Generate shapes from a trained checkpoint. Also writes z.npy, the latent codes used (one row per shape), " +
-            "for 'gan3d arithmetic'. sample-montage.png (every shape, numbered) is always written; --format png adds " +
+            "for 'gan3d arithmetic'. sample-montage.png (the shapes numbered, the first 1024 when more) is always written; --format png adds " +
             "sample-000.png ..., npy writes sample.npy, binvox/obj/ply one sample-NNN file per shape.\n" +
             "Example: gan3d sample --checkpoint runs/gan/checkpoint.safetensors --count 8 --format obj --out samples")
         {
@@ -40,6 +40,7 @@ internal static class SampleCommand
             var backend = CliDevices.Create(parse.GetValue(device)!);
             using var g = TrainedGan.Load(ckPath, backend);
             int r = g.Architecture.Resolution;
+            ShapeOutput.CheckCount("--count", n, r);
             var z = g.DrawLatent(n, new Gan3D.Tensors.Generator(parse.GetValue(seed)));
             var probabilities = g.Decode(z, n);
             var written = ShapeOutput.Write(dir, "sample", probabilities, n, r, fmt, t);

@@ -7,6 +7,23 @@ internal static class ShapeOutput
 {
     public static readonly string[] Formats = ["png", "npy", "binvox", "obj", "ply"];
 
+    /// <summary>Tiles a montage shows at most (as 'gan3d render'): 1024 tiles of 160 px are already 79 MB of pixels.</summary>
+    public const int MaxMontageTiles = 1024;
+
+    /// <summary>Most bytes of probabilities a command decodes into one array (count × R³ floats).</summary>
+    public const long MaxProbabilityBytes = 2L << 30;
+
+    /// <summary>Refuses a shape count whose probabilities (count × R³ float32) would exceed <see cref="MaxProbabilityBytes"/>.</summary>
+    public static void CheckCount(string option, int count, int r)
+    {
+        long bytes = (long)count * r * r * r * sizeof(float);
+        if (bytes > MaxProbabilityBytes)
+        {
+            long most = MaxProbabilityBytes / ((long)r * r * r * sizeof(float));
+            throw new UsageException($"{option} {count} at {r}³ needs {bytes / (double)(1L << 30):F1} GiB of probabilities at once; at most {most} shapes a call at this resolution");
+        }
+    }
+
     public static string CheckFormat(string format)
     {
         string f = format.ToLowerInvariant().TrimStart('.');
@@ -59,9 +76,10 @@ internal static class ShapeOutput
             }
         }
         string montage = written[^1];
-        Montage.Create(Grids(probabilities, count, r, threshold), new MontageOptions
+        int tiles = Math.Min(count, MaxMontageTiles);
+        Montage.Create(Grids(probabilities, tiles, r, threshold), new MontageOptions
         {
-            Columns = Math.Min(8, count),
+            Columns = Math.Min(8, tiles),
             TileSize = r >= 64 ? 192 : 160,
             Captions = captions,
         }).SavePng(montage);

@@ -122,6 +122,21 @@ public sealed class ReliabilityTests(TinyGanFixture gan) : IClassFixture<TinyGan
     }
 
     [Fact]
+    public void NumberOptionsMustBeFiniteAndWithinWhatTheyAllocate()
+    {
+        string grid = _dir.File("g.npy");
+        ShapeFamilies.CreateDataset(1, 32, 0, ["mug"]).SaveNpy(grid);
+        AssertBadInput(Run("render", grid, "--azimuth", "NaN", "--out", _dir.File("a.png")), "--azimuth NaN must be a finite number");
+        AssertBadInput(Run("render", grid, "--elevation", "Infinity", "--out", _dir.File("a.png")), "--elevation Infinity must be a finite number");
+        AssertBadInput(Run("eval", "--shapes", grid, "--reference", grid, "--training", grid, "--near-copy", "NaN"), "--near-copy NaN");
+        AssertBadInput(Run("features", "-c", gan.Checkpoint, "--data", grid, "--out", _dir.File("f.npy"), "--batch-size", "100000000", "--device", "cpu"),
+            "--batch-size 100000000 must be between 1 and 1024");
+        AssertBadInput(Run("profile", "--layer", "batchnorm3d", "--input", "2,2,2,2,2", "--threads", "1000000", "--device", "cpu"), "--threads 1000000");
+        AssertBadInput(Run("classify", "-c", gan.Checkpoint, "--data", "procedural", "--folds", "1000000"), "--folds 1000000");
+        Assert.False(File.Exists(_dir.File("a.png")));
+    }
+
+    [Fact]
     public void CommandsRefuseToWriteOverTheirInputs()
     {
         string grid = _dir.File("g.npy");
