@@ -59,6 +59,25 @@ public sealed class ReliabilityTests(TinyGanFixture gan) : IClassFixture<TinyGan
     }
 
     [Fact]
+    public void SampleRefusesACountWhoseProbabilitiesWouldNotFitInTwoGigabytes()
+    {
+        // A narrow 64³ G and D under the tiny run's metadata: 10000 shapes of 64³ are 10 GiB of float32.
+        var arch = new Gan3D.Models.GanArchitecture(64, 1.0 / 64, 200);
+        using var g = new Gan3D.Models.Generator3D(arch, CpuBackend.Default, new Generator(1));
+        using var d = new Gan3D.Models.Discriminator3D(arch, CpuBackend.Default, new Generator(1));
+        var metadata = new Dictionary<string, string>(SafeTensors.ReadMetadata(gan.Checkpoint));
+        var config = JsonNode.Parse(metadata["config"])!;
+        config["Architecture"]!["Resolution"] = 64;
+        config["Architecture"]!["Width"] = 1.0 / 64;
+        metadata["config"] = config.ToJsonString();
+        string path = _dir.File("g64.safetensors");
+        Gan3D.Models.Checkpoint.Save(path, [("G", g), ("D", d)], [], metadata);
+        var r = Run("sample", "-c", path, "--count", "10000", "--format", "npy", "--out", _dir.File("s"), "--device", "cpu");
+        AssertBadInput(r, "--count 10000 at 64³ needs 9.8 GiB of probabilities at once; at most 2048 shapes");
+        Assert.False(Directory.Exists(_dir.File("s")));
+    }
+
+    [Fact]
     public void NaNWeightsAreRefusedNamingTheTensor()
     {
         string poisoned = Forged("nan.safetensors", tensor: (name, data) =>
