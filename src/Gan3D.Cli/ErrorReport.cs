@@ -8,12 +8,13 @@ public static class ErrorReport
 {
     /// <summary>
     /// Bad input: the user can fix it by changing a file or an argument. Readers throw
-    /// <see cref="InvalidDataException"/> with "FILE[:LINE]: what is wrong" as the message.
+    /// <see cref="InvalidDataException"/> with "FILE[:LINE]: what is wrong" as the message. A file that
+    /// cannot be read or written (a full disk, a read-only folder, a path through a regular file) is
+    /// the user's to fix as well: every <see cref="IOException"/>.
     /// </summary>
     public static bool IsBadInput(Exception ex) => ex is UsageException
         or InvalidDataException
-        or FileNotFoundException
-        or DirectoryNotFoundException
+        or IOException
         or UnauthorizedAccessException
         or ArgumentException
         or NotSupportedException

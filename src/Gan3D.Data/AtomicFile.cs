@@ -16,10 +16,10 @@ public static class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(folder);
         string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(folder);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 write(stream);
@@ -27,11 +27,37 @@ public static class AtomicFile
             }
             File.Move(temp, full, overwrite: true);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw WriteError(path, temp, ex);
+        }
         catch
         {
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The error of a failed write, naming the target instead of the hidden temporary file (which no
+    /// longer exists and which the user never asked for). Keeps the exception's kind (a permission
+    /// problem stays an <see cref="UnauthorizedAccessException"/>) and the original as inner exception.
+    /// </summary>
+    internal static Exception WriteError(string path, string temp, Exception ex)
+    {
+        if (ex.Message.StartsWith(path + ": ", StringComparison.Ordinal))
+        {
+            return ex; // a reader or writer inside already named the file
+        }
+        if (ex is UnauthorizedAccessException)
+        {
+            return new UnauthorizedAccessException($"{path}: cannot write the file (permission denied)", ex);
+        }
+        string reason = ex.Message.Replace($" : '{temp}'", "", StringComparison.Ordinal)
+            .Replace($"'{temp}'", "it", StringComparison.Ordinal)
+            .Replace(temp, "it", StringComparison.Ordinal).TrimEnd('.');
+        return new IOException($"{path}: cannot write the file ({reason})", ex);
     }
 
     /// <summary>Writes all of <paramref name="bytes"/> to <paramref name="path"/>, atomically.</summary>

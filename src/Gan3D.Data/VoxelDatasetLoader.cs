@@ -282,7 +282,12 @@ public static class VoxelDatasetLoader
                 // A damaged cache entry is rebuilt below.
             }
         }
-        var result = Voxelizer.VoxelizeWithTransform(MeshFile.Read(mesh), resolution, voxelize);
+        var input = MeshFile.Read(mesh);
+        foreach (string warning in input.Warnings)
+        {
+            warn(warning);
+        }
+        var result = Voxelizer.VoxelizeWithTransform(input, resolution, voxelize);
         if (cached is not null)
         {
             try

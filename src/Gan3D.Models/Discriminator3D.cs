@@ -42,6 +42,22 @@ public sealed class Discriminator3D : Module
 
     public GanArchitecture Architecture { get; }
 
+    /// <summary>
+    /// The convolution weights the constructor makes for <paramref name="architecture"/>, by state-dict
+    /// name: (out, in, 4, 4, 4) each (see <see cref="Generator3D.ConvWeightShapes"/> for why).
+    /// </summary>
+    public static IEnumerable<(string Name, Shape Shape)> ConvWeightShapes(GanArchitecture architecture)
+    {
+        var channels = architecture.DiscriminatorChannels;
+        int inC = 1;
+        for (int i = 0; i <= channels.Length; i++)
+        {
+            int outC = i < channels.Length ? channels[i] : 1;
+            yield return ($"stages.{i}.conv.weight", new Shape(outC, inC, 4, 4, 4));
+            inC = outC;
+        }
+    }
+
     /// <summary>Logits (N, 1): positive means "real".</summary>
     public override Tensor Forward(Tensor input)
     {

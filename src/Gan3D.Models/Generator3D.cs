@@ -38,6 +38,23 @@ public sealed class Generator3D : Module
 
     public GanArchitecture Architecture { get; }
 
+    /// <summary>
+    /// The convolution weights the constructor makes for <paramref name="architecture"/>, by state-dict
+    /// name: (in, out, 4, 4, 4) each. They hold nearly all of G's parameters, so a checkpoint's tensors
+    /// can be checked against a configuration before the (possibly huge) model is built.
+    /// </summary>
+    public static IEnumerable<(string Name, Shape Shape)> ConvWeightShapes(GanArchitecture architecture)
+    {
+        var channels = architecture.GeneratorChannels;
+        int inC = architecture.LatentDim;
+        for (int i = 0; i <= channels.Length; i++)
+        {
+            int outC = i < channels.Length ? channels[i] : 1;
+            yield return ($"stages.{i}.conv.weight", new Shape(inC, outC, 4, 4, 4));
+            inC = outC;
+        }
+    }
+
     /// <summary>Occupancy probabilities for latent codes z (N, Z).</summary>
     public override Tensor Forward(Tensor input) => Ops.Sigmoid(ForwardLogits(input));
 

@@ -89,6 +89,24 @@ public sealed class ImageEncoder : Module
     /// <summary>The encoder's shape.</summary>
     public EncoderArchitecture Architecture { get; }
 
+    /// <summary>
+    /// The convolution and linear weights the constructor makes for <paramref name="architecture"/>, by
+    /// state-dict name (see <see cref="Generator3D.ConvWeightShapes"/> for why).
+    /// </summary>
+    public static IEnumerable<(string Name, Shape Shape)> WeightShapes(EncoderArchitecture architecture)
+    {
+        var channels = architecture.ConvChannels;
+        int inC = architecture.Channels;
+        for (int i = 0; i < channels.Length; i++)
+        {
+            // Conv2d runs as a depth-1 Conv3d named "conv" inside it: weight (out, in, 1, 4, 4).
+            yield return ($"stages.{i}.conv.conv.weight", new Shape(channels[i], inC, 1, 4, 4));
+            inC = channels[i];
+        }
+        yield return ("mu.weight", new Shape(architecture.LatentDim, inC * 4 * 4));
+        yield return ("logvar.weight", new Shape(architecture.LatentDim, inC * 4 * 4));
+    }
+
     /// <summary>μ (N, Z): the encoder's point estimate of an image's code (what reconstruction decodes).</summary>
     public override Tensor Forward(Tensor input) => Encode(input).Mu;
 

@@ -42,23 +42,71 @@ public sealed class TrainedGan : IDisposable
         {
             throw new InvalidDataException($"{path}: the '{model}' checkpoint lacks a generator or a discriminator");
         }
+        // The averaged generator, when the run kept one, is the one to sample from.
+        string gPrefix = ck.HasModule(AdversarialTrainer.AveragePrefix) ? AdversarialTrainer.AveragePrefix : "G";
+        EncoderArchitecture? encoder = model == VaeGanTrainer.Model ? VaeGanTrainingOptions.FromJson(ck.Get("config"), path).Encoder : null;
+        // Everything about the file is checked before a model is built: a configuration that
+        // promises a far larger network than the stored tensors would otherwise cost seconds and
+        // gigabytes before the first shape mismatch, and NaN weights would sample NaN files.
+        CheckShapes(ck, gPrefix, Generator3D.ConvWeightShapes(arch), arch.ToString());
+        CheckShapes(ck, "D", Discriminator3D.ConvWeightShapes(arch), arch.ToString());
+        if (encoder is not null)
+        {
+            CheckShapes(ck, "E", ImageEncoder.WeightShapes(encoder), "encoder " + encoder);
+        }
+        CheckFinite(ck, [gPrefix, "D", .. encoder is null ? Array.Empty<string>() : ["E"]]);
         var rng = new Gan3D.Tensors.Generator(0);
         var g = new Generator3D(arch, backend, rng);
         var d = new Discriminator3D(arch, backend, rng);
-        // The averaged generator, when the run kept one, is the one to sample from.
-        ck.LoadModule(ck.HasModule(AdversarialTrainer.AveragePrefix) ? AdversarialTrainer.AveragePrefix : "G", g);
+        ck.LoadModule(gPrefix, g);
         ck.LoadModule("D", d);
         g.Eval();
         d.Eval();
         ImageEncoder? e = null;
-        if (model == VaeGanTrainer.Model)
+        if (encoder is not null)
         {
-            var options = VaeGanTrainingOptions.FromJson(ck.Get("config"), path);
-            e = new ImageEncoder(options.Encoder, backend, rng);
+            e = new ImageEncoder(encoder, backend, rng);
             ck.LoadModule("E", e);
             e.Eval();
         }
         return new TrainedGan(g, d, e, latent, model, ck);
+    }
+
+    /// <summary>Each named weight must be stored under <paramref name="prefix"/> with the shape the configuration implies.</summary>
+    private static void CheckShapes(Checkpoint ck, string prefix, IEnumerable<(string Name, Shape Shape)> expected, string configuration)
+    {
+        foreach (var (name, shape) in expected)
+        {
+            string key = prefix + "." + name;
+            if (ck.TryGetTensor(key) is not { } stored)
+            {
+                throw new InvalidDataException($"{ck.Path}: missing tensor '{key}' {shape}, which its configuration ({configuration}) implies");
+            }
+            if (stored.Shape != shape)
+            {
+                throw new InvalidDataException($"{ck.Path}: tensor '{key}' has shape {stored.Shape} but the checkpoint's configuration ({configuration}) implies {shape}: the configuration does not match the weights");
+            }
+        }
+    }
+
+    /// <summary>Every stored tensor of the modules under <paramref name="prefixes"/> must be finite.</summary>
+    private static void CheckFinite(Checkpoint ck, IEnumerable<string> prefixes)
+    {
+        foreach (string prefix in prefixes)
+        {
+            foreach (var (name, (_, data)) in ck.File.Tensors)
+            {
+                if (!name.StartsWith(prefix + ".", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                int bad = Array.FindIndex(data, v => !float.IsFinite(v));
+                if (bad >= 0)
+                {
+                    throw new InvalidDataException($"{ck.Path}: tensor '{name}' holds {data[bad]} (element {bad} of {data.Length}); the weights are not usable");
+                }
+            }
+        }
     }
 
     /// <summary>The architecture and latent distribution in a checkpoint's JSON configuration.</summary>

@@ -12,10 +12,10 @@ internal static class AtomicFile
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(dir);
         string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(dir);
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 write(fs);
@@ -23,15 +23,23 @@ internal static class AtomicFile
             }
             File.Move(temp, full, overwrite: true);
         }
-        catch
+        catch (Exception ex)
         {
             try
             {
                 File.Delete(temp);
             }
-            catch (IOException)
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
             {
                 // Best effort: the temporary file is hidden and named after the process.
+            }
+            if (ex is IOException or UnauthorizedAccessException && !ex.Message.StartsWith(path + ": ", StringComparison.Ordinal))
+            {
+                // Name the target, not the temporary file the user never asked for (as Gan3D.Data.AtomicFile does).
+                string reason = ex is UnauthorizedAccessException ? "permission denied" : ex.Message.Replace($" : '{temp}'", "", StringComparison.Ordinal)
+                    .Replace($"'{temp}'", "it", StringComparison.Ordinal).Replace(temp, "it", StringComparison.Ordinal).TrimEnd('.');
+                string message = $"{path}: cannot write the file ({reason})";
+                throw ex is UnauthorizedAccessException ? new UnauthorizedAccessException(message, ex) : new IOException(message, ex);
             }
             throw;
         }

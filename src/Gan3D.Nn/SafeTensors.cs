@@ -25,6 +25,8 @@ public static class SafeTensors
     // The reference implementation refuses headers above 100 MB; so do we, before allocating.
     private const long MaxHeaderBytes = 100_000_000;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var entries = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
@@ -116,9 +118,16 @@ public static class SafeTensors
     {
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"{path}: no such file", path);
+            throw new FileNotFoundException(Directory.Exists(path) ? $"{path}: is a folder, not a file" : $"{path}: no such file", path);
         }
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new UnauthorizedAccessException($"{path}: cannot read the file (permission denied)", ex);
+        }
     }
 
     private sealed record Entry(string Name, string DType, Shape Shape, long Begin, long End);
@@ -145,6 +154,16 @@ public static class SafeTensors
         fs.ReadExactly(header);
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
+        try
+        {
+            // The JSON parser accepts invalid UTF-8 inside strings and fails only when a string is
+            // read, with a message that names no file: check the whole header first.
+            StrictUtf8.GetCharCount(header);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw Bad(path, ex.Index >= 0 ? $"header is not valid UTF-8 (byte {8 + ex.Index} of the file)" : "header is not valid UTF-8");
+        }
 
         JsonDocument doc;
         try

@@ -15,7 +15,7 @@ internal static class ArithmeticCommand
         var output = new Option<string>("--out", "-o") { Description = "Output folder", Required = true };
         var format = new Option<string>("--format", "-f") { Description = "png, npy, binvox, obj or ply for the result", DefaultValueFactory = _ => "png" };
         var threshold = new Option<float>("--threshold", "-t") { Description = "Occupancy threshold", DefaultValueFactory = _ => 0.5f };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var device = CliDevices.Option();
         var command = new Command("arithmetic",
             "Shape arithmetic in latent space: decode from − minus + plus and show it beside the three inputs " +
             "(arithmetic-montage.png).\nExample: gan3d arithmetic -c run/checkpoint.safetensors --from armchair.npy --minus chair.npy --plus table.npy --out arith")
@@ -27,16 +27,18 @@ internal static class ArithmeticCommand
             var o = parse.InvocationConfiguration.Output;
             string fmt = ShapeOutput.CheckFormat(parse.GetValue(format)!);
             float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
+            string dir = parse.GetValue(output)!, ckPath = parse.GetValue(checkpoint)!;
+            string fromPath = parse.GetValue(from)!, minusPath = parse.GetValue(minus)!, plusPath = parse.GetValue(plus)!;
+            CliFiles.RefuseOverwritingInputs(ShapeOutput.Paths(dir, "arithmetic", 4, fmt), ckPath, fromPath, minusPath, plusPath);
             var backend = CliDevices.Create(parse.GetValue(device)!);
-            using var g = TrainedGan.Load(parse.GetValue(checkpoint)!, backend);
+            using var g = TrainedGan.Load(ckPath, backend);
             int zd = g.Architecture.LatentDim, r = g.Architecture.Resolution;
-            var a = LatentFile.Read(parse.GetValue(from)!, zd);
-            var b = LatentFile.Read(parse.GetValue(minus)!, zd);
-            var c = LatentFile.Read(parse.GetValue(plus)!, zd);
+            var a = LatentFile.Read(fromPath, zd);
+            var b = LatentFile.Read(minusPath, zd);
+            var c = LatentFile.Read(plusPath, zd);
             var result = LatentSpace.Arithmetic(a, b, c);
             var z = a.Concat(b).Concat(c).Concat(result).ToArray();
             var p = g.Decode(z, 4);
-            string dir = parse.GetValue(output)!;
             ShapeOutput.Write(dir, "arithmetic", p, 4, r, fmt, t, ["FROM", "MINUS", "PLUS", "RESULT"]);
             o.WriteLine($"from − minus + plus → {Path.Combine(dir, "arithmetic-montage.png")}");
             return ExitCodes.Success;

@@ -24,10 +24,10 @@ internal static class ClassifyCommand
         var folds = new Option<int>("--folds") { Description = "Without a test set: k-fold cross-validation instead of one held-out split (0 = off)", DefaultValueFactory = _ => 0 };
         var perClass = new Option<string?>("--train-per-class") { Description = "Few-shot curve: accuracy with this many training shapes per class, e.g. 1,5,10,25,all" };
         var plot = new Option<string>("--plot") { Description = "PNG of the few-shot curve", DefaultValueFactory = _ => "few-shot.png" };
-        var perFamily = new Option<int>("--per-family") { Description = "'procedural': shapes per family", DefaultValueFactory = _ => 100 };
+        var perFamily = new Option<int>("--per-family", "--count-per-family") { Description = "'procedural': shapes per family", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the split, the folds and the random discriminator", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (fractions in 0..1)" };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var device = CliDevices.Option();
         var command = new Command("classify",
             "Classify shapes with a linear classifier (multinomial logistic regression, features standardised, " +
             "L2 strength by cross-validation on the training part) on the trained discriminator's features, beside " +
@@ -44,9 +44,9 @@ internal static class ClassifyCommand
             var log = asJson ? TextWriter.Null : o;
             int k = parse.GetValue(folds);
             double testFraction = parse.GetValue(fraction);
-            if (k is < 0 or 1)
+            if (k is < 0 or 1 or > 100)
             {
-                throw new UsageException($"--folds {k}: use 0 (one held-out split) or 2 and more");
+                throw new UsageException($"--folds {k}: use 0 (one held-out split) or 2 to 100");
             }
             if (!(testFraction > 0 && testFraction < 1))
             {
@@ -60,11 +60,17 @@ internal static class ClassifyCommand
                 throw new UsageException("give the labelled shapes with --data or --data-dir");
             }
             int families = parse.GetValue(perFamily);
-            if (families < 2)
+            if (families < 2 || families > 10_000)
             {
-                throw new UsageException($"--per-family {families} must be 2 or more");
+                throw new UsageException($"--per-family {families} must be between 2 and 10000");
             }
 
+            if (fewShot is not null)
+            {
+                // Only the few-shot curve is written; a LABEL=PATH spec is compared by its path.
+                var inputs = trainSpecs.Concat(parse.GetValue(test) ?? []).Select(s => s[(s.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+                CliFiles.RefuseOverwritingInputs([parse.GetValue(plot)!], inputs.Append(parse.GetValue(checkpoint)!));
+            }
             var backend = CliDevices.Create(parse.GetValue(device)!);
             using var gan = TrainedGan.Load(parse.GetValue(checkpoint)!, backend);
             int r = gan.Architecture.Resolution;

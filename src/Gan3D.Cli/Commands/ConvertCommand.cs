@@ -48,7 +48,8 @@ internal static class ConvertCommand
             {
                 throw new UsageException($"OUT {outPath}: unknown format (use {string.Join(", ", VoxelTypes.Concat(MeshOutTypes))}; for pictures use 'gan3d render')");
             }
-            float t = parse.GetValue(threshold);
+            CliFiles.RefuseOverwritingInputs([outPath], inPath);
+            float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
             int? r = parse.GetValue(resolution);
             if (r is { } rr)
             {
@@ -59,7 +60,7 @@ internal static class ConvertCommand
 
             if (meshIn)
             {
-                var mesh = MeshFile.Read(inPath).WithUpAxis(upAxis);
+                var mesh = CliFiles.ReadMesh(inPath, parse.InvocationConfiguration.Error).WithUpAxis(upAxis);
                 if (meshOut)
                 {
                     MeshFile.Write(outPath, mesh);
@@ -104,7 +105,9 @@ internal static class ConvertCommand
                 }
                 if (mesh.TriangleCount == 0)
                 {
-                    throw new InvalidDataException($"{inPath}: grid {which} is empty (nothing above {t}), so there is no surface to write");
+                    throw new InvalidDataException(grids.GetGrid(0).CountOccupied() == 0
+                        ? $"{inPath}: grid {which} is empty (nothing above {t}), so there is no surface to write"
+                        : $"{inPath}: grid {which} has no surface at level {t} (no voxel is on the other side of it)");
                 }
                 MeshFile.Write(outPath, mesh);
                 o.WriteLine($"{inPath}: grid {which} -> {mesh.VertexCount} vertices, {mesh.TriangleCount} triangles ({(parse.GetValue(cubes) ? "voxel cubes" : "marching cubes")}) -> {outPath}");

@@ -12,7 +12,11 @@ internal static class DevicesCommand
         {
             Description = "Also open cuda:0, print its architecture, PTX ISA and driver, and check a few kernels against the CPU backend",
         };
-        var command = new Command("devices", "List the CPU (cores, SIMD width) and every CUDA device (name, compute capability, memory)");
+        var command = new Command("devices",
+            "List the CPU (cores, SIMD width) and every CUDA device (name, compute capability, memory). " +
+            "--device auto picks the first CUDA device listed here, else the CPU.\n" +
+            "Examples: gan3d devices\n" +
+            "          gan3d devices --smoke");
         command.Options.Add(smoke);
         command.SetAction(parse =>
         {

@@ -9,6 +9,15 @@ namespace Gan3D.Cli.Commands;
 /// <summary><c>gan3d eval</c>: how close generated shapes are to a held-out reference set.</summary>
 internal static class EvalCommand
 {
+    /// <summary>
+    /// Most generated shapes one evaluation takes: its distance matrices grow with the square of the
+    /// count (10,000 samples against as many references: 1.2 GB), and its time too.
+    /// </summary>
+    public const int MaxSamples = 10_000;
+
+    /// <summary>Shapes decoded and packed at a time, so a large count never holds all probabilities at once.</summary>
+    private const int DecodeChunk = 256;
+
     public static Command Create()
     {
         var checkpoint = new Option<string?>("--checkpoint", "-c") { Description = "A checkpoint written by 'gan3d train': its samples are evaluated" };
@@ -20,10 +29,10 @@ internal static class EvalCommand
         var threshold = new Option<float>("--threshold", "-t") { Description = "Occupancy threshold of generated shapes", DefaultValueFactory = _ => 0.5f };
         var nearCopy = new Option<float>("--near-copy") { Description = "A sample this close to a training shape counts as a near-copy (default 0.1 for iou, 1 voxel for chamfer)" };
         var baselines = new Option<bool>("--baselines") { Description = "Also score trivial generators: training shapes (the ideal), the mean training shape, and voxel noise at the training occupancy (needs --training)" };
-        var perFamily = new Option<int>("--per-family") { Description = "'procedural': shapes per family", DefaultValueFactory = _ => 100 };
+        var perFamily = new Option<int>("--per-family", "--count-per-family") { Description = "'procedural': shapes per family", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the latent codes and the noise baseline", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (fractions in 0..1)" };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var device = CliDevices.Option();
         var command = new Command("eval",
             "Generation quality against a reference set: 1-NNA (leave-one-out 1-nearest-neighbour accuracy of telling " +
             "samples from references; 50% is ideal), COV (share of references that are some sample's nearest; higher is " +
@@ -46,10 +55,14 @@ internal static class EvalCommand
             };
             float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
             float copy = parse.GetResult(nearCopy) is null ? (distance == ShapeDistance.Iou ? 0.1f : 1f) : parse.GetValue(nearCopy);
-            int? n = parse.GetValue(samples);
-            if (n is < 1)
+            if (!(copy >= 0) || float.IsInfinity(copy))
             {
-                throw new UsageException($"--samples {n} must be 1 or more");
+                throw new UsageException($"--near-copy {copy.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a finite distance of 0 or more");
+            }
+            int? n = parse.GetValue(samples);
+            if (n is < 1 or > MaxSamples)
+            {
+                throw new UsageException($"--samples {n} must be between 1 and {MaxSamples}");
             }
             string? ckPath = parse.GetValue(checkpoint), shapesPath = parse.GetValue(shapes);
             if ((ckPath is null) == (shapesPath is null))
@@ -62,6 +75,10 @@ internal static class EvalCommand
                 throw new UsageException("--baselines needs --training (the mean shape and the noise level come from it)");
             }
             int families = parse.GetValue(perFamily);
+            if (families < 1 || families > 10_000)
+            {
+                throw new UsageException($"--per-family {families} must be between 1 and 10000");
+            }
             ulong s = parse.GetValue(seed);
 
             TrainedGan? gan = ckPath is null ? null : TrainedGan.Load(ckPath, CliDevices.Create(parse.GetValue(device)!));
@@ -76,6 +93,18 @@ internal static class EvalCommand
             var refs = ShapeSets.LoadOne(refSpec, r, ShapeSets.HeldOutSeed, families, log, "--reference");
             var train = trainingSpec is null ? null : ShapeSets.LoadOne(trainingSpec, r, ShapeSets.TrainingSeed, families, log, "--training");
             int count = n ?? refs.Count;
+            if (count > MaxSamples)
+            {
+                throw new UsageException($"{refSpec} holds {refs.Count} shapes and eval draws as many samples by default, more than {MaxSamples}: give --samples");
+            }
+            // Refuse before the quadratic work rather than fail (or swap) halfway through it.
+            double need = GenerationMetrics.EstimateBytes(count, refs.Count, train?.Count ?? 0, r, distance);
+            long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+            if (need > 0.75 * available)
+            {
+                throw new UsageException($"eval of {count} samples against {refs.Count} references{(train is null ? "" : $" and {train.Count} training shapes")} " +
+                    $"needs about {need / (1L << 30):F1} GiB, more than 3/4 of the {available / (double)(1L << 30):F1} GiB available: use fewer --samples or a smaller --reference");
+            }
 
             var clock = Stopwatch.StartNew();
             VoxelDataset generated;
@@ -84,7 +113,8 @@ internal static class EvalCommand
             {
                 log.WriteLine($"eval: generating {count} shapes ({r}³) from {ckPath}");
                 var z = gan.DrawLatent(count, new Gan3D.Tensors.Generator(s));
-                generated = VoxelDataset.FromGrids(ShapeOutput.Grids(gan.Decode(z, count), count, r, t));
+                int zd = gan.Architecture.LatentDim;
+                generated = Chunked(count, (start, k) => ShapeOutput.Grids(gan.Decode(z[(start * zd)..((start + k) * zd)], k), k, r, t));
                 what = "samples";
             }
             else
@@ -174,16 +204,36 @@ internal static class EvalCommand
         yield return ("mean training shape", "mean_shape", VoxelDataset.FromGrids(Enumerable.Repeat(meanGrid, count).ToList()));
 
         var noise = new float[vox];
-        var grids = new List<VoxelGrid>(count);
-        for (int i = 0; i < count; i++)
+        var noiseSet = Chunked(count, (_, k) =>
         {
-            for (int v = 0; v < vox; v++)
+            var grids = new List<VoxelGrid>(k);
+            for (int i = 0; i < k; i++)
             {
-                noise[v] = rng.NextDouble() < occupancy ? 1f : 0f;
+                for (int v = 0; v < vox; v++)
+                {
+                    noise[v] = rng.NextDouble() < occupancy ? 1f : 0f;
+                }
+                grids.Add(VoxelGrid.FromProbabilities(noise, r, 0.5f));
             }
-            grids.Add(VoxelGrid.FromProbabilities(noise, r, 0.5f));
+            return grids;
+        });
+        yield return ($"noise ({occupancy * 100:F1}% occupied)", "noise", noiseSet);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> grids made <see cref="DecodeChunk"/> at a time by <paramref name="make"/>
+    /// (first index, count) and packed to bits as they come: a large count never holds every grid
+    /// (R³ bytes each) or every probability (4·R³ bytes each) at once.
+    /// </summary>
+    private static VoxelDataset Chunked(int count, Func<int, int, List<VoxelGrid>> make)
+    {
+        var parts = new List<(VoxelDataset, string?)>();
+        for (int start = 0; start < count; start += DecodeChunk)
+        {
+            int k = Math.Min(DecodeChunk, count - start);
+            parts.Add((VoxelDataset.FromGrids(make(start, k)), null));
         }
-        yield return ($"noise ({occupancy * 100:F1}% occupied)", "noise", VoxelDataset.FromGrids(grids));
+        return VoxelDataset.Concat(parts);
     }
 
     private static string ToJson(List<(string Name, string Key, GenerationReport Report)> rows, MemorisationReport? memo)

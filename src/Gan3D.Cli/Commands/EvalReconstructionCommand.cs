@@ -20,12 +20,12 @@ internal static class EvalReconstructionCommand
             Description = $"Held-out shapes: a .npy/.npy.gz file, a folder of voxel/mesh files, or 'procedural' (the built-in families drawn with seed {HeldOutProceduralSeed}, not the training seed 0)",
             Required = true,
         };
-        var perFamily = new Option<int>("--count-per-family") { Description = "procedural: held-out shapes per family", DefaultValueFactory = _ => 20 };
+        var perFamily = new Option<int>("--per-family", "--count-per-family") { Description = "'procedural': held-out shapes per family", DefaultValueFactory = _ => 20 };
         var views = new Option<int>("--views") { Description = "Rendered views a shape (random viewpoints of the training range, fixed seed)", DefaultValueFactory = _ => 1 };
         var threshold = new Option<float>("--threshold", "-t") { Description = "Occupancy threshold of the reconstructions", DefaultValueFactory = _ => 0.5f };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the viewpoints", DefaultValueFactory = _ => 12345 };
         var json = new Option<bool>("--json") { Description = "Print {\"mean_iou\", \"per_class\", \"baseline_mean_shape_iou\", ...} as JSON" };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var device = CliDevices.Option();
         var examples = new Option<string?>("--examples") { Description = "Also write one rendered held-out view per family (or the first few shapes) as PNG files to this folder, inputs for 'gan3d reconstruct'" };
         var command = new Command("eval-reconstruction",
             "Mean IoU of single-image reconstructions of held-out shapes, each rendered from random viewpoints, per family when labelled, " +
@@ -47,7 +47,7 @@ internal static class EvalReconstructionCommand
             int n = parse.GetValue(perFamily);
             if (n < 1 || n > 10_000)
             {
-                throw new UsageException($"--count-per-family {n} must be between 1 and 10000");
+                throw new UsageException($"--per-family {n} must be between 1 and 10000");
             }
             var backend = CliDevices.Create(parse.GetValue(device)!);
             using var model = ShapeReconstructor.Load(parse.GetValue(checkpoint)!, backend);

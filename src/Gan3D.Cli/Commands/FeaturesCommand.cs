@@ -13,7 +13,7 @@ internal static class FeaturesCommand
         var data = new Option<string>("--data", "-d") { Description = "Shapes: a .npy/.npy.gz file, a folder of voxel or mesh files, or 'procedural'", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Output .npy file: float32 (N, F)", Required = true };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Shapes per forward pass", DefaultValueFactory = _ => 32 };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var device = CliDevices.Option();
         var command = new Command("features",
             "Write the discriminator's shape descriptor of each shape: the responses of its 2nd, 3rd and 4th convolution " +
             "stages, max-pooled to 2³ each and concatenated (the paper's features). Labels, when the data has them, " +
@@ -26,19 +26,23 @@ internal static class FeaturesCommand
         {
             var o = parse.InvocationConfiguration.Output;
             int b = parse.GetValue(batch);
-            if (b < 1)
+            if (b < 1 || b > 1024)
             {
-                throw new UsageException($"--batch-size {b} must be 1 or more");
+                // The batch is allocated up front (B × R³ floats), whatever the data's size.
+                throw new UsageException($"--batch-size {b} must be between 1 and 1024");
             }
             string outPath = parse.GetValue(output)!;
             if (!outPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
             {
                 throw new UsageException($"--out {outPath}: the features are written as .npy");
             }
+            string ckPath = parse.GetValue(checkpoint)!, dataPath = parse.GetValue(data)!;
+            string labelPath = outPath[..^4] + ".labels.txt";
+            CliFiles.RefuseOverwritingInputs([outPath, labelPath], ckPath, dataPath);
             var backend = CliDevices.Create(parse.GetValue(device)!);
-            using var gan = TrainedGan.Load(parse.GetValue(checkpoint)!, backend);
+            using var gan = TrainedGan.Load(ckPath, backend);
             var arch = gan.Architecture;
-            var shapes = ShapeSets.LoadOne(parse.GetValue(data)!, arch.Resolution, ShapeSets.TrainingSeed, 100, o, "--data");
+            var shapes = ShapeSets.LoadOne(dataPath, arch.Resolution, ShapeSets.TrainingSeed, 100, o, "--data");
             int f = FeatureExtractor.FeatureCount(arch);
             var x = FeatureExtractor.Extract(gan.D, shapes, b);
             string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
@@ -48,7 +52,6 @@ internal static class FeaturesCommand
             o.WriteLine($"{shapes.Count} shapes × {f} features ({layout}) → {outPath}");
             if (shapes.Labels is { } labels)
             {
-                string labelPath = outPath[..^4] + ".labels.txt";
                 AtomicFile.WriteAllText(labelPath, string.Join('\n', labels) + "\n");
                 o.WriteLine($"labels ({shapes.ClassNames.Count} classes) → {labelPath}");
             }

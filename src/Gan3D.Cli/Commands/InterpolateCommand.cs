@@ -17,10 +17,11 @@ internal static class InterpolateCommand
         var to = new Option<string?>("--to") { Description = "End code, as --from" };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the codes not given", DefaultValueFactory = _ => 0 };
         var threshold = new Option<float>("--threshold", "-t") { Description = "Occupancy threshold of the renders", DefaultValueFactory = _ => 0.5f };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var device = CliDevices.Option();
         var command = new Command("interpolate",
             "Render the shapes along a linear and/or spherical path between two latent codes as montages " +
-            "(interpolation-linear.png, interpolation-slerp.png) and save their probabilities (.npy).\n" +
+            "(interpolation-linear-montage.png, interpolation-slerp-montage.png) and save their probabilities " +
+            "(interpolation-linear.npy, interpolation-slerp.npy).\n" +
             "Example: gan3d interpolate --checkpoint runs/gan/checkpoint.safetensors --steps 8 --out interp")
         {
             checkpoint, steps, output, mode, from, to, seed, threshold, device,
@@ -41,13 +42,15 @@ internal static class InterpolateCommand
                 _ => throw new UsageException($"--mode {m}: use linear, slerp or both"),
             };
             float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
+            string dir = parse.GetValue(output)!, ckPath = parse.GetValue(checkpoint)!;
+            string? fromPath = parse.GetValue(from), toPath = parse.GetValue(to);
+            CliFiles.RefuseOverwritingInputs(modes.SelectMany(name => ShapeOutput.Paths(dir, $"interpolation-{name}", k, "npy")), ckPath, fromPath, toPath);
             var backend = CliDevices.Create(parse.GetValue(device)!);
-            using var g = TrainedGan.Load(parse.GetValue(checkpoint)!, backend);
+            using var g = TrainedGan.Load(ckPath, backend);
             int zd = g.Architecture.LatentDim, r = g.Architecture.Resolution;
             var drawn = g.DrawLatent(2, new Gan3D.Tensors.Generator(parse.GetValue(seed)));
-            var a = LatentFile.ReadOr(parse.GetValue(from), zd, drawn.AsSpan(0, zd));
-            var b = LatentFile.ReadOr(parse.GetValue(to), zd, drawn.AsSpan(zd, zd));
-            string dir = parse.GetValue(output)!;
+            var a = LatentFile.ReadOr(fromPath, zd, drawn.AsSpan(0, zd));
+            var b = LatentFile.ReadOr(toPath, zd, drawn.AsSpan(zd, zd));
             foreach (var name in modes)
             {
                 var z = new float[k * zd];
@@ -78,6 +81,12 @@ internal static class LatentFile
         if (!fits)
         {
             throw new InvalidDataException($"{path}: latent codes must have shape ({latentDim}) or (N, {latentDim}), not ({string.Join(", ", shape)})");
+        }
+        // A NaN code decodes to an all-NaN grid, which every writer would store without complaint.
+        int bad = Array.FindIndex(data, v => !float.IsFinite(v));
+        if (bad >= 0)
+        {
+            throw new InvalidDataException($"{path}: latent code value {bad} (row {bad / latentDim}, column {bad % latentDim}) is {data[bad]}; codes must be finite");
         }
         return LatentSpace.MeanRow(data, latentDim);
     }

@@ -22,7 +22,7 @@ internal static class ProfileCommand
         var bias = new Option<bool>("--bias") { Description = "Give the convolution a bias" };
         var batch = new Option<int>("--batch-size", "-b") { Description = "--model: batch size", DefaultValueFactory = _ => 32 };
         var width = new Option<double>("--width", "-w") { Description = "--model: channel width multiplier", DefaultValueFactory = _ => 1.0 };
-        var device = new Option<string>("--device") { Description = "cpu, cuda, ilgpu-cpu or auto", DefaultValueFactory = _ => "auto" };
+        var device = CliDevices.Option();
         var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the inputs, weights and upstream gradient", DefaultValueFactory = _ => 0 };
         var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (the median is reported, after one warm-up)", DefaultValueFactory = _ => 5 };

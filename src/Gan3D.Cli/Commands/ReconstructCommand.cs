@@ -17,7 +17,7 @@ internal static class ReconstructCommand
         var output = new Option<string>("--out", "-o") { Description = "Output folder", Required = true };
         var format = new Option<string>("--format", "-f") { Description = "obj, ply, npy (probabilities), binvox or png (a render)", DefaultValueFactory = _ => "obj" };
         var threshold = new Option<float>("--threshold", "-t") { Description = "Occupancy threshold for meshes, binvox and renders", DefaultValueFactory = _ => 0.5f };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var device = CliDevices.Option();
         var command = new Command("reconstruct",
             "Reconstruct a 3D shape from each image with a 3D-VAE-GAN: writes NAME.<format> and NAME-side-by-side.png (the input " +
             "beside a render of the result) per image. Every image is read and checked before anything is written.\n" +
@@ -37,8 +37,13 @@ internal static class ReconstructCommand
             {
                 throw new UsageException($"two images are named '{duplicate.Key}': their outputs would overwrite each other");
             }
+            string dir = parse.GetValue(output)!;
+            string ckPath = parse.GetValue(checkpoint)!;
+            var shapePaths = stems.Select(s => Path.Combine(dir, $"{s}.{fmt}")).ToArray();
+            var sidePaths = stems.Select(s => Path.Combine(dir, $"{s}-side-by-side.png")).ToArray();
+            CliFiles.RefuseOverwritingInputs(shapePaths.Concat(sidePaths), paths.Append(ckPath));
             var backend = CliDevices.Create(parse.GetValue(device)!);
-            using var model = ShapeReconstructor.Load(parse.GetValue(checkpoint)!, backend);
+            using var model = ShapeReconstructor.Load(ckPath, backend);
             var a = model.E.Architecture;
             int length = a.Channels * a.ImageSize * a.ImageSize;
             // Read every image before writing anything: one bad file leaves no outputs behind.
@@ -50,14 +55,12 @@ internal static class ReconstructCommand
             var previews = paths.Select(p => ImageFile.Read(p, Tile, Tile, rgb: true)).ToArray();
             var probabilities = model.Reconstruct(batch, paths.Length);
             int r = model.Resolution, vox = r * r * r;
-            string dir = parse.GetValue(output)!;
             Directory.CreateDirectory(dir);
             for (int i = 0; i < paths.Length; i++)
             {
                 var shape = probabilities.AsSpan(i * vox, vox);
-                string shapePath = Path.Combine(dir, $"{stems[i]}.{fmt}");
+                string shapePath = shapePaths[i], sidePath = sidePaths[i];
                 ShapeOutput.WriteOne(shapePath, shape, r, fmt, t);
-                string sidePath = Path.Combine(dir, $"{stems[i]}-side-by-side.png");
                 SideBySide(previews[i], VoxelGrid.FromProbabilities(shape, r, t)).SavePng(sidePath);
                 int occupied = VoxelGrid.FromProbabilities(shape, r, t).CountOccupied();
                 o.WriteLine($"{paths[i]} → {shapePath} ({r}³, {occupied} voxels occupied), {sidePath}");

@@ -43,8 +43,13 @@ internal static class RenderCommand
             string inPath = parse.GetValue(input)!;
             string outPath = parse.GetValue(output)!;
             CliFiles.RequireExtension("--out", outPath, ".png");
-            float t = parse.GetValue(threshold);
-            var view = new RenderOptions { Azimuth = parse.GetValue(azimuth), Elevation = parse.GetValue(elevation) };
+            CliFiles.RefuseOverwritingInputs([outPath], inPath);
+            float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
+            var view = new RenderOptions
+            {
+                Azimuth = CliFiles.RequireFinite("--azimuth", parse.GetValue(azimuth)),
+                Elevation = CliFiles.RequireFinite("--elevation", parse.GetValue(elevation)),
+            };
             int? pixels = parse.GetValue(size) is var px && px != 0 ? px : null;
             if (pixels is < 16 or > 4096)
             {
@@ -55,7 +60,7 @@ internal static class RenderCommand
             {
                 int r = parse.GetValue(resolution);
                 CliFiles.RequireResolution(r);
-                grids = VoxelDataset.FromGrids([Voxelizer.Voxelize(MeshFile.Read(inPath), r)]);
+                grids = VoxelDataset.FromGrids([Voxelizer.Voxelize(CliFiles.ReadMesh(inPath, parse.InvocationConfiguration.Error), r)]);
             }
             else
             {

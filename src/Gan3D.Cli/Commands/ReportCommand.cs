@@ -10,7 +10,7 @@ internal static class ReportCommand
     {
         var runDir = new Argument<string>("RUN_DIR") { Description = "A run folder written by 'gan3d train'" };
         var output = new Option<string?>("--out", "-o") { Description = "The HTML file to write (default RUN_DIR/report.html)" };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda: where samples are decoded when the checkpoint is newer than samples/final.npy, and a 3D-VAE-GAN's reconstructions", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or ilgpu-cpu: where samples are decoded when the checkpoint is newer than samples/final.npy, and a 3D-VAE-GAN's reconstructions", DefaultValueFactory = _ => "cpu" };
         var command = new Command("report",
             "Write one self-contained HTML page about a training run: its settings, loss and D-accuracy curves (with the " +
             "updates the 80% rule skipped), the latest samples as interactive 3D views (drag to turn, wheel to zoom, a " +

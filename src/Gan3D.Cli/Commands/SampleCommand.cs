@@ -15,10 +15,11 @@ internal static class SampleCommand
         var format = new Option<string>("--format", "-f") { Description = "png, npy (probabilities), binvox, obj or ply", DefaultValueFactory = _ => "png" };
         var threshold = new Option<float>("--threshold", "-t") { Description = "Occupancy threshold for png, binvox and meshes", DefaultValueFactory = _ => 0.5f };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the latent codes", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        var device = CliDevices.Option();
         var command = new Command("sample",
             "Generate shapes from a trained checkpoint. Also writes z.npy, the latent codes used (one row per shape), " +
-            "for 'gan3d arithmetic'. A montage.png is always written.\n" +
+            "for 'gan3d arithmetic'. sample-montage.png (the shapes numbered, the first 1024 when more) is always written; --format png adds " +
+            "sample-000.png ..., npy writes sample.npy, binvox/obj/ply one sample-NNN file per shape.\n" +
             "Example: gan3d sample --checkpoint runs/gan/checkpoint.safetensors --count 8 --format obj --out samples")
         {
             checkpoint, count, output, format, threshold, seed, device,
@@ -33,14 +34,16 @@ internal static class SampleCommand
             }
             string fmt = ShapeOutput.CheckFormat(parse.GetValue(format)!);
             float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
+            string dir = parse.GetValue(output)!, ckPath = parse.GetValue(checkpoint)!;
+            string zPath = Path.Combine(dir, "z.npy");
+            CliFiles.RefuseOverwritingInputs(ShapeOutput.Paths(dir, "sample", n, fmt).Append(zPath), ckPath);
             var backend = CliDevices.Create(parse.GetValue(device)!);
-            using var g = TrainedGan.Load(parse.GetValue(checkpoint)!, backend);
+            using var g = TrainedGan.Load(ckPath, backend);
             int r = g.Architecture.Resolution;
+            ShapeOutput.CheckCount("--count", n, r);
             var z = g.DrawLatent(n, new Gan3D.Tensors.Generator(parse.GetValue(seed)));
             var probabilities = g.Decode(z, n);
-            string dir = parse.GetValue(output)!;
             var written = ShapeOutput.Write(dir, "sample", probabilities, n, r, fmt, t);
-            string zPath = Path.Combine(dir, "z.npy");
             NpyFile.WriteFloat32(zPath, [n, g.Architecture.LatentDim], z);
             o.WriteLine($"{n} shapes ({r}³) from {g.Model} checkpoint → {written.Count + 1} files in {dir} (latent codes: {zPath})");
             return ExitCodes.Success;

@@ -7,15 +7,30 @@ internal static class ShapeOutput
 {
     public static readonly string[] Formats = ["png", "npy", "binvox", "obj", "ply"];
 
+    /// <summary>Tiles a montage shows at most (as 'gan3d render'): 1024 tiles of 160 px are already 79 MB of pixels.</summary>
+    public const int MaxMontageTiles = 1024;
+
+    /// <summary>Most bytes of probabilities a command decodes into one array (count × R³ floats).</summary>
+    public const long MaxProbabilityBytes = 2L << 30;
+
+    /// <summary>Refuses a shape count whose probabilities (count × R³ float32) would exceed <see cref="MaxProbabilityBytes"/>.</summary>
+    public static void CheckCount(string option, int count, int r)
+    {
+        long bytes = (long)count * r * r * r * sizeof(float);
+        if (bytes > MaxProbabilityBytes)
+        {
+            long most = MaxProbabilityBytes / ((long)r * r * r * sizeof(float));
+            throw new UsageException($"{option} {count} at {r}³ needs {bytes / (double)(1L << 30):F1} GiB of probabilities at once; at most {most} shapes a call at this resolution");
+        }
+    }
+
     public static string CheckFormat(string format)
     {
         string f = format.ToLowerInvariant().TrimStart('.');
         return Array.IndexOf(Formats, f) >= 0 ? f : throw new UsageException($"--format {format}: use one of {string.Join(", ", Formats)}");
     }
 
-    public static float CheckThreshold(float threshold) => threshold is > 0f and < 1f
-        ? threshold
-        : throw new UsageException($"--threshold {threshold} must be between 0 and 1");
+    public static float CheckThreshold(float threshold) => CliFiles.CheckThreshold(threshold);
 
     public static List<VoxelGrid> Grids(float[] probabilities, int count, int r, float threshold)
     {
@@ -28,8 +43,18 @@ internal static class ShapeOutput
         return grids;
     }
 
+    /// <summary>The files <see cref="Write"/> writes, in its order (the montage last).</summary>
+    public static List<string> Paths(string dir, string stem, int count, string format)
+    {
+        var paths = format == "npy"
+            ? [Path.Combine(dir, $"{stem}.npy")]
+            : Enumerable.Range(0, count).Select(i => Path.Combine(dir, $"{stem}-{i:D3}.{format}")).ToList();
+        paths.Add(Path.Combine(dir, $"{stem}-montage.png"));
+        return paths;
+    }
+
     /// <summary>
-    /// png: one render per shape plus montage.png; npy: samples.npy with the probabilities (N, 1, R, R, R)
+    /// png: one render per shape plus STEM-montage.png; npy: samples.npy with the probabilities (N, 1, R, R, R)
     /// float32; binvox: one grid per shape; obj/ply: one marching-cubes mesh per shape.
     /// Returns the files written.
     /// </summary>
@@ -37,56 +62,27 @@ internal static class ShapeOutput
         IReadOnlyList<string>? captions = null)
     {
         Directory.CreateDirectory(dir);
-        var written = new List<string>();
+        var written = Paths(dir, stem, count, format);
         int vox = r * r * r;
-        switch (format)
+        if (format == "npy")
         {
-            case "npy":
-            {
-                string path = Path.Combine(dir, $"{stem}.npy");
-                NpyFile.WriteFloat32(path, [count, 1, r, r, r], probabilities.AsSpan(0, count * vox));
-                written.Add(path);
-                break;
-            }
-            case "png":
-            {
-                var grids = Grids(probabilities, count, r, threshold);
-                for (int i = 0; i < count; i++)
-                {
-                    string path = Path.Combine(dir, $"{stem}-{i:D3}.png");
-                    VoxelRenderer.Render(grids[i]).SavePng(path);
-                    written.Add(path);
-                }
-                break;
-            }
-            case "binvox":
-            {
-                var grids = Grids(probabilities, count, r, threshold);
-                for (int i = 0; i < count; i++)
-                {
-                    string path = Path.Combine(dir, $"{stem}-{i:D3}.binvox");
-                    VoxelFile.Write(path, grids[i]);
-                    written.Add(path);
-                }
-                break;
-            }
-            default:
-                for (int i = 0; i < count; i++)
-                {
-                    string path = Path.Combine(dir, $"{stem}-{i:D3}.{format}");
-                    MeshFile.Write(path, MarchingCubes.Extract(probabilities.AsSpan(i * vox, vox), r, threshold));
-                    written.Add(path);
-                }
-                break;
+            NpyFile.WriteFloat32(written[0], [count, 1, r, r, r], probabilities.AsSpan(0, count * vox));
         }
-        string montage = Path.Combine(dir, $"{stem}-montage.png");
-        Montage.Create(Grids(probabilities, count, r, threshold), new MontageOptions
+        else
         {
-            Columns = Math.Min(8, count),
+            for (int i = 0; i < count; i++)
+            {
+                WriteOne(written[i], probabilities.AsSpan(i * vox, vox), r, format, threshold);
+            }
+        }
+        string montage = written[^1];
+        int tiles = Math.Min(count, MaxMontageTiles);
+        Montage.Create(Grids(probabilities, tiles, r, threshold), new MontageOptions
+        {
+            Columns = Math.Min(8, tiles),
             TileSize = r >= 64 ? 192 : 160,
             Captions = captions,
         }).SavePng(montage);
-        written.Add(montage);
         return written;
     }
 

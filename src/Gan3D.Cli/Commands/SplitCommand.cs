@@ -30,6 +30,11 @@ internal static class SplitCommand
             }
             string trainPath = CheckNpy(parse.GetValue(train)!, "--out-train"), testPath = CheckNpy(parse.GetValue(test)!, "--out-test");
             string spec = parse.GetValue(data)!;
+            if (CliFiles.SameFile(trainPath, testPath))
+            {
+                throw new UsageException($"--out-train and --out-test are the same file ({trainPath}): the held-out part would replace the training part");
+            }
+            CliFiles.RefuseOverwritingInputs([trainPath, testPath], spec);
             var shapes = VoxelDataset.Load(spec, null, new VoxelLoadOptions { Log = line => o.WriteLine("  " + line) });
             if (shapes.Count < 2)
             {

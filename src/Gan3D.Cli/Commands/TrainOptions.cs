@@ -24,7 +24,7 @@ internal sealed class TrainOptions
 
     public Option<int?> Batch { get; } = new("--batch-size", "-b") { Description = "Shapes per batch, 2..4096 (paper: 100)" };
 
-    public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+    public Option<string> Device { get; } = CliDevices.Option();
 
     public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
 

@@ -52,13 +52,14 @@ internal static class VoxelizeCommand
             int r = parse.GetValue(resolution);
             CliFiles.RequireResolution(r);
             CliFiles.RequireExtension("--out", outPath, ".npy", ".npy.gz", ".binvox", ".png");
+            CliFiles.RefuseOverwritingInputs([outPath], meshPath);
             float m = parse.GetValue(margin);
             if (!(m >= 0) || m > r / 2f)
             {
                 throw new UsageException($"--margin {m} must be between 0 and half the resolution");
             }
             var clock = Stopwatch.StartNew();
-            var input = MeshFile.Read(meshPath);
+            var input = CliFiles.ReadMesh(meshPath, parse.InvocationConfiguration.Error);
             var options = new VoxelizeOptions
             {
                 Fill = parse.GetValue(fill) == "surface" ? VoxelFill.Surface : VoxelFill.Solid,

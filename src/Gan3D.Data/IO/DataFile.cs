@@ -19,11 +19,7 @@ internal static class DataFile
     /// </summary>
     public static Stream Open(string path, out long length)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException(Directory.Exists(path) ? $"{path}: is a folder, not a file" : $"{path}: no such file", path);
-        }
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var file = OpenRead(path);
         try
         {
             Span<byte> head = stackalloc byte[2];
@@ -45,6 +41,30 @@ internal static class DataFile
         {
             file.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a file for reading; a folder, a missing file or one the user may not read gives an
+    /// error naming the file in words (.NET's own says "Access to the path ... is denied" for a folder).
+    /// </summary>
+    public static FileStream OpenRead(string path, int bufferSize = 1 << 16)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException(Directory.Exists(path) ? $"{path}: is a folder, not a file" : $"{path}: no such file", path);
+        }
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new UnauthorizedAccessException($"{path}: cannot read the file (permission denied)", ex);
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException)
+        {
+            throw Error(path, $"cannot read the file ({ex.Message.TrimEnd('.')})");
         }
     }
 
@@ -84,20 +104,26 @@ internal static class DataFile
     /// <summary>Reads a whole (uncompressed) file, refusing one larger than an array can hold.</summary>
     public static byte[] ReadAllBytes(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
-        {
-            throw new FileNotFoundException($"{path}: no such file", path);
-        }
-        if (info.Length == 0)
+        using var file = OpenRead(path);
+        long length = file.Length;
+        if (length == 0)
         {
             throw Error(path, "file is empty");
         }
-        if (info.Length > System.Array.MaxLength)
+        if (length > System.Array.MaxLength)
         {
-            throw Error(path, $"file is {info.Length} bytes, too large to read");
+            throw Error(path, $"file is {length} bytes, too large to read");
         }
-        return File.ReadAllBytes(path);
+        var bytes = new byte[length];
+        try
+        {
+            file.ReadExactly(bytes);
+        }
+        catch (EndOfStreamException)
+        {
+            throw Error(path, "the file shrank while it was read");
+        }
+        return bytes;
     }
 
     /// <summary>Turns gzip's own errors (which name no file) into "FILE: ..." errors.</summary>

@@ -39,6 +39,9 @@ public sealed class Mesh
     /// <summary>Where the mesh came from (a file path), used in error messages.</summary>
     public string Source { get; }
 
+    /// <summary>What the reader skipped or repaired ("FILE:LINE: ..."), for the caller to show; empty for a clean file.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public int VertexCount => Positions.Length / 3;
     public int TriangleCount => Triangles.Length / 3;
 
@@ -113,6 +116,6 @@ public sealed class Mesh
             p[v * 3 + 1] = -Positions[v * 3 + 2];
             p[v * 3 + 2] = Positions[v * 3 + 1];
         }
-        return new Mesh(p, Triangles, Source);
+        return new Mesh(p, Triangles, Source) { Warnings = Warnings };
     }
 }

@@ -91,8 +91,11 @@ internal sealed class MeshBuilder
         }
     }
 
-    public Mesh Build(string source) =>
-        new(_positions.AsSpan(0, _positionCount).ToArray(), _triangles.AsSpan(0, _triangleCount).ToArray(), source);
+    public Mesh Build(string source, IReadOnlyList<string>? warnings = null) =>
+        new(_positions.AsSpan(0, _positionCount).ToArray(), _triangles.AsSpan(0, _triangleCount).ToArray(), source)
+        {
+            Warnings = warnings ?? [],
+        };
 
     public Vector3 Vertex(int v) => new(_positions[v * 3], _positions[v * 3 + 1], _positions[v * 3 + 2]);
 

@@ -3,7 +3,8 @@ namespace Gan3D.Data;
 /// <summary>
 /// Wavefront <c>.obj</c>: reads <c>v x y z</c> (extra columns such as w or colours ignored) and
 /// <c>f</c> lines with indices "v", "v/vt", "v/vt/vn" or "v//vn" (1-based; negative counts back from
-/// the latest vertex; faces may only use vertices defined above them). Polygons are triangulated. Every other statement (vt, vn, l, p, g, o, s,
+/// the latest vertex; faces may only use vertices defined above them). Polygons of any size are
+/// triangulated (see <see cref="MeshBuilder.AddPolygon"/>). Every other statement (vt, vn, l, p, g, o, s,
 /// usemtl, mtllib...) is skipped. A line ending in '\' continues on the next one.
 /// </summary>
 internal static class ObjReader
@@ -12,7 +13,9 @@ internal static class ObjReader
     {
         var text = new TextScanner(data, path);
         var mesh = new MeshBuilder(Math.Min(data.Length / 20, 1 << 20), Math.Min(data.Length / 20, 1 << 20));
-        Span<int> polygon = stackalloc int[256];
+        // Grows with the largest face: n-gons of any size are valid OBJ (CAD cylinder caps have
+        // hundreds of vertices). A face cannot outgrow its line (1 MiB at most, 2 bytes a vertex).
+        var polygon = new int[256];
         List<byte>? joined = null;
         while (text.NextLine(out var raw))
         {
@@ -65,7 +68,7 @@ internal static class ObjReader
                 {
                     if (n == polygon.Length)
                     {
-                        throw text.Error($"a face has more than {polygon.Length} vertices");
+                        Array.Resize(ref polygon, polygon.Length * 2);
                     }
                     int slash = tok.IndexOf((byte)'/');
                     var vTok = slash < 0 ? tok : tok[..slash];
@@ -96,7 +99,7 @@ internal static class ObjReader
                 {
                     throw text.Error($"a face needs at least 3 vertices, this one has {n}");
                 }
-                mesh.AddPolygon(polygon[..n]);
+                mesh.AddPolygon(polygon.AsSpan(0, n));
             }
         }
         if (mesh.VertexCount == 0)

@@ -8,6 +8,8 @@ namespace Gan3D.Data;
 /// x, y, z (any numeric type) and the <c>face</c> element's <c>vertex_indices</c> (or
 /// <c>vertex_index</c>) list with any integer count and index types; skips every other element and
 /// property. Declared counts are checked against the file's size before anything is allocated.
+/// Header lines with an unknown keyword (some exporters write a bare "Created by ..." line) are
+/// skipped with a warning in <see cref="Mesh.Warnings"/>.
 /// </summary>
 internal static class PlyReader
 {
@@ -35,6 +37,7 @@ internal static class PlyReader
         }
         Format? format = null;
         var elements = new List<Element>();
+        var warnings = new List<string>();
         while (true)
         {
             if (text.Line > 10_000 || !text.NextLine(out var line))
@@ -108,7 +111,11 @@ internal static class PlyReader
                     }
                     break;
                 default:
-                    throw text.Error($"unknown PLY header keyword '{Clip(word)}'");
+                    // Real exporters write lines such as "Created by Blender3D 247 - www.blender.org"
+                    // without 'comment' (assimp reads them). Nothing else in the header depends on
+                    // them, so skip them; elements and properties are still checked strictly.
+                    warnings.Add($"{path}:{text.Line}: skipped the unknown PLY header line '{TextScanner.Show(line)}'");
+                    break;
             }
         }
         if (format is null)
@@ -213,7 +220,7 @@ internal static class PlyReader
             mesh.AddPolygon(all.Slice(at, n));
             at += n;
         }
-        return mesh.Build(path);
+        return mesh.Build(path, warnings);
     }
 
     private static void CheckSizes(string path, long available, List<Element> elements, Format format, Element? face, int faceList)

@@ -34,29 +34,8 @@ public static class ImageFile
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        var info = new FileInfo(path);
-        if (!info.Exists)
-        {
-            throw new FileNotFoundException($"{path}: no such file", path);
-        }
-        if (info.Length == 0)
-        {
-            throw DataFile.Error(path, "file is empty");
-        }
-        if (info.Length > int.MaxValue)
-        {
-            throw DataFile.Error(path, $"file is {info.Length} bytes, too large for an image");
-        }
         // Read the bytes (not decode them) and check the declared size before the decoder sees them.
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw DataFile.Error(path, $"cannot read the file ({ex.Message.TrimEnd('.')})");
-        }
+        byte[] bytes = DataFile.ReadAllBytes(path);
         ParseHeader(bytes, path);
         StbImageSharp.ImageResult image;
         try
@@ -65,8 +44,10 @@ public static class ImageFile
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // The decoder is a third-party port of stb_image: whatever it throws on a broken file means "bad file".
-            throw DataFile.Error(path, $"cannot decode the image ({ex.Message.TrimEnd('.')})");
+            // The decoder is a third-party port of stb_image: whatever it throws on a broken file means
+            // "bad file". Some of its messages are unprintable (a truncated PNG gives a run of NUL characters).
+            string why = new string(ex.Message.Where(c => !char.IsControl(c)).ToArray()).Trim().TrimEnd('.');
+            throw DataFile.Error(path, why.Length > 0 ? $"cannot decode the image ({why})" : "cannot decode the image (truncated or corrupt data)");
         }
         if (image?.Data is null || image.Width < 1 || image.Height < 1)
         {
@@ -170,7 +151,7 @@ public static class ImageFile
 
     private static byte[] ReadHead(string path, int max)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var file = DataFile.OpenRead(path, 4096);
         if (file.Length == 0)
         {
             throw DataFile.Error(path, "file is empty");

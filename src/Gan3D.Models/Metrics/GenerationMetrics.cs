@@ -43,6 +43,21 @@ public static class GenerationMetrics
         return d;
     }
 
+    /// <summary>
+    /// Bytes that evaluating <paramref name="samples"/> generated shapes against <paramref name="references"/>
+    /// (and <paramref name="training"/> shapes, 0 for none) needs at most: the pairwise distance
+    /// matrices (float32 each: samples², references², samples × references, samples × training) and
+    /// the shape sets (bits, plus a distance field of R³ floats a shape for Chamfer). In double
+    /// precision, so no count can overflow it.
+    /// </summary>
+    public static double EstimateBytes(int samples, int references, int training, int resolution, ShapeDistance metric)
+    {
+        double n = samples, m = references, t = training, vox = (double)resolution * resolution * resolution;
+        double matrices = 4 * (n * n + m * m + n * m + n * t);
+        double perShape = vox / 8 + (metric == ShapeDistance.Chamfer ? 4 * vox : 0);
+        return matrices + (n + m + t) * perShape;
+    }
+
     public static GenerationReport Evaluate(ShapeSet samples, ShapeSet references, ShapeDistance metric)
     {
         int n = samples.Count, m = references.Count;

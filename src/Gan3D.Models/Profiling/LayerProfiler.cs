@@ -50,12 +50,15 @@ public sealed record LayerProfile(
 /// </summary>
 public static class LayerProfiler
 {
+    /// <summary>
+    /// The largest tensor a profile may allocate (2 GiB): far above any layer of the paper's networks
+    /// at a sane batch, and below the size where an allocation would take the machine's memory.
+    /// </summary>
+    public const long MaxTensorBytes = 2L << 30;
+
     public static LayerProfile ProfileLayer(LayerSpec spec, IBackend backend, ulong seed = 0, int repeat = 5, string? dumpDirectory = null)
     {
-        if (spec.Input.Length != 5)
-        {
-            throw new ArgumentException($"the input must be N,C,D,H,W (5 numbers), got {spec.Input.Length}");
-        }
+        CheckSizes(spec);
         var rng = new Gan3D.Tensors.Generator(seed);
         var inShape = new Shape(spec.Input);
         var x = rng.Uniform(inShape, backend, -1f, 1f).Persist();
@@ -119,6 +122,58 @@ public static class LayerProfiler
         x.Dispose();
         gradOut.Dispose();
         return profile;
+    }
+
+    /// <summary>
+    /// Checks the input, weight and output shapes a spec implies (with 64-bit arithmetic) before
+    /// anything is allocated: every extent positive, every tensor within <see cref="MaxTensorBytes"/>.
+    /// </summary>
+    public static void CheckSizes(LayerSpec spec)
+    {
+        if (spec.Input.Length != 5 || spec.Input.Any(d => d < 1))
+        {
+            throw new ArgumentException($"the input must be N,C,D,H,W (5 positive numbers), got {string.Join(",", spec.Input)}");
+        }
+        Check("input", spec.Input.Select(d => (long)d).ToArray());
+        if (spec.Kind == ProfiledLayerKind.BatchNorm3d)
+        {
+            return;
+        }
+        long outC = Positive(spec.OutChannels);
+        var (k, s, p, op) = (spec.Kernel, spec.Stride, spec.Padding, spec.OutputPadding);
+        if (k.D < 1 || k.H < 1 || k.W < 1 || s.D < 1 || s.H < 1 || s.W < 1)
+        {
+            throw new ArgumentException($"kernel {Show(k)} and stride {Show(s)} must be positive");
+        }
+        bool transposed = spec.Kind == ProfiledLayerKind.ConvTranspose3d;
+        Check("weight", transposed ? [spec.Input[1], outC, k.D, k.H, k.W] : [outC, spec.Input[1], k.D, k.H, k.W]);
+        long Extent(int input, int kernel, int stride, int pad, int outPad) => transposed
+            ? (input - 1L) * stride - 2L * pad + kernel + outPad
+            : (input + 2L * pad - kernel) / stride + 1;
+        long[] output = [spec.Input[0], outC,
+            Extent(spec.Input[2], k.D, s.D, p.D, op.D), Extent(spec.Input[3], k.H, s.H, p.H, op.H), Extent(spec.Input[4], k.W, s.W, p.W, op.W)];
+        if (output[2..].Any(d => d < 1))
+        {
+            throw new ArgumentException($"the output would be {string.Join("x", output)}: the kernel {Show(k)} with padding {Show(p)} does not fit the input {string.Join("x", spec.Input)}");
+        }
+        Check("output", output);
+    }
+
+    private static string Show(Dim3 d) => $"{d.D},{d.H},{d.W}";
+
+    private static void Check(string what, long[] shape)
+    {
+        long floats = 1;
+        foreach (long d in shape)
+        {
+            // The running product stays below 2^29 floats (the limit) and each extent is checked
+            // against the limit first, so no product overflows.
+            floats = d > MaxTensorBytes ? long.MaxValue : floats * d;
+            if (floats > MaxTensorBytes / sizeof(float))
+            {
+                throw new ArgumentException($"the {what} {string.Join("x", shape)} would take more than {MaxTensorBytes >> 30} GiB ({MaxTensorBytes} bytes), the most a profiled tensor may take");
+            }
+        }
     }
 
     private static int Positive(int outChannels) => outChannels > 0

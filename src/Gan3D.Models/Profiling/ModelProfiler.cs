@@ -36,6 +36,24 @@ public static class ModelProfiler
         {
             throw new ArgumentException($"batch size {batchSize} must be at least 2 (batch norm)");
         }
+        // The largest activation of G and D per shape (a stage's channels times its voxels), before allocating.
+        int r = arch.Resolution;
+        long perShape = (long)r * r * r;
+        var gc = arch.GeneratorChannels;
+        for (int i = 0; i < gc.Length; i++)
+        {
+            perShape = Math.Max(perShape, (long)gc[i] * (4L << i) * (4L << i) * (4L << i));
+        }
+        var dc = arch.DiscriminatorChannels;
+        for (int i = 0; i < dc.Length; i++)
+        {
+            long side = r >> (i + 1);
+            perShape = Math.Max(perShape, dc[i] * side * side * side);
+        }
+        if ((double)batchSize * perShape * sizeof(float) > LayerProfiler.MaxTensorBytes)
+        {
+            throw new ArgumentException($"batch size {batchSize}: the largest activation of {model} at width {width} would take {(double)batchSize * perShape * sizeof(float) / (1L << 30):F1} GiB, more than the {LayerProfiler.MaxTensorBytes >> 30} GiB a profiled tensor may take");
+        }
         var rng = new Gan3D.Tensors.Generator(seed);
         var layers = new List<LayerProfile>();
         bool gan = model.StartsWith("gan", StringComparison.Ordinal);

@@ -89,6 +89,33 @@ public sealed class ReconstructCommandTests(TinyVaeGanRun run) : IClassFixture<T
     }
 
     [Fact]
+    public void RefusesToWriteOverItsOwnInputImage()
+    {
+        // The case: the picture sits in the output folder and --format png would replace it with the render.
+        Directory.CreateDirectory(_dir.File("r"));
+        string image = RenderedImage("r/chair.png", 2, 64);
+        byte[] before = File.ReadAllBytes(image);
+        var r = CliRunner.Run("reconstruct", "-c", run.Checkpoint, image, "--format", "png", "--out", _dir.File("r"), "--device", "cpu");
+        CliRunner.AssertBadInput(r, "would overwrite the input");
+        Assert.Equal(before, File.ReadAllBytes(image));
+        Assert.False(File.Exists(_dir.File("r/chair-side-by-side.png")));
+    }
+
+    [Fact]
+    public void AFolderOrATruncatedImageIsOneClearLine()
+    {
+        Directory.CreateDirectory(_dir.File("folder.png"));
+        CliRunner.AssertBadInput(CliRunner.Run("reconstruct", "-c", run.Checkpoint, _dir.File("folder.png"), "-o", _dir.File("o"), "--device", "cpu"),
+            "folder.png: is a folder, not a file");
+        byte[] png = File.ReadAllBytes(RenderedImage("whole.png", 1, 64));
+        string cut = _dir.Write("cut.png", png[..(png.Length / 2)]);
+        var r = CliRunner.Run("reconstruct", "-c", run.Checkpoint, cut, "-o", _dir.File("o"), "--device", "cpu");
+        // stb_image's message for this file is a run of NUL characters.
+        CliRunner.AssertBadInput(r, "cut.png: cannot decode the image (truncated or corrupt data)");
+        Assert.DoesNotContain('\0', r.Err);
+    }
+
+    [Fact]
     public void AcceptsGreyAlphaAndSixteenBitPngs()
     {
         // 8×8 grey+alpha (8-bit) and 16-bit grey: rows are a filter byte then the samples.

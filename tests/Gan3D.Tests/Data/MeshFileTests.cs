@@ -69,6 +69,73 @@ public class MeshFileTests
         Assert.Equal(3.0, mesh.Area(), 5);
     }
 
+    /// <summary>"f 1 2 ... n" over n vertices on a circle of radius 1 (star: every other one at radius 0.5, concave).</summary>
+    private static (string Obj, double Area) Ngon(int n, bool star)
+    {
+        var sb = new StringBuilder();
+        var pts = new List<(double X, double Y)>();
+        for (int i = 0; i < n; i++)
+        {
+            double a = 2 * Math.PI * i / n, radius = star && i % 2 == 1 ? 0.5 : 1;
+            pts.Add((radius * Math.Cos(a), radius * Math.Sin(a)));
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"v {pts[i].X:R} {pts[i].Y:R} 0\n");
+        }
+        sb.Append("f ").AppendJoin(' ', Enumerable.Range(1, n)).Append('\n');
+        double area = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var (p, q) = (pts[i], pts[(i + 1) % n]);
+            area += p.X * q.Y - q.X * p.Y;
+        }
+        return (sb.ToString(), area / 2);
+    }
+
+    [Theory]
+    [InlineData(300, false)]
+    [InlineData(300, true)]
+    [InlineData(2000, false)]
+    public void PolygonsOfAnySizeAreTriangulated(int n, bool star)
+    {
+        // CAD exports cap cylinders with one n-gon; these were refused above 256 vertices.
+        using var dir = new TempDir();
+        var (obj, area) = Ngon(n, star);
+        var mesh = MeshFile.Read(dir.Write("ngon.obj", obj));
+        Assert.Equal(n - 2, mesh.TriangleCount);
+        Assert.Equal(area, mesh.Area(), 3);
+        // The same polygon through OFF and PLY.
+        var lines = obj.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string vertices = string.Join('\n', lines.Take(n).Select(l => l[2..]));
+        string face = $"{n} " + string.Join(' ', Enumerable.Range(0, n));
+        Assert.Equal(area, MeshFile.Read(dir.Write("ngon.off", $"OFF\n{n} 1 0\n{vertices}\n{face}\n")).Area(), 3);
+        string ply = $"ply\nformat ascii 1.0\nelement vertex {n}\nproperty float x\nproperty float y\nproperty float z\n" +
+            $"element face 1\nproperty list ushort int vertex_indices\nend_header\n{vertices}\n{face}\n";
+        Assert.Equal(area, MeshFile.Read(dir.Write("ngon.ply", ply)).Area(), 3);
+    }
+
+    [Fact]
+    public void UnknownPlyHeaderLinesAreSkippedWithAWarning()
+    {
+        // Blender 2.47's exporter writes its banner without 'comment'; assimp reads such files.
+        using var dir = new TempDir();
+        string path = dir.Write("blender.ply",
+            "ply\nformat ascii 1.0\nCreated by Blender3D 247 - www.blender.org, source file: ''\nelement vertex 3\n" +
+            "property float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar uint vertex_indices\nend_header\n" +
+            "0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n");
+        var mesh = MeshFile.Read(path);
+        Assert.Equal(1, mesh.TriangleCount);
+        var warning = Assert.Single(mesh.Warnings);
+        Assert.StartsWith($"{path}:3: ", warning);
+        Assert.Contains("Created by Blender3D", warning);
+        // Declarations stay strict: a malformed 'element' line is still an error.
+        var bad = Assert.Throws<InvalidDataException>(() => MeshFile.Read(dir.Write("bad.ply",
+            "ply\nformat ascii 1.0\nCreated by X\nelement vertex\nend_header\n")));
+        Assert.Contains("'element' needs a name and a count", bad.Message);
+        // The CLI shows the warning and converts.
+        var r = Cli.Run("convert", path, dir.File("out.obj"));
+        Assert.Equal(0, r.Code);
+        Assert.Contains(r.ErrLines, l => l.StartsWith("gan3d: warning: ", StringComparison.Ordinal) && l.Contains("Created by", StringComparison.Ordinal));
+    }
+
     private static byte[] BinaryStl(Mesh mesh, string header)
     {
         var bytes = new byte[84 + 50 * mesh.TriangleCount];

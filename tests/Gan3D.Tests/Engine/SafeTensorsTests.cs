@@ -127,4 +127,27 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.Contains("'weight'", ex.Message);
         Assert.Contains("(8, 4, 3, 3, 3)", ex.Message);
     }
+
+    [Fact]
+    public void InvalidUtf8InTheHeaderIsAClearErrorNamingTheFile()
+    {
+        // A metadata string with a lone continuation byte: the JSON parser accepts it and .NET only
+        // fails when the string is read, with a transcoding message that names no file.
+        var json = Encoding.ASCII.GetBytes("{\"__metadata__\":{\"config\":\"ab\u0001\"}}");
+        json[Array.IndexOf(json, (byte)1)] = 0x80;
+        var bytes = new byte[8 + json.Length];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)json.Length);
+        json.CopyTo(bytes, 8);
+        File.WriteAllBytes(P("u.safetensors"), bytes);
+        var ex = Assert.Throws<InvalidDataException>(() => SafeTensors.ReadMetadata(P("u.safetensors")));
+        Assert.StartsWith(P("u.safetensors") + ": header is not valid UTF-8", ex.Message);
+        Assert.Contains($"byte {8 + Array.IndexOf(json, (byte)0x80)}", ex.Message);
+    }
+
+    [Fact]
+    public void AFolderIsNotAFile()
+    {
+        var ex = Assert.Throws<FileNotFoundException>(() => SafeTensors.Load(_dir));
+        Assert.Equal($"{_dir}: is a folder, not a file", ex.Message);
+    }
 }
