@@ -93,11 +93,32 @@ public static class RunReport
             json.WriteEndObject();
         }
         string data = Encoding.UTF8.GetString(buffer.ToArray());
-        return Resource("report.html")
-            .Replace("{{TITLE}}", WebUtility.HtmlEncode($"gan3d report: {Path.GetFileName(dir)}"), StringComparison.Ordinal)
-            .Replace("/*{{CSS}}*/", Resource("report.css"), StringComparison.Ordinal)
-            .Replace("{{DATA}}", data, StringComparison.Ordinal)
-            .Replace("/*{{JS}}*/", Resource("report.js"), StringComparison.Ordinal);
+        return Fill(Resource("report.html"),
+            ("{{TITLE}}", WebUtility.HtmlEncode($"gan3d report: {Path.GetFileName(dir)}")),
+            ("/*{{CSS}}*/", Resource("report.css")),
+            ("{{DATA}}", data),
+            ("/*{{JS}}*/", Resource("report.js")));
+    }
+
+    /// <summary>
+    /// The template with each marker replaced once, where the template has it: values are never
+    /// searched, so a run folder whose name or files hold a marker's text cannot move anything.
+    /// </summary>
+    private static string Fill(string template, params (string Marker, string Value)[] parts)
+    {
+        var at = parts.Select(p => (p.Marker, p.Value, Index: template.IndexOf(p.Marker, StringComparison.Ordinal))).OrderBy(p => p.Index).ToArray();
+        var html = new StringBuilder(template.Length + at.Sum(p => p.Value.Length));
+        int from = 0;
+        foreach (var (marker, value, index) in at)
+        {
+            if (index < 0)
+            {
+                throw new InvalidOperationException($"the report template has no {marker}");
+            }
+            html.Append(template, from, index - from).Append(value);
+            from = index + marker.Length;
+        }
+        return html.Append(template, from, template.Length - from).ToString();
     }
 
     private static string Resource(string name)

@@ -315,7 +315,11 @@
 
   function setupControls() {
     let drag = null;
-    canvas.addEventListener('pointerdown', (e) => { drag = { x: e.clientX, y: e.clientY }; canvas.setPointerCapture(e.pointerId); canvas.focus(); });
+    canvas.addEventListener('pointerdown', (e) => {
+      drag = { x: e.clientX, y: e.clientY };
+      canvas.focus({ preventScroll: true });
+      canvas.setPointerCapture(e.pointerId);
+    });
     canvas.addEventListener('pointermove', (e) => {
       if (!drag) return;
       orbit(-(e.clientX - drag.x) * 0.5, (e.clientY - drag.y) * 0.5);
@@ -336,7 +340,6 @@
     $('reset').addEventListener('click', () => { state.view = Object.assign({}, DEFAULT_VIEW); requestDraw(); });
     document.addEventListener('keydown', (e) => {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
-      const onSlider = e.target === slider;
       const keys = {
         ArrowLeft: () => orbit(-10, 0), ArrowRight: () => orbit(10, 0), ArrowUp: () => orbit(0, 8), ArrowDown: () => orbit(0, -8),
         '+': () => zoom(1 / 1.15), '=': () => zoom(1 / 1.15), '-': () => zoom(1.15), _: () => zoom(1.15),
@@ -345,7 +348,10 @@
         r: () => { state.view = Object.assign({}, DEFAULT_VIEW); requestDraw(); },
       };
       const action = keys[e.key];
-      if (!action || (onSlider && e.key.startsWith('Arrow')) || e.target.tagName === 'INPUT' && e.target.type === 'text') return;
+      // Turning and zooming take the keys only while the view has focus (it has at the start, and
+      // after a click on it or on a shape), so the arrows still scroll the page elsewhere.
+      const viewKey = e.key.startsWith('Arrow') || '+=-_'.includes(e.key);
+      if (!action || (viewKey && e.target !== canvas)) return;
       e.preventDefault();
       action();
     });
@@ -364,7 +370,7 @@
         button.append(el('img', { src: shape.thumb, alt: shape.label }), el('span', {}, String(index + 1)));
         samples.append(button);
       }
-      button.addEventListener('click', () => select(index));
+      button.addEventListener('click', () => { select(index); canvas.focus({ preventScroll: true }); });
     });
     const s = data.samples;
     $('samples-heading').textContent = 'Samples (' + s.count + ', ' + (s.source === 'samples/final.npy' ? 'samples/final.npy'
@@ -575,4 +581,5 @@
   if (hash.get('mode') === 'mesh') setMode('mesh');
   select(hash.has('sample') ? (parseInt(hash.get('sample'), 10) || 1) - 1 : 0);
   draw();
+  canvas.focus({ preventScroll: true });
 })();

@@ -84,8 +84,9 @@ public sealed class ReportBrowserTests : IDisposable
 
     /// <summary>
     /// The share of the 3D view's pixels that are the shapes' clay colour (reddish, not grey). The view
-    /// is the bounding box of the largest connected region of its background colour #eef0f3 (borders
-    /// elsewhere on the page blend to that colour too, but only in thin lines).
+    /// is the bounding box of the large connected regions of its background colour #eef0f3 (the
+    /// bounding cube's lines cut it into several; borders elsewhere on the page blend to that colour
+    /// too, but only in thin lines).
     /// </summary>
     private static double ClayShareOfTheView(string png)
     {
@@ -99,7 +100,7 @@ public sealed class ReportBrowserTests : IDisposable
             background[n] = Math.Abs(C(0, n) - 238) <= 2 && Math.Abs(C(1, n) - 240) <= 2 && Math.Abs(C(2, n) - 243) <= 2;
         }
         var component = new int[plane];
-        int bestSize = 0, x0 = 0, y0 = 0, x1 = -1, y1 = -1;
+        int x0 = w, y0 = h, x1 = -1, y1 = -1;
         var queue = new Queue<int>();
         for (int seed = 0, label = 0; seed < plane; seed++)
         {
@@ -125,9 +126,9 @@ public sealed class ReportBrowserTests : IDisposable
                     }
                 }
             }
-            if (size > bestSize)
+            if (size > plane / 100)
             {
-                (bestSize, x0, y0, x1, y1) = (size, ax0, ay0, ax1, ay1);
+                (x0, y0, x1, y1) = (Math.Min(x0, ax0), Math.Min(y0, ay0), Math.Max(x1, ax1), Math.Max(y1, ay1));
             }
         }
         Assert.True(x1 - x0 > w / 5 && y1 - y0 > h / 5, $"no 3D view found in {png} (background box {x0},{y0}–{x1},{y1})");
@@ -177,6 +178,57 @@ public sealed class ReportBrowserTests : IDisposable
         double meshShare = ClayShareOfTheView(mesh);
         Assert.True(meshShare > 0.01, $"the mesh view is {meshShare:P2} clay: it drew nothing");
         Assert.NotEqual(File.ReadAllBytes(voxels), File.ReadAllBytes(mesh));
+    }
+
+    [Fact]
+    public void KeysPickAndRecutTheShapeAndDragWheelAndArrowsTurnAndZoomIt()
+    {
+        string chromium = RequireChromium();
+        string html = File.ReadAllText(new Uri(Report()).LocalPath);
+        // The page with input events played in after it started: keys that pick sample 3 as a mesh, then one more input.
+        const string keys = "const c = document.getElementById('viewer');" +
+            "for (const key of ['n', 'n', 'm']) document.body.dispatchEvent(new KeyboardEvent('keydown', { key: key, bubbles: true }));";
+        string Shot(string name, string script)
+        {
+            string page = Path.Combine(_dir, name + ".html"), png = Path.Combine(_dir, name + ".png");
+            File.WriteAllText(page, html.Replace("</body>", "<script>" + keys + script + "</script></body>", StringComparison.Ordinal));
+            Browse(chromium, new Uri(page).AbsoluteUri, "--screenshot=" + png);
+            return png;
+        }
+
+        string still = Shot("keys", "");
+        string dom = Browse(chromium, new Uri(Path.Combine(_dir, "keys.html")).AbsoluteUri, "--dump-dom");
+        Assert.Contains("sample 3 of 16", dom);
+        Assert.Contains("triangles · ", dom);
+        string wheel = Shot("wheel", "c.dispatchEvent(new WheelEvent('wheel', { deltaY: -400, bubbles: true, cancelable: true }));");
+        string drag = Shot("drag", "c.dispatchEvent(new PointerEvent('pointerdown', { clientX: 100, clientY: 100, pointerId: 1, bubbles: true }));" +
+            "c.dispatchEvent(new PointerEvent('pointermove', { clientX: 160, clientY: 140, pointerId: 1, bubbles: true }));" +
+            "c.dispatchEvent(new PointerEvent('pointerup', { clientX: 160, clientY: 140, pointerId: 1, bubbles: true }));");
+        string arrows = Shot("arrows", "for (let i = 0; i < 4; i++) c.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));");
+
+        double before = ClayShareOfTheView(still), zoomed = ClayShareOfTheView(wheel);
+        Assert.True(before > 0.01, $"{before:P2} clay before any input");
+        // The wheel moved the camera to 0.67 of its distance: the shape covers about twice the area.
+        Assert.True(zoomed > 1.5 * before, $"{before:P2} clay before the wheel, {zoomed:P2} after");
+        Assert.True(ChangedShare(still, drag) > 0.01, "the drag did not turn the shape");
+        Assert.True(ChangedShare(still, arrows) > 0.01, "the arrow keys did not turn the shape");
+    }
+
+    /// <summary>The share of pixels that differ between two screenshots of one size.</summary>
+    private static double ChangedShare(string a, string b)
+    {
+        var (_, w, h) = ImageFile.ReadHeader(a);
+        var x = ImageFile.Read(a, w, h, rgb: true);
+        var y = ImageFile.Read(b, w, h, rgb: true);
+        int changed = 0, plane = w * h;
+        for (int n = 0; n < plane; n++)
+        {
+            if (Math.Abs(x[n] - y[n]) + Math.Abs(x[plane + n] - y[plane + n]) + Math.Abs(x[2 * plane + n] - y[2 * plane + n]) > 0.05f)
+            {
+                changed++;
+            }
+        }
+        return (double)changed / plane;
     }
 
     [Fact]

@@ -74,7 +74,7 @@ public sealed class ReportCommandTests : IDisposable
     {
         string run = P("run");
         ReportTestRuns.Make(run, count: 4);
-        File.WriteAllText(Path.Combine(run, "eval.json"), "{\"metric\":\"iou\",\"samples\":4,\"reference\":4,\"1nna\":0.75,\"cov\":0.5,\"mmd\":0.6,\"note\":\"</script><img src=x.png onerror=alert(1)>\"}");
+        File.WriteAllText(Path.Combine(run, "eval.json"), "{\"metric\":\"iou\",\"samples\":4,\"reference\":4,\"1nna\":0.75,\"cov\":0.5,\"mmd\":0.6,\"note\":\"</script><img src=x.png onerror=alert(1)> {{DATA}} /*{{JS}}*/\"}");
         string html = RunReport.Build(run);
         // The only absolute URL is the SVG namespace, an identifier that is never fetched.
         var urls = Regex.Matches(html, @"[a-z][a-z0-9+.-]*://[^\s""'<>)]*", RegexOptions.IgnoreCase).Select(m => m.Value).Distinct().ToArray();
@@ -83,11 +83,11 @@ public sealed class ReportCommandTests : IDisposable
         {
             Assert.DoesNotContain(pattern, html, StringComparison.OrdinalIgnoreCase);
         }
-        // eval.json's text went in escaped: it can neither end the data block nor add an element.
+        // eval.json's text went in escaped and untouched: it can neither end the data block, nor add an element, nor pull in the page's code.
         ReportTestRuns.AssertWellFormed(html);
         using var doc = ReportTestRuns.Data(html);
         Assert.Equal(0.75, doc.RootElement.GetProperty("eval").GetProperty("1nna").GetDouble());
-        Assert.Contains("</script><img src=x.png", doc.RootElement.GetProperty("eval").GetProperty("note").GetString());
+        Assert.Equal("</script><img src=x.png onerror=alert(1)> {{DATA}} /*{{JS}}*/", doc.RootElement.GetProperty("eval").GetProperty("note").GetString());
     }
 
     [Fact]
