@@ -46,7 +46,7 @@ public abstract class IlgpuKernelV2Tests
         Assert.Equal(1, small.KernelVersion);
         var ex = Assert.Throws<NotSupportedException>(() => small.KernelVersion = 2);
         Assert.Contains("256", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Be.KernelVersion = 3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Be.KernelVersion = 4);
     }
 
     // (N, Cin, D, H, W, Cout, Kd, Kh, Kw, stride, padding).
@@ -77,6 +77,11 @@ public abstract class IlgpuKernelV2Tests
         AssertClose($"forward v1 vs v2 {g}", ToDouble(v1.Y), v2.Y, Slack * 1e-5, Slack * 1e-5);
         AssertClose($"backward-data v1 vs v2 {g}", ToDouble(v1.Dx), v2.Dx, Slack * 1e-5, Slack * 1e-5);
         AssertClose($"backward-weight v1 vs v2 {g}", ToDouble(v1.Dw), v2.Dw, Slack * 1e-5, Slack * 1e-5);
+        // Version 3: the same GEMMs on 8 × 8 register tiles and a gather that walks its taps.
+        var v3 = With(3, be => RunConv(be, g, x, w, dy));
+        AssertClose($"forward v3 {g}", Reference.Conv3d(x, w, null, g), v3.Y, Slack * 1e-4, Slack * 1e-4);
+        AssertClose($"backward-data v3 {g}", Reference.Conv3dBackwardData(dy, w, g), v3.Dx, Slack * 1e-4, Slack * 1e-4);
+        AssertClose($"backward-weight v3 {g}", Reference.Conv3dBackwardWeight(x, dy, g), v3.Dw, Slack * 1e-4, Slack * 1e-4);
     }
 
     [Fact]
@@ -94,6 +99,8 @@ public abstract class IlgpuKernelV2Tests
         var second = With(2, be => BackwardWeight(be, g, x, dy));
         AssertClose($"split-K backward-weight ({chunks} chunks of {chunk}) {g}", Reference.Conv3dBackwardWeight(x, dy, g), first, Slack * 1e-4, Slack * 1e-4);
         Assert.Equal(first, second); // chunks summed in a fixed order: no atomics
+        var v3 = With(3, be => BackwardWeight(be, g, x, dy));
+        AssertClose($"split-K backward-weight v3 ({chunks} chunks of {chunk}) {g}", Reference.Conv3dBackwardWeight(x, dy, g), v3, Slack * 1e-4, Slack * 1e-4);
     }
 
     [Fact]
