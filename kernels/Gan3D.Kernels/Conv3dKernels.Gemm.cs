@@ -194,6 +194,9 @@ public static partial class Conv3dKernels
         public Conv3dGeometry G;
         public ParityAxis Ad, Ah, Aw;
 
+        /// <summary>Version 3 only: the weight's stride per step of co, td, th and tw.</summary>
+        public int WCo, WTd, WTh, WTw;
+
         public readonly int M => G.Cin;
 
         public readonly int N => G.N * Ad.Count * Ah.Count * Aw.Count;

@@ -24,19 +24,59 @@ public interface ITapGemm : IImplicitGemm
     /// <summary>Radix of digit 3 (fastest).</summary>
     int R3 { get; }
 
+    /// <summary>The index arithmetic of row m of A that does not depend on k (only Base is used).</summary>
+    GemmColumn Row(int m);
+
+    /// <summary>A[m, k] for the row <paramref name="row"/> = Row(m) and k = <paramref name="k"/> = <paramref name="tap"/> (whichever form is cheaper).</summary>
+    float A(GemmColumn row, int k, GemmTap tap);
+
     /// <summary>B[k, n] for k = <paramref name="tap"/> and the column <paramref name="column"/> = Column(n).</summary>
     float B(GemmTap tap, GemmColumn column);
+}
+
+/// <summary>
+/// The radix of the reduction index's fastest digit, when a kernel fixes it at compile time (the GAN's
+/// k4 layers): the tile loop then knows that digit in each of a slice's 8 k (slices start at multiples
+/// of 8, and a fixed radix divides 8) and only carries into the slower digits. Fixed = 0: known at run time.
+/// </summary>
+public interface IRadix
+{
+    int Fixed { get; }
+}
+
+/// <summary>The fastest digit's radix is read from the GEMM at run time.</summary>
+public struct RadixAny : IRadix
+{
+    public readonly int Fixed => 0;
+}
+
+/// <summary>Fastest digit of radix 1 (1³ kernels, the dense backward-data GEMM).</summary>
+public struct Radix1 : IRadix
+{
+    public readonly int Fixed => 1;
+}
+
+/// <summary>Fastest digit of radix 2 (backward-data of k4 s2: two taps per axis and parity class).</summary>
+public struct Radix2 : IRadix
+{
+    public readonly int Fixed => 2;
+}
+
+/// <summary>Fastest digit of radix 4 (forward of k4 layers: kw = 0..3).</summary>
+public struct Radix4 : IRadix
+{
+    public readonly int Fixed => 4;
 }
 
 /// <summary>
 /// The tile loop of the version-3 convolution kernels. Same contract as <see cref="ImplicitGemmTile"/>
 /// (a 64 × 64 tile of C per group, 8-deep reduction slices staged in shared memory), but with 64
 /// threads that each accumulate an 8 × 8 register tile instead of 256 threads with 4 × 4: per k a
-/// thread reads 16 floats from shared memory for 64 FMAs (v2: 8 for 16), so FMAs dominate the hot
-/// loop instead of shared loads and loop overhead. Rows ty + 8i, columns tx + 8j: a warp's reads hit
-/// 4 (A) and 8 (B) distinct words, broadcast without bank conflicts.
-/// Staging: each thread gathers one k of A for 8 rows (one decode of k, shared by the rows) and 8
-/// consecutive k of one column of B, walking a <see cref="GemmTap"/> forward instead of dividing.
+/// thread reads 16 floats from shared memory (as four 128-bit loads: its rows 8ty..8ty+7 and columns
+/// 8tx..8tx+7 are contiguous) for 64 FMAs (v2: 8 scalar loads for 16), so FMAs dominate the hot loop.
+/// Unverified on a GPU: the B reads of a quarter warp span 256 bytes (a 2-way bank conflict).
+/// Staging: each thread gathers 8 consecutive k of one row of A and one column of B, walking one
+/// <see cref="GemmTap"/> forward for both instead of dividing k into digits.
 /// </summary>
 public static class ImplicitGemmTile3
 {
@@ -52,20 +92,24 @@ public static class ImplicitGemmTile3
     /// <summary>Threads per group: (TileM / 8) · (TileN / 8), one 8 × 8 register tile each.</summary>
     public const int Threads = 64;
 
-    /// <summary>Row stride of the staged A slice: 68, so a warp storing 8 k × 4 rows hits 32 different banks.</summary>
-    private const int AStride = TileM + 4;
+    /// <summary>Row stride of the staged A slice (a warp stores 32 consecutive rows of one k: no bank conflict).</summary>
+    private const int AStride = TileM;
 
-    /// <summary>C[m0.., n0..] = Σ over k in [kBegin, kEnd) of A[m, k]·B[k, n] for this group's tile.</summary>
-    public static void Run<T>(T p, int m0, int n0, int kBegin, int kEnd) where T : struct, ITapGemm
+    /// <summary>
+    /// C[m0.., n0..] = Σ over k in [kBegin, kEnd) of A[m, k]·B[k, n] for this group's tile. With a fixed
+    /// <typeparamref name="TR"/>, p.R3 must equal it and kBegin must be a multiple of <see cref="TileK"/>.
+    /// </summary>
+    public static void Run<T, TR>(T p, int m0, int n0, int kBegin, int kEnd) where T : struct, ITapGemm where TR : struct, IRadix
     {
         var sa = SharedMemory.Allocate<float>(TileK * AStride);
         var sb = SharedMemory.Allocate<float>(TileK * TileN);
         int tid = Group.IdxX;
         int tx = tid & 7, ty = tid >> 3;
 
-        // A: k = tid & 7 of the slice, rows (tid >> 3) + 8r. B: column tid, all 8 k of the slice.
-        int ak = tid & 7, am = m0 + (tid >> 3);
-        bool bIn = n0 + tid < p.N;
+        // Staging: thread tid gathers row m0 + tid of A and column n0 + tid of B for the slice's 8 k.
+        // A and B share the reduction index, so one tap, walked one k at a time, serves both.
+        bool aIn = m0 + tid < p.M, bIn = n0 + tid < p.N;
+        var row = p.Row(m0 + tid);
         var column = p.Column(n0 + tid);
         int r1 = p.R1, r2 = p.R2, r3 = p.R3;
         // An empty reduction (a parity class with no tap has a zero radix) still stores its zeros.
@@ -74,31 +118,21 @@ public static class ImplicitGemmTile3
         // Every loop inside the k0 loop is written out: ILGPU does not unroll, and the counters, branches
         // and address arithmetic of an 8-trip loop cost as much as its 64 FMAs.
         var c = default(Accumulator8x8);
-        var stageA = sa.SubView(ak * AStride + (tid >> 3));
+        var stageA = sa.SubView(tid);
         var stageB = sb.SubView(tid);
-        var readA = sa.SubView(ty);
-        var readB = sb.SubView(tx);
+        var readA = sa.SubView(ty * 8);
+        var readB = sb.SubView(tx * 8);
         for (int k0 = kBegin; k0 < kEnd; k0 += TileK)
         {
-            int ka = k0 + ak;
-            bool kaIn = ka < kEnd;
-            stageA[0] = kaIn && am < p.M ? p.A(am, ka) : 0f;
-            stageA[8] = kaIn && am + 8 < p.M ? p.A(am + 8, ka) : 0f;
-            stageA[16] = kaIn && am + 16 < p.M ? p.A(am + 16, ka) : 0f;
-            stageA[24] = kaIn && am + 24 < p.M ? p.A(am + 24, ka) : 0f;
-            stageA[32] = kaIn && am + 32 < p.M ? p.A(am + 32, ka) : 0f;
-            stageA[40] = kaIn && am + 40 < p.M ? p.A(am + 40, ka) : 0f;
-            stageA[48] = kaIn && am + 48 < p.M ? p.A(am + 48, ka) : 0f;
-            stageA[56] = kaIn && am + 56 < p.M ? p.A(am + 56, ka) : 0f;
-            int kLeft = bIn ? kEnd - k0 : 0;
-            stageB[0] = StageB(p, ref tap, column, kLeft > 0, r1, r2, r3);
-            stageB[TileN] = StageB(p, ref tap, column, kLeft > 1, r1, r2, r3);
-            stageB[2 * TileN] = StageB(p, ref tap, column, kLeft > 2, r1, r2, r3);
-            stageB[3 * TileN] = StageB(p, ref tap, column, kLeft > 3, r1, r2, r3);
-            stageB[4 * TileN] = StageB(p, ref tap, column, kLeft > 4, r1, r2, r3);
-            stageB[5 * TileN] = StageB(p, ref tap, column, kLeft > 5, r1, r2, r3);
-            stageB[6 * TileN] = StageB(p, ref tap, column, kLeft > 6, r1, r2, r3);
-            stageB[7 * TileN] = StageB(p, ref tap, column, kLeft > 7, r1, r2, r3);
+            int kLeft = kEnd - k0;
+            Stage<T, TR>(p, ref tap, 0, k0, kLeft > 0, row, aIn, column, bIn, stageA, stageB, r1, r2, r3);
+            Stage<T, TR>(p, ref tap, 1, k0 + 1, kLeft > 1, row, aIn, column, bIn, stageA.SubView(AStride), stageB.SubView(TileN), r1, r2, r3);
+            Stage<T, TR>(p, ref tap, 2, k0 + 2, kLeft > 2, row, aIn, column, bIn, stageA.SubView(2 * AStride), stageB.SubView(2 * TileN), r1, r2, r3);
+            Stage<T, TR>(p, ref tap, 3, k0 + 3, kLeft > 3, row, aIn, column, bIn, stageA.SubView(3 * AStride), stageB.SubView(3 * TileN), r1, r2, r3);
+            Stage<T, TR>(p, ref tap, 4, k0 + 4, kLeft > 4, row, aIn, column, bIn, stageA.SubView(4 * AStride), stageB.SubView(4 * TileN), r1, r2, r3);
+            Stage<T, TR>(p, ref tap, 5, k0 + 5, kLeft > 5, row, aIn, column, bIn, stageA.SubView(5 * AStride), stageB.SubView(5 * TileN), r1, r2, r3);
+            Stage<T, TR>(p, ref tap, 6, k0 + 6, kLeft > 6, row, aIn, column, bIn, stageA.SubView(6 * AStride), stageB.SubView(6 * TileN), r1, r2, r3);
+            Stage<T, TR>(p, ref tap, 7, k0 + 7, kLeft > 7, row, aIn, column, bIn, stageA.SubView(7 * AStride), stageB.SubView(7 * TileN), r1, r2, r3);
             Group.Barrier();
             c.Fma(readA, readB);
             c.Fma(readA.SubView(AStride), readB.SubView(TileN));
@@ -110,15 +144,34 @@ public static class ImplicitGemmTile3
             c.Fma(readA.SubView(7 * AStride), readB.SubView(7 * TileN));
             Group.Barrier();
         }
-        c.Store(p, m0 + ty, n0 + tx);
+        c.Store(p, m0 + ty * 8, n0 + tx * 8);
     }
 
-    /// <summary>B at the tap (zero when <paramref name="inRange"/> is false), then the tap moves one k on.</summary>
-    private static float StageB<T>(T p, ref GemmTap tap, GemmColumn column, bool inRange, int r1, int r2, int r3) where T : struct, ITapGemm
+    /// <summary>
+    /// A[row, k] and B[k, column] into shared memory (zeros outside), then the tap moves one k on. Slot j
+    /// (a constant) is k's place in the slice: with a fixed radix R the fastest digit is j mod R, and
+    /// the slower digits carry after every R-th slot.
+    /// </summary>
+    private static void Stage<T, TR>(T p, ref GemmTap tap, int j, int k, bool kIn, GemmColumn row, bool aIn, GemmColumn column, bool bIn,
+        ArrayView<float> a, ArrayView<float> b, int r1, int r2, int r3) where T : struct, ITapGemm where TR : struct, IRadix
     {
-        float v = inRange ? p.B(tap, column) : 0f;
-        Advance(ref tap, r1, r2, r3);
-        return v;
+        int fixedRadix = default(TR).Fixed;
+        int radix = fixedRadix > 0 ? fixedRadix : 1; // never a modulo by the constant 0, even in a dead branch
+        if (fixedRadix > 0)
+        {
+            tap.D3 = j % radix;
+        }
+        a[0] = kIn && aIn ? p.A(row, k, tap) : 0f;
+        b[0] = kIn && bIn ? p.B(tap, column) : 0f;
+        if (fixedRadix == 0)
+        {
+            Advance(ref tap, r1, r2, r3);
+        }
+        else if ((j + 1) % radix == 0)
+        {
+            tap.D3 = 0;
+            Advance(ref tap, r1, r2, 1);
+        }
     }
 
     private static GemmTap Decode(int k, int r1, int r2, int r3)
@@ -133,23 +186,18 @@ public static class ImplicitGemmTile3
         return t;
     }
 
+    /// <summary>One k on, without branches: each digit that reaches its radix wraps and carries.</summary>
     private static void Advance(ref GemmTap t, int r1, int r2, int r3)
     {
-        if (++t.D3 < r3)
-        {
-            return;
-        }
-        t.D3 = 0;
-        if (++t.D2 < r2)
-        {
-            return;
-        }
-        t.D2 = 0;
-        if (++t.D1 < r1)
-        {
-            return;
-        }
-        t.D1 = 0;
-        t.D0++;
+        int d3 = t.D3 + 1;
+        int c3 = d3 == r3 ? 1 : 0;
+        int d2 = t.D2 + c3;
+        int c2 = d2 == r2 ? 1 : 0;
+        int d1 = t.D1 + c2;
+        int c1 = d1 == r1 ? 1 : 0;
+        t.D3 = d3 - c3 * r3;
+        t.D2 = d2 - c2 * r2;
+        t.D1 = d1 - c1 * r1;
+        t.D0 += c1;
     }
 }

@@ -36,10 +36,12 @@ internal static partial class SassReport
         try
         {
             // ILGPU compiles one kernel at a time (its backend is not thread-safe); ptxas and cuobjdump run in parallel.
-            var modules = KernelPtx.KernelMethods().Select(m => (Name: KernelPtx.Name(m), Ptx: KernelPtx.Compile(m))).ToList();
+            var modules = KernelPtx.KernelMethods().Select(m => (Name: KernelPtx.Name(m), Ptx: TryCompile(m, out string? error), Error: error)).ToList();
             var kernels = new SassKernel[modules.Count];
             Parallel.For(0, modules.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-                kernels[i] = Assemble(modules[i].Name, modules[i].Ptx, isa, arch, work, ptxas, cuobjdump));
+                kernels[i] = modules[i].Error is { } e
+                    ? new SassKernel(modules[i].Name, "", null, null, e)
+                    : Assemble(modules[i].Name, modules[i].Ptx, isa, arch, work, ptxas, cuobjdump));
             var report = new Report(version.Groups[1].Value, arch, isa, kernels);
             o.WriteLine(json ? Json(report) : Table(report));
             if (markdown is not null)
@@ -63,6 +65,21 @@ internal static partial class SassReport
     }
 
     internal sealed record Report(string Ptxas, string Arch, string PtxIsa, IReadOnlyList<SassKernel> Kernels);
+
+    private static string TryCompile(System.Reflection.MethodInfo method, out string? error)
+    {
+        try
+        {
+            error = null;
+            return KernelPtx.Compile(method);
+        }
+        catch (Exception e)
+        {
+            // A kernel ILGPU cannot compile fails the report like a ptxas error, with ILGPU's reason.
+            error = $"ILGPU could not compile it to PTX: {e.GetType().Name}: {e.Message}";
+            return "";
+        }
+    }
 
     private static SassKernel Assemble(string name, string ptx, string isa, string arch, string work, string ptxas, string cuobjdump)
     {

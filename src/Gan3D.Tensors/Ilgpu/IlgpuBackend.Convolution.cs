@@ -39,7 +39,8 @@ public sealed partial class IlgpuBackend
             _k.Conv3dForward1((int)g.OutputSize, V(x), V(w), V(y), g);
             return;
         }
-        var forward = _kernelVersion == 3 ? _k.V2!.Conv3dForward3 : _k.V2!.Conv3dForward;
+        // Version 3 has a kernel for the GAN's k4 layers (kw known per staged k).
+        var forward = _kernelVersion != 3 ? _k.V2!.Conv3dForward : g.Kw == 4 ? _k.V2!.Conv3dForwardK43 : _k.V2!.Conv3dForward3;
         forward(GemmGrid(g.N * g.OutputVolume, g.Cout, 1), V(x), V(w), V(y), g);
     }
 
@@ -63,7 +64,8 @@ public sealed partial class IlgpuBackend
         }
         // The largest parity class has ⌈extent / stride⌉ positions per axis (residue 0).
         long columns = (long)g.N * CeilDiv(g.Di, g.Sd) * CeilDiv(g.Hi, g.Sh) * CeilDiv(g.Wi, g.Sw);
-        var parity = _kernelVersion == 3 ? _k.V2!.Conv3dBackwardData3 : _k.V2!.Conv3dBackwardData;
+        var parity = _kernelVersion != 3 ? _k.V2!.Conv3dBackwardData
+            : g.Kw == 4 && g.Sw == 2 ? _k.V2!.Conv3dBackwardDataK4S23 : _k.V2!.Conv3dBackwardData3;
         parity(GemmGrid(columns, g.Cin, g.Sd * g.Sh * g.Sw), V(dy), V(w), V(dx), g);
     }
 

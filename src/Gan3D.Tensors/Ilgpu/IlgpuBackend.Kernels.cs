@@ -122,6 +122,8 @@ public sealed partial class IlgpuBackend
 
         // Version 3's convolutions (64-thread groups, 8 × 8 register tiles); everything else is shared with version 2.
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dForward3;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dForwardK43;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardDataK4S23;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardData3;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardDataDense3;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> Conv3dBackwardWeight3;
@@ -140,6 +142,8 @@ public sealed partial class IlgpuBackend
             Conv3dBackwardWeight = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int>(Conv3dKernels.Conv3dBackwardWeightKernel2);
             Conv3dBackwardWeightReduce = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(Conv3dKernels.Conv3dBackwardWeightReduceKernel2);
             Conv3dForward3 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dForwardKernel3);
+            Conv3dForwardK43 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dForwardK4Kernel3);
+            Conv3dBackwardDataK4S23 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataK4S2Kernel3);
             Conv3dBackwardData3 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataKernel3);
             Conv3dBackwardDataDense3 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataDenseKernel3);
             Conv3dBackwardWeight3 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int>(Conv3dKernels.Conv3dBackwardWeightKernel3);

@@ -58,6 +58,7 @@ public abstract class IlgpuKernelV2Tests
         new[] { 1, 2, 7, 5, 5, 2, 2, 2, 2, 3, 1 },    // kernel smaller than the stride: classes with no tap at all
         new[] { 2, 70, 2, 3, 2, 67, 1, 2, 2, 1, 0 },  // 67 rows and 70·4 = 280 reduction: remainders past one 64-tile
         new[] { 3, 5, 4, 4, 4, 3, 4, 4, 4, 1, 0 },    // 1³ output: the dense backward-data path
+        new[] { 2, 3, 5, 3, 9, 3, 1, 1, 4, 2, 1 },    // kw = 4 alone: v3's k4 kernels with a 12-deep reduction (a half slice), depth classes without taps
     };
 
     [Theory]
