@@ -96,8 +96,11 @@ public sealed partial class IlgpuBackend
         _k.V2!.Conv3dBackwardWeightReduce((int)g.WeightSize, partials, V(dw), chunks);
     }
 
-    /// <summary>Groups of version-2 backward-weight wanted in flight: about two waves on a 132-SM H100.</summary>
-    private const int BackwardWeightTargetGroups = 256;
+    /// <summary>
+    /// Groups of backward-weight wanted in flight: 4 per SM of a 132-SM H100/H200 (256, under 2 per SM,
+    /// left most SMs with one group to hide latency with; a v3 group is a quarter of v2's threads).
+    /// </summary>
+    private const int BackwardWeightTargetGroups = 4 * 132;
 
     /// <summary>Shortest reduction chunk worth a group of its own (32 steps of the 8-deep tile loop).</summary>
     private const int BackwardWeightMinChunk = 256;

@@ -111,7 +111,7 @@ public abstract class IlgpuKernelV2Tests
         IlgpuBackend.BackwardWeightChunk(Conv3dGeometry.Create(100, 256, 8, 8, 8, 512, 4, 4, 4, 2, 2, 2, 1, 1, 1), out int big);
         int chunk = IlgpuBackend.BackwardWeightChunk(Conv3dGeometry.Create(100, 1, 64, 64, 64, 64, 4, 4, 4, 2, 2, 2, 1, 1, 1), out int first);
         Assert.Equal(1, big); // 8 × 256 tiles already fill the GPU
-        Assert.Equal(64, first); // 1 tile wants 256 groups, capped at 64 chunks
+        Assert.Equal(64, first); // 1 tile wants 4 × 132 groups, capped at 64 chunks
         Assert.Equal(100 * 32 * 32 * 32 / 64, chunk);
     }
 
