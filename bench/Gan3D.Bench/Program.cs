@@ -200,4 +200,19 @@ layersCmd.SetAction(parse =>
 });
 root.Subcommands.Add(layersCmd);
 
+var sassToolkit = new Option<string>("--toolkit") { Description = "Folder holding NVIDIA's ptxas and cuobjdump (bench/gpu/sass.sh fetches them)", Required = true };
+var sassArch = new Option<string>("--arch") { Description = "Target architecture", DefaultValueFactory = _ => "sm_90" };
+var sassJson = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+var sassMarkdown = new Option<string?>("--markdown") { Description = "Also write the report as Markdown to this file" };
+var sassPtx = new Option<string?>("--keep") { Description = "Keep the .ptx and .cubin files in this folder" };
+var sassCommand = new Option<string>("--command") { Description = "The command line to record", DefaultValueFactory = _ => "gan3d-bench sass" };
+var sassCommit = new Option<string>("--commit") { Description = "The commit measured", DefaultValueFactory = _ => "unknown" };
+var sassCmd = new Command("sass", "Assemble every kernel for a GPU with ptxas, without a GPU: registers, spills, shared memory, SASS instruction mix of the hottest loop; fails on any ptxas error or spill")
+{
+    sassToolkit, sassArch, sassJson, sassMarkdown, sassPtx, sassCommand, sassCommit,
+};
+sassCmd.SetAction(parse => Gan3D.Bench.Sass.SassReport.Run(parse.GetValue(sassToolkit)!, parse.GetValue(sassArch)!, parse.GetValue(sassJson),
+    parse.GetValue(sassMarkdown), parse.GetValue(sassPtx), parse.GetValue(sassCommand)!, parse.GetValue(sassCommit)!, Console.Out));
+root.Subcommands.Add(sassCmd);
+
 return root.Parse(args).Invoke();

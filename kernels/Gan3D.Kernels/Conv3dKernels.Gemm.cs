@@ -117,7 +117,7 @@ public static partial class Conv3dKernels
     }
 
     /// <summary>Forward: A = W (Cout × Cin·Kv), B = the input gathered at (ci, k) × (n, o).</summary>
-    private struct ForwardGemm : IImplicitGemm
+    private partial struct ForwardGemm : IImplicitGemm
     {
         public ArrayView<float> X, W, Y;
         public Conv3dGeometry G;
@@ -188,11 +188,14 @@ public static partial class Conv3dKernels
     /// Backward-data for one parity class: A[ci, (co, t)] = W[co, ci, K0 + s·t],
     /// B[(co, t), (n, j)] = dY[n, co, j + Base − t], C[ci, (n, j)] → dX[n, ci, r + s·j].
     /// </summary>
-    private struct BackwardDataGemm : IImplicitGemm
+    private partial struct BackwardDataGemm : IImplicitGemm
     {
         public ArrayView<float> Dy, W, Dx;
         public Conv3dGeometry G;
         public ParityAxis Ad, Ah, Aw;
+
+        /// <summary>Version 3 only: the weight's stride per step of co, td, th and tw.</summary>
+        public int WCo, WTd, WTh, WTw;
 
         public readonly int M => G.Cin;
 
@@ -256,7 +259,7 @@ public static partial class Conv3dKernels
     }
 
     /// <summary>Backward-data with a 1³ output: A[(ci, k), co] = W[co, (ci, k)], B[co, n] = dY[n, co], C → dX[n, (ci, k)].</summary>
-    private struct DenseBackwardDataGemm : IImplicitGemm
+    private partial struct DenseBackwardDataGemm : IImplicitGemm
     {
         public ArrayView<float> Dy, W, Dx;
         public int Rows, Batch, Cout;
@@ -278,7 +281,7 @@ public static partial class Conv3dKernels
     /// Backward-weight: A[co, (n, o)] = dY[n, co, o], B[(n, o), (ci, k)] = X[n, ci, o·s − p + k],
     /// C[co, (ci, k)] → Out[Offset + co·Columns + (ci, k)].
     /// </summary>
-    private struct BackwardWeightGemm : IImplicitGemm
+    private partial struct BackwardWeightGemm : IImplicitGemm
     {
         public ArrayView<float> X, Dy, Out;
         public Conv3dGeometry G;

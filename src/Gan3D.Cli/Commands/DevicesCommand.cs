@@ -12,12 +12,19 @@ internal static class DevicesCommand
         {
             Description = "Also open cuda:0, print its architecture, PTX ISA and driver, and check a few kernels against the CPU backend",
         };
+        var device = new Option<string>("--device")
+        {
+            Description = "--smoke: cuda (default), or ilgpu-cpu to rehearse the same checks on ILGPU's CPU accelerator",
+            DefaultValueFactory = _ => "cuda",
+        };
         var command = new Command("devices",
             "List the CPU (cores, SIMD width) and every CUDA device (name, compute capability, memory). " +
             "--device auto picks the first CUDA device listed here, else the CPU.\n" +
             "Examples: gan3d devices\n" +
-            "          gan3d devices --smoke");
+            "          gan3d devices --smoke\n" +
+            "          gan3d devices --smoke --device ilgpu-cpu");
         command.Options.Add(smoke);
+        command.Options.Add(device);
         command.SetAction(parse =>
         {
             var o = parse.InvocationConfiguration.Output;
@@ -36,7 +43,21 @@ internal static class DevicesCommand
                 return ExitCodes.Success;
             }
             o.WriteLine("Smoke test:");
-            return IlgpuBackend.SmokeTest(o) ? ExitCodes.Success : ExitCodes.Failure;
+            switch (parse.GetValue(device))
+            {
+                case "cuda":
+                    return IlgpuBackend.SmokeTest(o) ? ExitCodes.Success : ExitCodes.Failure;
+                case "ilgpu-cpu":
+                    // Same self-check against the CPU backend, on the emulator: lets bench/gpu/dry-run.sh rehearse
+                    // the GPU script on a machine without a GPU.
+                    using (var emulated = IlgpuBackend.CreateCpu())
+                    {
+                        o.WriteLine($"{emulated.Name}: created");
+                        return emulated.SelfCheck(o) ? ExitCodes.Success : ExitCodes.Failure;
+                    }
+                case var other:
+                    throw new UsageException($"--device {other}: devices --smoke runs on cuda or ilgpu-cpu");
+            }
         });
         return command;
     }

@@ -39,7 +39,9 @@ public sealed partial class IlgpuBackend
             _k.Conv3dForward1((int)g.OutputSize, V(x), V(w), V(y), g);
             return;
         }
-        _k.V2!.Conv3dForward(GemmGrid(g.N * g.OutputVolume, g.Cout, 1), V(x), V(w), V(y), g);
+        // Version 3 has a kernel for the GAN's k4 layers (kw known per staged k).
+        var forward = _kernelVersion != 3 ? _k.V2!.Conv3dForward : g.Kw == 4 ? _k.V2!.Conv3dForwardK43 : _k.V2!.Conv3dForward3;
+        forward(GemmGrid(g.N * g.OutputVolume, g.Cout, 1), V(x), V(w), V(y), g);
     }
 
     public void Conv3dBackwardData(Tensor dy, Tensor w, Tensor dx, in Conv3dGeometry g)
@@ -56,12 +58,15 @@ public sealed partial class IlgpuBackend
         }
         if (IsDenseBackwardData(g))
         {
-            _k.V2!.Conv3dBackwardDataDense(GemmGrid(g.N, g.Cin * g.KernelVolume, 1), V(dy), V(w), V(dx), g);
+            var dense = _kernelVersion == 3 ? _k.V2!.Conv3dBackwardDataDense3 : _k.V2!.Conv3dBackwardDataDense;
+            dense(GemmGrid(g.N, g.Cin * g.KernelVolume, 1), V(dy), V(w), V(dx), g);
             return;
         }
         // The largest parity class has ⌈extent / stride⌉ positions per axis (residue 0).
         long columns = (long)g.N * CeilDiv(g.Di, g.Sd) * CeilDiv(g.Hi, g.Sh) * CeilDiv(g.Wi, g.Sw);
-        _k.V2!.Conv3dBackwardData(GemmGrid(columns, g.Cin, g.Sd * g.Sh * g.Sw), V(dy), V(w), V(dx), g);
+        var parity = _kernelVersion != 3 ? _k.V2!.Conv3dBackwardData
+            : g.Kw == 4 && g.Sw == 2 ? _k.V2!.Conv3dBackwardDataK4S23 : _k.V2!.Conv3dBackwardData3;
+        parity(GemmGrid(columns, g.Cin, g.Sd * g.Sh * g.Sw), V(dy), V(w), V(dx), g);
     }
 
     public void Conv3dBackwardWeight(Tensor x, Tensor dy, Tensor dw, in Conv3dGeometry g)
@@ -78,20 +83,24 @@ public sealed partial class IlgpuBackend
         }
         int chunk = BackwardWeightChunk(g, out int chunks);
         var grid = GemmGrid(g.Cin * g.KernelVolume, g.Cout, chunks);
+        var backwardWeight = _kernelVersion == 3 ? _k.V2!.Conv3dBackwardWeight3 : _k.V2!.Conv3dBackwardWeight;
         if (chunks == 1)
         {
-            _k.V2!.Conv3dBackwardWeight(grid, V(x), V(dy), V(dw), g, chunk);
+            backwardWeight(grid, V(x), V(dy), V(dw), g, chunk);
             return;
         }
         long partialCount = chunks * g.WeightSize;
         CheckSize(partialCount);
         var partials = FloatScratch(partialCount);
-        _k.V2!.Conv3dBackwardWeight(grid, V(x), V(dy), partials, g, chunk);
+        backwardWeight(grid, V(x), V(dy), partials, g, chunk);
         _k.V2!.Conv3dBackwardWeightReduce((int)g.WeightSize, partials, V(dw), chunks);
     }
 
-    /// <summary>Groups of version-2 backward-weight wanted in flight: about two waves on a 132-SM H100.</summary>
-    private const int BackwardWeightTargetGroups = 256;
+    /// <summary>
+    /// Groups of backward-weight wanted in flight: 4 per SM of a 132-SM H100/H200 (256, under 2 per SM,
+    /// left most SMs with one group to hide latency with; a v3 group is a quarter of v2's threads).
+    /// </summary>
+    private const int BackwardWeightTargetGroups = 4 * 132;
 
     /// <summary>Shortest reduction chunk worth a group of its own (32 steps of the 8-deep tile loop).</summary>
     private const int BackwardWeightMinChunk = 256;
@@ -122,14 +131,16 @@ public sealed partial class IlgpuBackend
         g.Di == g.Kd && g.Hi == g.Kh && g.Wi == g.Kw;
 
     /// <summary>A launch of 64 × 64 tiles: x over the columns, y over the rows, z as given.</summary>
-    private static KernelConfig GemmGrid(long columns, long rows, int z)
+    private KernelConfig GemmGrid(long columns, long rows, int z)
     {
         long gx = CeilDiv(columns, ImplicitGemmTile.TileN), gy = CeilDiv(rows, ImplicitGemmTile.TileM);
         if (gy > ushort.MaxValue || z > ushort.MaxValue)
         {
             throw new NotSupportedException($"a convolution of {rows} GEMM rows and {z} slices exceeds the grid's y/z limits");
         }
-        return new KernelConfig(new Index3D((int)gx, (int)gy, z), new Index3D(ImplicitGemmTile.Threads, 1, 1));
+        // Both versions tile C in 64 × 64; version 3 runs a tile with 64 threads, version 2 with 256.
+        int threads = _kernelVersion == 3 ? ImplicitGemmTile3.Threads : ImplicitGemmTile.Threads;
+        return new KernelConfig(new Index3D((int)gx, (int)gy, z), new Index3D(threads, 1, 1));
     }
 
     private static long CeilDiv(long a, long b) => (a + b - 1) / b;

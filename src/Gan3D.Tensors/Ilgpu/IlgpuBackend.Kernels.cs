@@ -119,6 +119,14 @@ public sealed partial class IlgpuBackend
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardDataDense;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> Conv3dBackwardWeight;
         public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> Conv3dBackwardWeightReduce;
+
+        // Version 3's convolutions (64-thread groups, 8 × 8 register tiles); everything else is shared with version 2.
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dForward3;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dForwardK43;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardDataK4S23;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardData3;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardDataDense3;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> Conv3dBackwardWeight3;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, ReduceParams> PartialSum;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, ChannelReduceParams> ChannelPartialSum;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, BatchNormParams> BatchNormPartialStatistics;
@@ -133,6 +141,12 @@ public sealed partial class IlgpuBackend
             Conv3dBackwardDataDense = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataDenseKernel2);
             Conv3dBackwardWeight = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int>(Conv3dKernels.Conv3dBackwardWeightKernel2);
             Conv3dBackwardWeightReduce = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(Conv3dKernels.Conv3dBackwardWeightReduceKernel2);
+            Conv3dForward3 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dForwardKernel3);
+            Conv3dForwardK43 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dForwardK4Kernel3);
+            Conv3dBackwardDataK4S23 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataK4S2Kernel3);
+            Conv3dBackwardData3 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataKernel3);
+            Conv3dBackwardDataDense3 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataDenseKernel3);
+            Conv3dBackwardWeight3 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int>(Conv3dKernels.Conv3dBackwardWeightKernel3);
             PartialSum = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, ReduceParams>(ReductionKernels.PartialSumKernel2);
             ChannelPartialSum = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, ChannelReduceParams>(ReductionKernels.ChannelPartialSumKernel2);
             BatchNormPartialStatistics = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, BatchNormParams>(BatchNormKernels.BatchNormPartialStatisticsKernel2);

@@ -105,7 +105,7 @@ public sealed partial class IlgpuBackend
         {
             return;
         }
-        if (_kernelVersion == 2)
+        if (_kernelVersion >= 2)
         {
             // One pass for both sums (shifted, float64), then the statistics, then normalise + activate.
             var stats = Scratch(2L * q.C * q.Partials);

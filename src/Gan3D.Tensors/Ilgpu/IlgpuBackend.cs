@@ -73,22 +73,23 @@ public sealed partial class IlgpuBackend : IBackend
 
     /// <summary>
     /// Which kernels run the ops that have several versions (convolution, batch-norm statistics,
-    /// reductions): 1 = naive (the reference), 2 = tiled / fused / warp-shuffle. Defaults to 2 where the
-    /// accelerator can run it, else 1.
+    /// reductions): 1 = naive (the reference), 2 = tiled / fused / warp-shuffle, 3 = version 2 with the
+    /// convolutions on 8 × 8 register tiles (<see cref="ImplicitGemmTile3"/>; not yet timed on a GPU).
+    /// Defaults to 2 where the accelerator can run it, else 1.
     /// </summary>
     public int KernelVersion
     {
         get => _kernelVersion;
         set
         {
-            if (value is not (1 or 2))
+            if (value is not (1 or 2 or 3))
             {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "kernel version must be 1 or 2");
+                throw new ArgumentOutOfRangeException(nameof(value), value, "kernel version must be 1, 2 or 3");
             }
-            if (value == 2 && _k.V2 is null)
+            if (value >= 2 && _k.V2 is null)
             {
                 throw new NotSupportedException(
-                    $"{Name} cannot run version-2 kernels: they need groups of {ImplicitGemmTile.Threads} threads and 32-wide warps " +
+                    $"{Name} cannot run version-{value} kernels: they need groups of {ImplicitGemmTile.Threads} threads and 32-wide warps " +
                     $"(this accelerator: groups of {_accelerator.MaxNumThreadsPerGroup}, warps of {_accelerator.WarpSize})");
             }
             _kernelVersion = value;

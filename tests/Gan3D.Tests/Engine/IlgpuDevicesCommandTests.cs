@@ -38,4 +38,26 @@ public sealed class IlgpuDevicesCommandTests
         Assert.Equal(ExitCodes.Failure, rc);
         Assert.Contains("no CUDA device found: ", output.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SmokeOnTheCpuAcceleratorRunsTheSelfCheck()
+    {
+        // What bench/gpu/dry-run.sh relies on: the GPU script's first step, rehearsed without a GPU.
+        var (output, error) = (new StringWriter(), new StringWriter());
+        int rc = CliApp.Run(["devices", "--smoke", "--device", "ilgpu-cpu"], output, error);
+        string text = output.ToString();
+        Assert.True(rc == ExitCodes.Success, text + error);
+        Assert.Contains("Smoke test:\nilgpu-cpu (emulator): created\n", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("  ok   conv3d k4 s2 p1:", text, StringComparison.Ordinal);
+        Assert.Contains("all checks passed", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAIL", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SmokeOnTheManagedCpuIsBadUsage()
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
+        Assert.Equal(ExitCodes.BadInput, CliApp.Run(["devices", "--smoke", "--device", "cpu"], output, error));
+        Assert.Contains("--device cpu", error.ToString(), StringComparison.Ordinal);
+    }
 }

@@ -46,7 +46,7 @@ public abstract class IlgpuKernelV2Tests
         Assert.Equal(1, small.KernelVersion);
         var ex = Assert.Throws<NotSupportedException>(() => small.KernelVersion = 2);
         Assert.Contains("256", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Be.KernelVersion = 3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Be.KernelVersion = 4);
     }
 
     // (N, Cin, D, H, W, Cout, Kd, Kh, Kw, stride, padding).
@@ -58,6 +58,7 @@ public abstract class IlgpuKernelV2Tests
         new[] { 1, 2, 7, 5, 5, 2, 2, 2, 2, 3, 1 },    // kernel smaller than the stride: classes with no tap at all
         new[] { 2, 70, 2, 3, 2, 67, 1, 2, 2, 1, 0 },  // 67 rows and 70·4 = 280 reduction: remainders past one 64-tile
         new[] { 3, 5, 4, 4, 4, 3, 4, 4, 4, 1, 0 },    // 1³ output: the dense backward-data path
+        new[] { 2, 3, 5, 3, 9, 3, 1, 1, 4, 2, 1 },    // kw = 4 alone: v3's k4 kernels with a 12-deep reduction (a half slice), depth classes without taps
     };
 
     [Theory]
@@ -77,6 +78,11 @@ public abstract class IlgpuKernelV2Tests
         AssertClose($"forward v1 vs v2 {g}", ToDouble(v1.Y), v2.Y, Slack * 1e-5, Slack * 1e-5);
         AssertClose($"backward-data v1 vs v2 {g}", ToDouble(v1.Dx), v2.Dx, Slack * 1e-5, Slack * 1e-5);
         AssertClose($"backward-weight v1 vs v2 {g}", ToDouble(v1.Dw), v2.Dw, Slack * 1e-5, Slack * 1e-5);
+        // Version 3: the same GEMMs on 8 × 8 register tiles and a gather that walks its taps.
+        var v3 = With(3, be => RunConv(be, g, x, w, dy));
+        AssertClose($"forward v3 {g}", Reference.Conv3d(x, w, null, g), v3.Y, Slack * 1e-4, Slack * 1e-4);
+        AssertClose($"backward-data v3 {g}", Reference.Conv3dBackwardData(dy, w, g), v3.Dx, Slack * 1e-4, Slack * 1e-4);
+        AssertClose($"backward-weight v3 {g}", Reference.Conv3dBackwardWeight(x, dy, g), v3.Dw, Slack * 1e-4, Slack * 1e-4);
     }
 
     [Fact]
@@ -94,6 +100,8 @@ public abstract class IlgpuKernelV2Tests
         var second = With(2, be => BackwardWeight(be, g, x, dy));
         AssertClose($"split-K backward-weight ({chunks} chunks of {chunk}) {g}", Reference.Conv3dBackwardWeight(x, dy, g), first, Slack * 1e-4, Slack * 1e-4);
         Assert.Equal(first, second); // chunks summed in a fixed order: no atomics
+        var v3 = With(3, be => BackwardWeight(be, g, x, dy));
+        AssertClose($"split-K backward-weight v3 ({chunks} chunks of {chunk}) {g}", Reference.Conv3dBackwardWeight(x, dy, g), v3, Slack * 1e-4, Slack * 1e-4);
     }
 
     [Fact]
@@ -103,7 +111,7 @@ public abstract class IlgpuKernelV2Tests
         IlgpuBackend.BackwardWeightChunk(Conv3dGeometry.Create(100, 256, 8, 8, 8, 512, 4, 4, 4, 2, 2, 2, 1, 1, 1), out int big);
         int chunk = IlgpuBackend.BackwardWeightChunk(Conv3dGeometry.Create(100, 1, 64, 64, 64, 64, 4, 4, 4, 2, 2, 2, 1, 1, 1), out int first);
         Assert.Equal(1, big); // 8 × 256 tiles already fill the GPU
-        Assert.Equal(64, first); // 1 tile wants 256 groups, capped at 64 chunks
+        Assert.Equal(64, first); // 1 tile wants 4 × 132 groups, capped at 64 chunks
         Assert.Equal(100 * 32 * 32 * 32 / 64, chunk);
     }
 

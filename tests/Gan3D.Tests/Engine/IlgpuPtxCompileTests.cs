@@ -1,41 +1,24 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Gan3D.Bench.Sass;
 using Gan3D.Kernels;
 using ILGPU;
-using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.PTX;
-using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 
 namespace Gan3D.Tests.Engine;
 
 /// <summary>
 /// Compiles every kernel of Gan3D.Kernels to PTX for an H100 (sm_90, PTX ISA 8.8) without a GPU,
-/// with the context settings production CUDA runs use. The CPU accelerator runs a kernel's .NET code
-/// directly, so a kernel can pass every op test there and still not compile for CUDA (an unsupported
+/// with the context settings production CUDA runs use (<see cref="KernelPtx"/>, shared with gan3d-bench
+/// sass). The CPU accelerator runs a kernel's .NET code directly, so a kernel can pass every op test there and still not compile for CUDA (an unsupported
 /// call, a managed allocation, a missing intrinsic): this test fails first.
 /// Kernels are found by reflection, so a new one is covered without touching this file.
 /// </summary>
-public sealed partial class IlgpuPtxCompileTests
+public sealed class IlgpuPtxCompileTests
 {
-    private static readonly Lazy<(Context Context, PTXBackend Backend)> s_ptx = new(() =>
-    {
-        var context = Context.Create(b => b.EnableAlgorithms().Optimize(OptimizationLevel.O2).Math(MathMode.Fast));
-        return (context, new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!));
-    });
-
     /// <summary>Every public static method named *Kernel or *KernelN in the kernels assembly.</summary>
-    public static IEnumerable<MethodInfo> KernelMethods() =>
-        typeof(Conv3dKernels).Assembly.GetTypes()
-            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
-            .Where(m => KernelName().IsMatch(m.Name))
-            .OrderBy(m => m.DeclaringType!.Name, StringComparer.Ordinal)
-            .ThenBy(m => m.Name, StringComparer.Ordinal);
+    public static IEnumerable<MethodInfo> KernelMethods() => KernelPtx.KernelMethods();
 
-    public static TheoryData<string> Kernels() => new(KernelMethods().Select(m => $"{m.DeclaringType!.Name}.{m.Name}"));
-
-    [GeneratedRegex(@"Kernel\d*$")]
-    private static partial Regex KernelName();
+    public static TheoryData<string> Kernels() => new(KernelMethods().Select(KernelPtx.Name));
 
     [Fact]
     public void ReflectionFindsEveryKernelFamily()
@@ -64,7 +47,7 @@ public sealed partial class IlgpuPtxCompileTests
     [MemberData(nameof(Kernels))]
     public void KernelCompilesToPtxForSm90(string kernel)
     {
-        var method = KernelMethods().Single(m => $"{m.DeclaringType!.Name}.{m.Name}" == kernel);
+        var method = KernelMethods().Single(m => KernelPtx.Name(m) == kernel);
         string ptx = CompileToPtx(method);
         TestContext.Current.TestOutputHelper?.WriteLine($"{kernel}: {ptx.Length} characters of PTX, {Target(ptx)}");
         // For reading the generated code: GAN3D_PTX_DUMP=/some/dir writes one .ptx file per kernel there.
@@ -103,26 +86,7 @@ public sealed partial class IlgpuPtxCompileTests
         y[index] = scratch.Length;
     }
 
-    private static string CompileToPtx(MethodInfo method)
-    {
-        var entry = IsImplicitlyGrouped(method)
-            ? EntryPointDescription.FromImplicitlyGroupedKernel(method)
-            : EntryPointDescription.FromExplicitlyGroupedKernel(method);
-        var (_, backend) = s_ptx.Value;
-        lock (backend)
-        {
-            var compiled = (PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty);
-            return compiled.PTXAssembly;
-        }
-    }
-
-    /// <summary>Implicitly grouped kernels take their index first; explicitly grouped ones read Grid/Group instead.</summary>
-    private static bool IsImplicitlyGrouped(MethodInfo method)
-    {
-        var first = method.GetParameters().FirstOrDefault()?.ParameterType;
-        return first == typeof(Index1D) || first == typeof(Index2D) || first == typeof(Index3D) ||
-               first == typeof(LongIndex1D) || first == typeof(LongIndex2D) || first == typeof(LongIndex3D);
-    }
+    private static string CompileToPtx(MethodInfo method) => KernelPtx.Compile(method);
 
     private static string Target(string ptx) => Regex.Match(ptx, @"\.target \S+").Value;
 }
