@@ -88,7 +88,7 @@ internal static class ConvBench
 
     private static (Tensor A, Tensor B, Tensor Out) Operands(Conv3dGeometry g, ConvPass pass, IBackend be)
     {
-        var rng = new Gan3D.Tensors.Generator(42);
+        var rng = new Rng(42);
         var x = new Shape(g.N, g.Cin, g.Di, g.Hi, g.Wi);
         var y = new Shape(g.N, g.Cout, g.Do, g.Ho, g.Wo);
         var w = new Shape(g.Cout, g.Cin, g.Kd, g.Kh, g.Kw);

@@ -16,7 +16,7 @@ public sealed class Discriminator3D : Module
     /// <summary>Leaky ReLU slope of the paper.</summary>
     public const float LeakySlope = 0.2f;
 
-    public Discriminator3D(GanArchitecture architecture, IBackend backend, Gan3D.Tensors.Generator generator)
+    public Discriminator3D(GanArchitecture architecture, IBackend backend, Rng rng)
         : base(backend)
     {
         architecture.Validate();
@@ -26,7 +26,7 @@ public sealed class Discriminator3D : Module
         for (int i = 0; i < channels.Length; i++)
         {
             bool first = i == 0;
-            var conv = new Conv3d(inC, channels[i], 4, 2, 1, bias: first, backend: backend, generator: generator);
+            var conv = new Conv3d(inC, channels[i], 4, 2, 1, bias: first, backend: backend, rng: rng);
             RegisterModule($"stages.{i}.conv", conv);
             BatchNorm3d? norm = null;
             if (!first)
@@ -36,8 +36,8 @@ public sealed class Discriminator3D : Module
             _stages.Add((conv, norm));
             inC = channels[i];
         }
-        _final = RegisterModule($"stages.{channels.Length}.conv", new Conv3d(inC, 1, 4, 1, 0, bias: true, backend: backend, generator: generator));
-        GanInit.Apply(this, generator);
+        _final = RegisterModule($"stages.{channels.Length}.conv", new Conv3d(inC, 1, 4, 1, 0, bias: true, backend: backend, rng: rng));
+        GanInit.Apply(this, rng);
     }
 
     public GanArchitecture Architecture { get; }

@@ -13,7 +13,7 @@ public sealed class Generator3D : Module
 {
     private readonly List<(ConvTranspose3d Conv, BatchNorm3d? Norm)> _stages = new();
 
-    public Generator3D(GanArchitecture architecture, IBackend backend, Gan3D.Tensors.Generator generator)
+    public Generator3D(GanArchitecture architecture, IBackend backend, Rng rng)
         : base(backend)
     {
         architecture.Validate();
@@ -23,17 +23,17 @@ public sealed class Generator3D : Module
         for (int i = 0; i < channels.Length; i++)
         {
             bool first = i == 0;
-            var conv = new ConvTranspose3d(inC, channels[i], 4, first ? 1 : 2, first ? 0 : 1, bias: false, backend: backend, generator: generator);
+            var conv = new ConvTranspose3d(inC, channels[i], 4, first ? 1 : 2, first ? 0 : 1, bias: false, backend: backend, rng: rng);
             var norm = new BatchNorm3d(channels[i], backend: backend);
             RegisterModule($"stages.{i}.conv", conv);
             RegisterModule($"stages.{i}.norm", norm);
             _stages.Add((conv, norm));
             inC = channels[i];
         }
-        var last = new ConvTranspose3d(inC, 1, 4, 2, 1, bias: true, backend: backend, generator: generator);
+        var last = new ConvTranspose3d(inC, 1, 4, 2, 1, bias: true, backend: backend, rng: rng);
         RegisterModule($"stages.{channels.Length}.conv", last);
         _stages.Add((last, null));
-        GanInit.Apply(this, generator);
+        GanInit.Apply(this, rng);
     }
 
     public GanArchitecture Architecture { get; }
@@ -97,7 +97,7 @@ public sealed class Generator3D : Module
 /// </summary>
 public static class GanInit
 {
-    public static void Apply(Module model, Gan3D.Tensors.Generator generator)
+    public static void Apply(Module model, Rng rng)
     {
         foreach (var p in model.NamedParameters())
         {
@@ -108,11 +108,11 @@ public static class GanInit
             }
             else if (isNorm)
             {
-                Init.Normal(p.Value, generator, 1f, 0.02f);
+                Init.Normal(p.Value, rng, 1f, 0.02f);
             }
             else
             {
-                Init.Normal(p.Value, generator, 0f, 0.02f);
+                Init.Normal(p.Value, rng, 0f, 0.02f);
             }
         }
     }

@@ -65,8 +65,8 @@ public sealed class ImageEncoder : Module
     private readonly Linear _mu;
     private readonly Linear _logVar;
 
-    /// <summary>Builds the encoder with weights drawn from <paramref name="generator"/> (the GAN initialisation).</summary>
-    public ImageEncoder(EncoderArchitecture architecture, IBackend backend, Gan3D.Tensors.Generator generator)
+    /// <summary>Builds the encoder with weights drawn from <paramref name="rng"/> (the GAN initialisation).</summary>
+    public ImageEncoder(EncoderArchitecture architecture, IBackend backend, Rng rng)
         : base(backend)
     {
         architecture.Validate();
@@ -75,15 +75,15 @@ public sealed class ImageEncoder : Module
         var channels = architecture.ConvChannels;
         for (int i = 0; i < channels.Length; i++)
         {
-            var conv = RegisterModule($"stages.{i}.conv", new Conv2d(inC, channels[i], 4, 2, 1, bias: false, backend: backend, generator: generator));
+            var conv = RegisterModule($"stages.{i}.conv", new Conv2d(inC, channels[i], 4, 2, 1, bias: false, backend: backend, rng: rng));
             var norm = RegisterModule($"stages.{i}.norm", new BatchNorm2d(channels[i], backend: backend));
             _stages.Add((conv, norm));
             inC = channels[i];
         }
         int features = inC * 4 * 4;
-        _mu = RegisterModule("mu", new Linear(features, architecture.LatentDim, backend: backend, generator: generator));
-        _logVar = RegisterModule("logvar", new Linear(features, architecture.LatentDim, backend: backend, generator: generator));
-        GanInit.Apply(this, generator);
+        _mu = RegisterModule("mu", new Linear(features, architecture.LatentDim, backend: backend, rng: rng));
+        _logVar = RegisterModule("logvar", new Linear(features, architecture.LatentDim, backend: backend, rng: rng));
+        GanInit.Apply(this, rng);
     }
 
     /// <summary>The encoder's shape.</summary>

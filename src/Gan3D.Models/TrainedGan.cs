@@ -55,7 +55,7 @@ public sealed class TrainedGan : IDisposable
             CheckShapes(ck, "E", ImageEncoder.WeightShapes(encoder), "encoder " + encoder);
         }
         CheckFinite(ck, [gPrefix, "D", .. encoder is null ? Array.Empty<string>() : ["E"]]);
-        var rng = new Gan3D.Tensors.Generator(0);
+        var rng = new Rng(0);
         var g = new Generator3D(arch, backend, rng);
         var d = new Discriminator3D(arch, backend, rng);
         ck.LoadModule(gPrefix, g);
@@ -129,7 +129,7 @@ public sealed class TrainedGan : IDisposable
         }
     }
 
-    public float[] DrawLatent(int count, Gan3D.Tensors.Generator rng) =>
+    public float[] DrawLatent(int count, Rng rng) =>
         Sampling.DrawLatent(count, Architecture.LatentDim, Latent, rng);
 
     public float[] Decode(float[] z, int count) => Sampling.Decode(G, z, count);

@@ -6,11 +6,11 @@ namespace Gan3D.Nn;
 public static class Init
 {
     /// <summary>N(mean, std²): DCGAN-style GANs use normal(0, 0.02) for convolution weights.</summary>
-    public static void Normal(Tensor t, Generator generator, float mean = 0f, float std = 0.02f) =>
-        generator.FillNormal(t, mean, std);
+    public static void Normal(Tensor t, Rng rng, float mean = 0f, float std = 0.02f) =>
+        rng.FillNormal(t, mean, std);
 
-    public static void Uniform(Tensor t, Generator generator, float low, float high) =>
-        generator.FillUniform(t, low, high);
+    public static void Uniform(Tensor t, Rng rng, float low, float high) =>
+        rng.FillUniform(t, low, high);
 
     public static void Constant(Tensor t, float value) => t.Backend.Fill(t, value);
 
@@ -26,14 +26,14 @@ public static class Init
     /// b = 1/√fan_in for the weight, and the same bound for the bias.
     /// Note PyTorch's ConvTranspose computes fan_in from weight.size(1), which is its output channels.
     /// </summary>
-    public static void PyTorchDefault(Tensor weight, Tensor? bias, Generator generator)
+    public static void PyTorchDefault(Tensor weight, Tensor? bias, Rng rng)
     {
         long fanIn = FanIn(weight);
         float bound = (float)(1.0 / Math.Sqrt(fanIn));
-        Uniform(weight, generator, -bound, bound);
+        Uniform(weight, rng, -bound, bound);
         if (bias is not null)
         {
-            Uniform(bias, generator, -bound, bound);
+            Uniform(bias, rng, -bound, bound);
         }
     }
 }

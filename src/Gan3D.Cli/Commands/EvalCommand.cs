@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Gan3D.Data;
 using Gan3D.Models;
+using Gan3D.Tensors;
 
 namespace Gan3D.Cli.Commands;
 
@@ -112,7 +113,7 @@ internal static class EvalCommand
             if (gan is not null)
             {
                 log.WriteLine($"eval: generating {count} shapes ({r}³) from {ckPath}");
-                var z = gan.DrawLatent(count, new Gan3D.Tensors.Generator(s));
+                var z = gan.DrawLatent(count, new Rng(s));
                 int zd = gan.Architecture.LatentDim;
                 generated = Chunked(count, (start, k) => ShapeOutput.Grids(gan.Decode(z[(start * zd)..((start + k) * zd)], k), k, r, t));
                 what = "samples";
@@ -173,7 +174,7 @@ internal static class EvalCommand
     internal static IEnumerable<(string Name, string Key, VoxelDataset Set)> Baselines(VoxelDataset train, int count, ulong seed)
     {
         int vox = train.VoxelsPerGrid, r = train.Resolution;
-        var rng = new Gan3D.Tensors.Generator(seed ^ 0xBA5EUL);
+        var rng = new Rng(seed ^ 0xBA5EUL);
         var pick = Enumerable.Range(0, train.Count).ToArray();
         rng.Shuffle(pick.AsSpan());
         yield return ("training shapes (ideal)", "training_shapes", train.Subset(pick.AsSpan(0, Math.Min(count, train.Count))));

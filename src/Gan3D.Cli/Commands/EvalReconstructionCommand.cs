@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Gan3D.Data;
 using Gan3D.Models;
+using Gan3D.Tensors;
 
 namespace Gan3D.Cli.Commands;
 
@@ -104,7 +105,7 @@ internal static class EvalReconstructionCommand
                 picks.Add((i, label ?? $"shape-{i:D3}"));
             }
         }
-        var rng = new Gan3D.Tensors.Generator(seed ^ 0xE7037ED1A0B428DBUL);
+        var rng = new Rng(seed ^ 0xE7037ED1A0B428DBUL);
         foreach (var (index, name) in picks)
         {
             var (azimuth, elevation) = model.Options.Views.At(rng.NextDouble(), rng.NextDouble());

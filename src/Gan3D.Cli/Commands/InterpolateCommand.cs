@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Gan3D.Data;
 using Gan3D.Models;
+using Gan3D.Tensors;
 
 namespace Gan3D.Cli.Commands;
 
@@ -48,7 +49,7 @@ internal static class InterpolateCommand
             var backend = CliDevices.Create(parse.GetValue(device)!);
             using var g = TrainedGan.Load(ckPath, backend);
             int zd = g.Architecture.LatentDim, r = g.Architecture.Resolution;
-            var drawn = g.DrawLatent(2, new Gan3D.Tensors.Generator(parse.GetValue(seed)));
+            var drawn = g.DrawLatent(2, new Rng(parse.GetValue(seed)));
             var a = LatentFile.ReadOr(fromPath, zd, drawn.AsSpan(0, zd));
             var b = LatentFile.ReadOr(toPath, zd, drawn.AsSpan(zd, zd));
             foreach (var name in modes)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Gan3D.Data;
 using Gan3D.Models;
+using Gan3D.Tensors;
 
 namespace Gan3D.Cli.Commands;
 
@@ -41,7 +42,7 @@ internal static class SampleCommand
             using var g = TrainedGan.Load(ckPath, backend);
             int r = g.Architecture.Resolution;
             ShapeOutput.CheckCount("--count", n, r);
-            var z = g.DrawLatent(n, new Gan3D.Tensors.Generator(parse.GetValue(seed)));
+            var z = g.DrawLatent(n, new Rng(parse.GetValue(seed)));
             var probabilities = g.Decode(z, n);
             var written = ShapeOutput.Write(dir, "sample", probabilities, n, r, fmt, t);
             NpyFile.WriteFloat32(zPath, [n, g.Architecture.LatentDim], z);

@@ -36,7 +36,7 @@ internal sealed class TrainOptions
 
     public Option<ulong> Seed { get; } = new("--seed", "-s") { Description = "Seed for weights, latent codes and data order", DefaultValueFactory = _ => 0 };
 
-    public Option<float?> LrG { get; } = new("--lr-g") { Description = "Generator learning rate in (0, 1] (paper: 0.0025)" };
+    public Option<float?> LrG { get; } = new("--lr-g") { Description = "Rng learning rate in (0, 1] (paper: 0.0025)" };
 
     public Option<float?> LrD { get; } = new("--lr-d") { Description = "Discriminator learning rate in (0, 1] (paper: 1e-5)" };
 

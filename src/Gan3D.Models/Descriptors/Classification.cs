@@ -92,7 +92,7 @@ public static class Classification
     public static int[] StratifiedFolds(int[] y, int classes, int folds, ulong seed)
     {
         var fold = new int[y.Length];
-        var rng = new Gan3D.Tensors.Generator(seed);
+        var rng = new Rng(seed);
         for (int c = 0; c < classes; c++)
         {
             var idx = Enumerable.Range(0, y.Length).Where(i => y[i] == c).ToArray();

@@ -101,7 +101,7 @@ public static class DescriptorExperiment
         var labels = train.ClassNames;
         int[] yTrain = ClassIndices(train, labels, "training");
         int[]? yTest = test is null ? null : ClassIndices(test, labels, "test");
-        using var randomD = new Discriminator3D(arch, trainedD.Backend, new Gan3D.Tensors.Generator(protocol.Seed ^ 0xA5A5A5A5UL));
+        using var randomD = new Discriminator3D(arch, trainedD.Backend, new Rng(protocol.Seed ^ 0xA5A5A5A5UL));
 
         var sets = new List<(string Name, float[] Train, float[]? Test, int F)>();
         foreach (var (name, extract, f) in new (string, Func<VoxelDataset, float[]>, int)[]
@@ -171,7 +171,7 @@ public static class DescriptorExperiment
         {
             throw new ArgumentException($"the test fraction {fraction} must be between 0 and 1");
         }
-        var rng = new Gan3D.Tensors.Generator(seed ^ 0x5151UL);
+        var rng = new Rng(seed ^ 0x5151UL);
         var train = new List<int>();
         var test = new List<int>();
         for (int c = 0; c < classes; c++)
@@ -192,7 +192,7 @@ public static class DescriptorExperiment
     public static IReadOnlyList<(int PerClass, double Accuracy)> FewShot(float[] xTrain, int[] yTrain, float[] xTest, int[] yTest, int f,
         IReadOnlyList<string> labels, IReadOnlyList<int> perClass, ulong seed, int threads = 2)
     {
-        var rng = new Gan3D.Tensors.Generator(seed ^ 0xF00DUL);
+        var rng = new Rng(seed ^ 0xF00DUL);
         var order = new int[labels.Count][];
         for (int c = 0; c < labels.Count; c++)
         {

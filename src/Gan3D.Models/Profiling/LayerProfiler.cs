@@ -59,7 +59,7 @@ public static class LayerProfiler
     public static LayerProfile ProfileLayer(LayerSpec spec, IBackend backend, ulong seed = 0, int repeat = 5, string? dumpDirectory = null)
     {
         CheckSizes(spec);
-        var rng = new Gan3D.Tensors.Generator(seed);
+        var rng = new Rng(seed);
         var inShape = new Shape(spec.Input);
         var x = rng.Uniform(inShape, backend, -1f, 1f).Persist();
         x.RequiresGrad = true;

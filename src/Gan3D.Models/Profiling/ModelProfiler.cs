@@ -54,7 +54,7 @@ public static class ModelProfiler
         {
             throw new ArgumentException($"batch size {batchSize}: the largest activation of {model} at width {width} would take {(double)batchSize * perShape * sizeof(float) / (1L << 30):F1} GiB, more than the {LayerProfiler.MaxTensorBytes >> 30} GiB a profiled tensor may take");
         }
-        var rng = new Gan3D.Tensors.Generator(seed);
+        var rng = new Rng(seed);
         var layers = new List<LayerProfile>();
         bool gan = model.StartsWith("gan", StringComparison.Ordinal);
         if (model[0] == 'g')
@@ -132,7 +132,7 @@ public static class ModelProfiler
     }
 
     private static void ProfileChain(string net, List<(string Name, Func<Tensor, Tensor> Forward, Module Params, bool IsConv)> chain,
-        Tensor input, IBackend backend, int repeat, Gan3D.Tensors.Generator rng, List<LayerProfile> results, Action<string>? progress)
+        Tensor input, IBackend backend, int repeat, Rng rng, List<LayerProfile> results, Action<string>? progress)
     {
         var x = input;
         bool first = true;

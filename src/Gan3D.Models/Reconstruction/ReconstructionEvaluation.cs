@@ -1,4 +1,5 @@
 using Gan3D.Data;
+using Gan3D.Tensors;
 
 namespace Gan3D.Models;
 
@@ -46,7 +47,7 @@ public static class ReconstructionEvaluation
         }
         var mean = model.MeanShape ?? throw new InvalidDataException("the checkpoint holds no mean training shape for the baseline");
         var images = TrainingImages.Rendered(shapes, model.E.Architecture, model.Options.Views);
-        var viewRng = new Gan3D.Tensors.Generator(seed);
+        var viewRng = new Rng(seed);
         int vox = shapes.VoxelsPerGrid, length = images.ImageLength;
         const int chunk = 16;
         var truth = new byte[vox];

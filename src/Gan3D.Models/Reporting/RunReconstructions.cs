@@ -39,7 +39,7 @@ internal static class RunReconstructions
         var encoder = model.E.Architecture;
         int s = encoder.ImageSize, length = encoder.Channels * s * s, vox = r * r * r;
         var images = new float[picks.Count * length];
-        var rng = new Gan3D.Tensors.Generator(0x5EED_0F_7E9077UL);
+        var rng = new Rng(0x5EED_0F_7E9077UL);
         for (int i = 0; i < picks.Count; i++)
         {
             var (azimuth, elevation) = model.Options.Views.At(rng.NextDouble(), rng.NextDouble());

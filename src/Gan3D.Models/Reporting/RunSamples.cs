@@ -30,7 +30,7 @@ internal sealed record RunSamples(string Model, string Source, long? Step, int R
         var session = new TrainingSessionOptions();
         using var gan = TrainedGan.Load(checkpoint, backend);
         int r = gan.Architecture.Resolution, n = session.SampleCount;
-        var z = gan.DrawLatent(n, new Gan3D.Tensors.Generator(session.SampleSeed));
+        var z = gan.DrawLatent(n, new Rng(session.SampleSeed));
         long step = gan.Checkpoint.GetInt64("step");
         return new RunSamples(gan.Model, "checkpoint.safetensors", step, r, n, gan.Decode(z, n));
     }

@@ -20,7 +20,7 @@ public readonly record struct StreamPositions(long DataEpoch, int DataPosition, 
 public abstract class AdversarialTrainer : ITrainer
 {
     private readonly DataOrder _order;
-    private readonly Gan3D.Tensors.Generator _latentRng;
+    private readonly Rng _latentRng;
     private readonly float[] _hostBatch;
     private readonly float[] _hostLogits;
     private long _dUpdates;
@@ -46,19 +46,19 @@ public abstract class AdversarialTrainer : ITrainer
         Backend = backend;
         Data = data;
         // Independent streams from one seed: weights, latent codes, data order.
-        InitRng = new Gan3D.Tensors.Generator(options.Seed);
+        InitRng = new Rng(options.Seed);
         G = new Generator3D(options.Architecture, backend, InitRng);
         D = new Discriminator3D(options.Architecture, backend, InitRng);
         if (options.GeneratorEma > 0)
         {
             // Its own (unused) weight stream, so turning the average on leaves every other draw as it was.
-            GAverage = new Generator3D(options.Architecture, backend, new Gan3D.Tensors.Generator(0));
+            GAverage = new Generator3D(options.Architecture, backend, new Rng(0));
             Copy(G.Parameters(), GAverage.Parameters());
             Copy(Buffers(G), Buffers(GAverage));
         }
         OptG = new Adam(G.NamedParameters(), options.LearningRateG, options.Beta1, options.Beta2);
         OptD = new Adam(D.NamedParameters(), options.LearningRateD, options.Beta1, options.Beta2);
-        _latentRng = new Gan3D.Tensors.Generator(options.Seed ^ 0x9E3779B97F4A7C15UL, positions.LatentOffset);
+        _latentRng = new Rng(options.Seed ^ 0x9E3779B97F4A7C15UL, positions.LatentOffset);
         _order = new DataOrder(data.Count, options.Seed ^ 0xD1B54A32D192ED03UL, positions.DataEpoch, positions.DataPosition);
         int b = options.BatchSize;
         BatchIndices = new int[b];
@@ -114,7 +114,7 @@ public abstract class AdversarialTrainer : ITrainer
     public abstract IReadOnlyList<(string Title, string[] Columns)> PlotLayout { get; }
 
     /// <summary>The weight stream after G and D were drawn: a subclass draws its extra networks from it.</summary>
-    protected Gan3D.Tensors.Generator InitRng { get; }
+    protected Rng InitRng { get; }
 
     /// <summary>The current batch's shape indices (filled by <see cref="NextBatch"/>).</summary>
     protected int[] BatchIndices { get; }
@@ -126,7 +126,7 @@ public abstract class AdversarialTrainer : ITrainer
     protected Tensor Z { get; }
 
     /// <summary>The stream that draws latent codes (and any other per-step noise, in a fixed order).</summary>
-    protected Gan3D.Tensors.Generator LatentRng => _latentRng;
+    protected Rng LatentRng => _latentRng;
 
     /// <summary>Whether D trains on this iteration's batch: always on the first, then only below the accuracy threshold.</summary>
     protected bool ShouldUpdateD => Step == 0 || Options.DAccuracyThreshold >= 1f || LastDAccuracy < Options.DAccuracyThreshold;
@@ -247,7 +247,7 @@ public abstract class AdversarialTrainer : ITrainer
     public float[] Decode(float[] z, int count) => Sampling.Decode(SamplingGenerator, z, count);
 
     /// <summary>Latent codes from the run's distribution.</summary>
-    public float[] DrawLatent(int count, Gan3D.Tensors.Generator rng) =>
+    public float[] DrawLatent(int count, Rng rng) =>
         Sampling.DrawLatent(count, Options.Architecture.LatentDim, Options.Latent, rng);
 
     /// <summary>
@@ -255,7 +255,7 @@ public abstract class AdversarialTrainer : ITrainer
     /// occupancy probabilities (count, 1, R, R, R), from <see cref="SamplingGenerator"/> in eval mode, so
     /// training state is untouched.
     /// </summary>
-    public float[] Sample(int count, Gan3D.Tensors.Generator rng) => Sampling.Sample(SamplingGenerator, Options.Latent, count, rng);
+    public float[] Sample(int count, Rng rng) => Sampling.Sample(SamplingGenerator, Options.Latent, count, rng);
 
     // ---------------------------------------------------------------- checkpoints
 

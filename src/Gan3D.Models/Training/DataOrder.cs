@@ -53,6 +53,6 @@ public sealed class DataOrder
             _permutation[i] = i;
         }
         // A separate counter range per epoch: 2^32 draws apart, far more than a shuffle uses.
-        new Generator(_seed, (ulong)Epoch << 32).Shuffle(_permutation.AsSpan());
+        new Rng(_seed, (ulong)Epoch << 32).Shuffle(_permutation.AsSpan());
     }
 }

@@ -1,3 +1,4 @@
+using Gan3D.Tensors;
 namespace Gan3D.Models;
 
 /// <summary>One iteration's measurements, in a fixed column order (a row of metrics.csv).</summary>
@@ -25,7 +26,7 @@ public interface ITrainer : IDisposable
     float[] Decode(float[] z, int count);
 
     /// <summary>Latent codes for sample montages.</summary>
-    float[] DrawLatent(int count, Gan3D.Tensors.Generator rng);
+    float[] DrawLatent(int count, Rng rng);
 
     /// <summary>The panels of losses.png: titles and the metric columns each shows.</summary>
     IReadOnlyList<(string Title, string[] Columns)> PlotLayout { get; }

@@ -6,7 +6,7 @@ namespace Gan3D.Models;
 public static class Sampling
 {
     /// <summary>Latent codes (count, Z) from the run's distribution.</summary>
-    public static float[] DrawLatent(int count, int latentDim, LatentDistribution distribution, Gan3D.Tensors.Generator rng)
+    public static float[] DrawLatent(int count, int latentDim, LatentDistribution distribution, Rng rng)
     {
         using var scope = MemoryScope.Begin();
         var z = Tensor.Empty(new Shape(count, latentDim), CpuBackend.Default);
@@ -22,7 +22,7 @@ public static class Sampling
     }
 
     /// <summary>G's occupancy probabilities (count, 1, R, R, R) for fresh codes.</summary>
-    public static float[] Sample(Generator3D g, LatentDistribution distribution, int count, Gan3D.Tensors.Generator rng) =>
+    public static float[] Sample(Generator3D g, LatentDistribution distribution, int count, Rng rng) =>
         Decode(g, DrawLatent(count, g.Architecture.LatentDim, distribution, rng), count);
 
     /// <summary>

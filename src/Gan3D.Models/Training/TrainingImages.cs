@@ -1,4 +1,5 @@
 using Gan3D.Data;
+using Gan3D.Tensors;
 
 namespace Gan3D.Models;
 
@@ -65,7 +66,7 @@ public sealed class TrainingImages
     /// Rendered views draw their viewpoints from <paramref name="views"/> (two numbers a shape, drawn in
     /// order before rendering in parallel, so the result does not depend on thread timing).
     /// </summary>
-    public void Fill(ReadOnlySpan<int> indices, Gan3D.Tensors.Generator views, Span<float> destination)
+    public void Fill(ReadOnlySpan<int> indices, Rng views, Span<float> destination)
     {
         int length = ImageLength;
         if (destination.Length < indices.Length * length)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gan3D.Data;
+using Gan3D.Tensors;
 
 namespace Gan3D.Models;
 
@@ -81,7 +82,7 @@ public sealed class TrainingSession
         RunDirectory = folder.Path;
         Directory.CreateDirectory(SamplesDirectory);
         _metrics = new MetricsLog(Path.Combine(RunDirectory, "metrics.csv"), folder.Mode == RunFolderMode.Resume ? trainer.Step : -1, options.Log);
-        _sampleZ = trainer.DrawLatent(options.SampleCount, new Gan3D.Tensors.Generator(options.SampleSeed));
+        _sampleZ = trainer.DrawLatent(options.SampleCount, new Rng(options.SampleSeed));
     }
 
     public string RunDirectory { get; }

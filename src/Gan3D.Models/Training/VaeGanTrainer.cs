@@ -49,7 +49,7 @@ public sealed class VaeGanTrainer : AdversarialTrainer
     public const string Model = "3d-vae-gan";
 
     private readonly TrainingImages _images;
-    private readonly Gan3D.Tensors.Generator _viewRng;
+    private readonly Rng _viewRng;
     private readonly float[] _hostImages;
     private readonly Tensor _imageBatch;
     private readonly Tensor _epsilon;
@@ -73,7 +73,7 @@ public sealed class VaeGanTrainer : AdversarialTrainer
         }
         E = new ImageEncoder(options.Encoder, backend, InitRng);
         OptE = new Adam(E.NamedParameters(), options.LearningRateE, options.Beta1, options.Beta2);
-        _viewRng = new Gan3D.Tensors.Generator(options.Seed ^ 0x632BE59BD9B4E019UL, viewOffset);
+        _viewRng = new Rng(options.Seed ^ 0x632BE59BD9B4E019UL, viewOffset);
         int b = options.BatchSize, s = options.ImageSize;
         _hostImages = new float[b * _images.ImageLength];
         _imageBatch = Tensor.Empty(new Shape(b, options.Encoder.Channels, s, s), backend).Persist();

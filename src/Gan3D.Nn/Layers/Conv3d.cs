@@ -6,7 +6,7 @@ namespace Gan3D.Nn;
 public sealed class Conv3d : Module
 {
     public Conv3d(int inChannels, int outChannels, Dim3 kernelSize, Dim3? stride = null, Dim3 padding = default,
-        bool bias = true, IBackend? backend = null, Generator? generator = null)
+        bool bias = true, IBackend? backend = null, Rng? rng = null)
         : base(backend ?? CpuBackend.Default)
     {
         Check.Channels(nameof(Conv3d), inChannels, outChannels);
@@ -15,7 +15,7 @@ public sealed class Conv3d : Module
         Padding = padding;
         Weight = RegisterParameter("weight", Tensor.Empty(new Shape(outChannels, inChannels, kernelSize.D, kernelSize.H, kernelSize.W), Backend));
         Bias = bias ? RegisterParameter("bias", Tensor.Empty(new Shape(outChannels), Backend)) : null;
-        Init.PyTorchDefault(Weight, Bias, generator ?? Generator.Default);
+        Init.PyTorchDefault(Weight, Bias, rng ?? Rng.Default);
     }
 
     public Tensor Weight { get; }
@@ -41,7 +41,7 @@ public sealed class Conv3d : Module
 public sealed class ConvTranspose3d : Module
 {
     public ConvTranspose3d(int inChannels, int outChannels, Dim3 kernelSize, Dim3? stride = null, Dim3 padding = default,
-        Dim3 outputPadding = default, bool bias = true, IBackend? backend = null, Generator? generator = null)
+        Dim3 outputPadding = default, bool bias = true, IBackend? backend = null, Rng? rng = null)
         : base(backend ?? CpuBackend.Default)
     {
         Check.Channels(nameof(ConvTranspose3d), inChannels, outChannels);
@@ -51,7 +51,7 @@ public sealed class ConvTranspose3d : Module
         OutputPadding = outputPadding;
         Weight = RegisterParameter("weight", Tensor.Empty(new Shape(inChannels, outChannels, kernelSize.D, kernelSize.H, kernelSize.W), Backend));
         Bias = bias ? RegisterParameter("bias", Tensor.Empty(new Shape(outChannels), Backend)) : null;
-        Init.PyTorchDefault(Weight, Bias, generator ?? Generator.Default);
+        Init.PyTorchDefault(Weight, Bias, rng ?? Rng.Default);
     }
 
     public Tensor Weight { get; }
@@ -78,17 +78,17 @@ public sealed class Conv2d : Module
     private readonly Conv3d _conv;
 
     public Conv2d(int inChannels, int outChannels, (int H, int W) kernelSize, (int H, int W)? stride = null,
-        (int H, int W) padding = default, bool bias = true, IBackend? backend = null, Generator? generator = null)
+        (int H, int W) padding = default, bool bias = true, IBackend? backend = null, Rng? rng = null)
         : base(backend ?? CpuBackend.Default)
     {
         var s = stride ?? (1, 1);
         _conv = RegisterModule("conv", new Conv3d(inChannels, outChannels, (1, kernelSize.H, kernelSize.W),
-            (1, s.H, s.W), (0, padding.H, padding.W), bias, Backend, generator));
+            (1, s.H, s.W), (0, padding.H, padding.W), bias, Backend, rng));
     }
 
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true,
-        IBackend? backend = null, Generator? generator = null)
-        : this(inChannels, outChannels, (kernelSize, kernelSize), (stride, stride), (padding, padding), bias, backend, generator)
+        IBackend? backend = null, Rng? rng = null)
+        : this(inChannels, outChannels, (kernelSize, kernelSize), (stride, stride), (padding, padding), bias, backend, rng)
     {
     }
 

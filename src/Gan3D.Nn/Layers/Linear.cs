@@ -5,13 +5,13 @@ namespace Gan3D.Nn;
 /// <summary>y = x·Wᵀ + b over (N, in), as torch.nn.Linear. Weight (out, in).</summary>
 public sealed class Linear : Module
 {
-    public Linear(int inFeatures, int outFeatures, bool bias = true, IBackend? backend = null, Generator? generator = null)
+    public Linear(int inFeatures, int outFeatures, bool bias = true, IBackend? backend = null, Rng? rng = null)
         : base(backend ?? CpuBackend.Default)
     {
         Check.Channels(nameof(Linear), inFeatures, outFeatures);
         Weight = RegisterParameter("weight", Tensor.Empty(new Shape(outFeatures, inFeatures), Backend));
         Bias = bias ? RegisterParameter("bias", Tensor.Empty(new Shape(outFeatures), Backend)) : null;
-        Init.PyTorchDefault(Weight, Bias, generator ?? Generator.Default);
+        Init.PyTorchDefault(Weight, Bias, rng ?? Rng.Default);
     }
 
     public Tensor Weight { get; }

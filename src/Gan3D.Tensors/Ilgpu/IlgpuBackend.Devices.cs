@@ -155,15 +155,15 @@ public sealed partial class IlgpuBackend
 
         var watch = Stopwatch.StartNew();
         Report("uniform draws (bit-identical)",
-            Run(this, be => new Generator(7).Uniform(new Shape(100003), be, -1f, 2f)),
-            Run(cpu, be => new Generator(7).Uniform(new Shape(100003), be, -1f, 2f)), 0);
+            Run(this, be => new Rng(7).Uniform(new Shape(100003), be, -1f, 2f)),
+            Run(cpu, be => new Rng(7).Uniform(new Shape(100003), be, -1f, 2f)), 0);
         Report("normal draws",
-            Run(this, be => new Generator(7).Normal(new Shape(100003), be, 0.5f, 2f)),
-            Run(cpu, be => new Generator(7).Normal(new Shape(100003), be, 0.5f, 2f)), 1e-4);
+            Run(this, be => new Rng(7).Normal(new Shape(100003), be, 0.5f, 2f)),
+            Run(cpu, be => new Rng(7).Normal(new Shape(100003), be, 0.5f, 2f)), 1e-4);
 
         Tensor Conv(IBackend be)
         {
-            var gen = new Generator(11);
+            var gen = new Rng(11);
             using var x = gen.Uniform(new Shape(2, 3, 9, 8, 7), be, -1f, 1f);
             using var w = gen.Uniform(new Shape(4, 3, 4, 4, 4), be, -1f, 1f);
             using (Autograd.NoGrad())
@@ -175,7 +175,7 @@ public sealed partial class IlgpuBackend
 
         Tensor SumOf(IBackend be)
         {
-            using var x = new Generator(13).Uniform(new Shape(262147), be, -1f, 1f); // past the 1024-partial clamp
+            using var x = new Rng(13).Uniform(new Shape(262147), be, -1f, 1f); // past the 1024-partial clamp
             using (Autograd.NoGrad())
             {
                 return Ops.Sum(x);
@@ -185,7 +185,7 @@ public sealed partial class IlgpuBackend
 
         Tensor Norm(IBackend be)
         {
-            var gen = new Generator(17);
+            var gen = new Rng(17);
             using var x = gen.Normal(new Shape(4, 5, 6, 7, 8), be, 1f, 3f);
             using var gamma = Tensor.Ones(new Shape(5), be);
             using var beta = Tensor.Zeros(new Shape(5), be);

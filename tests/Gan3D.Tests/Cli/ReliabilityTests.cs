@@ -63,8 +63,8 @@ public sealed class ReliabilityTests(TinyGanFixture gan) : IClassFixture<TinyGan
     {
         // A narrow 64³ G and D under the tiny run's metadata: 10000 shapes of 64³ are 10 GiB of float32.
         var arch = new Gan3D.Models.GanArchitecture(64, 1.0 / 64, 200);
-        using var g = new Gan3D.Models.Generator3D(arch, CpuBackend.Default, new Generator(1));
-        using var d = new Gan3D.Models.Discriminator3D(arch, CpuBackend.Default, new Generator(1));
+        using var g = new Gan3D.Models.Generator3D(arch, CpuBackend.Default, new Rng(1));
+        using var d = new Gan3D.Models.Discriminator3D(arch, CpuBackend.Default, new Rng(1));
         var metadata = new Dictionary<string, string>(SafeTensors.ReadMetadata(gan.Checkpoint));
         var config = JsonNode.Parse(metadata["config"])!;
         config["Architecture"]!["Resolution"] = 64;

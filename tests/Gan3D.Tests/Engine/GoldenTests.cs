@@ -107,8 +107,8 @@ public sealed class GoldenTests
         const string c = "gan32";
         // The golden networks are torch Sequentials of width 1/8 with z of 16; map our stage names onto their indices.
         var arch = new GanArchitecture(Resolution: 32, Width: 0.125, LatentDim: 16);
-        var g = new Generator3D(arch, Be, new Generator(0));
-        var d = new Discriminator3D(arch, Be, new Generator(1));
+        var g = new Generator3D(arch, Be, new Rng(0));
+        var d = new Discriminator3D(arch, Be, new Rng(1));
         var gNames = TorchNames(g, stage => (3 * stage, 3 * stage + 1));
         var dNames = TorchNames(d, stage => (stage == 0 ? 0 : 3 * stage - 1, 3 * stage));
         LoadState(g, "G", gNames);

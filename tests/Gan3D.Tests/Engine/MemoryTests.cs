@@ -58,12 +58,12 @@ public sealed class MemoryTests
     public void TrainingStepsStopAllocatingAfterTheFirst()
     {
         using var be = new CpuBackend(threads: 2);
-        var gen = new Generator(3);
+        var gen = new Rng(3);
         var model = new Sequential(be,
-            new Conv3d(1, 4, 3, padding: 1, backend: be, generator: gen),
+            new Conv3d(1, 4, 3, padding: 1, backend: be, rng: gen),
             new BatchNorm3d(4, backend: be),
             new LeakyReLU(0.2f, be),
-            new Conv3d(4, 1, 4, stride: 2, padding: 1, backend: be, generator: gen));
+            new Conv3d(4, 1, 4, stride: 2, padding: 1, backend: be, rng: gen));
         using var opt = new Adam(model.NamedParameters(), lr: 1e-3f);
         var x = gen.Uniform(new Shape(2, 1, 8, 8, 8), be).Persist();
         long[] allocations = new long[4];

@@ -24,7 +24,7 @@ public sealed class NnTests
     [Fact]
     public void PyTorchDefaultInitIsUniformWithinOneOverSqrtFanIn()
     {
-        var conv = new Conv3d(3, 5, (2, 3, 4), backend: Be, generator: new Generator(9));
+        var conv = new Conv3d(3, 5, (2, 3, 4), backend: Be, rng: new Rng(9));
         double bound = 1 / Math.Sqrt(3 * 2 * 3 * 4);
         var w = conv.Weight.ToArray();
         Assert.All(w, v => Assert.InRange(v, -bound, bound));
@@ -34,8 +34,8 @@ public sealed class NnTests
     [Fact]
     public void Conv2dIsADepthOneConv3d()
     {
-        var gen = new Generator(4);
-        var conv = new Conv2d(2, 3, 3, stride: 2, padding: 1, backend: Be, generator: gen);
+        var gen = new Rng(4);
+        var conv = new Conv2d(2, 3, 3, stride: 2, padding: 1, backend: Be, rng: gen);
         var rng = new Random(1);
         var xd = Rounded(RandomArray(rng, 2 * 2 * 7 * 6));
         var y = conv.Forward(Make(Be, xd, 2, 2, 7, 6));
@@ -61,8 +61,8 @@ public sealed class NnTests
     [Fact]
     public void AdamFitsALinearRegression()
     {
-        var gen = new Generator(5);
-        var model = new Linear(3, 1, backend: Be, generator: gen);
+        var gen = new Rng(5);
+        var model = new Linear(3, 1, backend: Be, rng: gen);
         using var opt = new Adam(model.NamedParameters(), lr: 0.05f);
         var rng = new Random(8);
         var xd = RandomArray(rng, 64 * 3);
@@ -95,7 +95,7 @@ public sealed class NnTests
     [Fact]
     public void FrozenModuleSkipsWeightGradientsButPassesInputGradients()
     {
-        var conv = new Conv3d(1, 2, 3, padding: 1, backend: Be, generator: new Generator(1));
+        var conv = new Conv3d(1, 2, 3, padding: 1, backend: Be, rng: new Rng(1));
         conv.RequiresGrad(false);
         var x = Param(Be, RandomArray(new Random(3), 27), 1, 1, 3, 3, 3);
         Ops.Sum(conv.Forward(x)).Backward();

@@ -479,7 +479,7 @@ public abstract class OpTests
     public void RandomDrawsAreSeededAndHaveTheRightMoments()
     {
         var be = Backend;
-        var gen = new Generator(seed: 1234);
+        var gen = new Rng(seed: 1234);
         var u = gen.Uniform(new Shape(20000), be, -2f, 3f).ToArray();
         var nrm = gen.Normal(new Shape(20000), be, 1f, 2f).ToArray();
         Assert.Equal(40000UL, gen.Offset);
@@ -488,12 +488,12 @@ public abstract class OpTests
         Assert.InRange(nrm.Average(), 1 - 0.06, 1 + 0.06);       // σ of the mean ≈ 0.014
         double var = nrm.Select(z => (z - 1.0) * (z - 1.0)).Average();
         Assert.InRange(var, 4 * 0.95, 4 * 1.05);
-        var again = new Generator(seed: 1234).Uniform(new Shape(20000), be, -2f, 3f).ToArray();
+        var again = new Rng(seed: 1234).Uniform(new Shape(20000), be, -2f, 3f).ToArray();
         Assert.Equal(u, again);
-        var other = new Generator(seed: 1235).Uniform(new Shape(20000), be, -2f, 3f).ToArray();
+        var other = new Rng(seed: 1235).Uniform(new Shape(20000), be, -2f, 3f).ToArray();
         Assert.NotEqual(u, other);
         // The same draws on the CPU backend: element i depends only on (seed, counter).
-        var cpu = new Generator(seed: 1234).Uniform(new Shape(20000), CpuBackend.Default, -2f, 3f).ToArray();
+        var cpu = new Rng(seed: 1234).Uniform(new Shape(20000), CpuBackend.Default, -2f, 3f).ToArray();
         Assert.Equal(cpu, u);
     }
 }

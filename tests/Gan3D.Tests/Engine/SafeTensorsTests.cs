@@ -17,12 +17,12 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void RoundTripKeepsEveryTensorAndTheMetadata()
     {
-        var gen = new Generator(11);
-        var model = new Sequential(Be, new Conv3d(2, 3, 3, backend: Be, generator: gen), new BatchNorm3d(3, backend: Be));
+        var gen = new Rng(11);
+        var model = new Sequential(Be, new Conv3d(2, 3, 3, backend: Be, rng: gen), new BatchNorm3d(3, backend: Be));
         model.Forward(gen.Uniform(new Shape(2, 2, 4, 4, 4), Be)); // moves the running statistics off their defaults
         model.Save(P("m.safetensors"), new Dictionary<string, string> { ["step"] = "42", ["config"] = "{\"a\":1}" });
 
-        var copy = new Sequential(Be, new Conv3d(2, 3, 3, backend: Be, generator: new Generator(99)), new BatchNorm3d(3, backend: Be));
+        var copy = new Sequential(Be, new Conv3d(2, 3, 3, backend: Be, rng: new Rng(99)), new BatchNorm3d(3, backend: Be));
         copy.Load(P("m.safetensors"));
         foreach (var (name, t) in model.StateDict())
         {
@@ -111,7 +111,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void TruncatedCheckpointOfARealModelIsRejected()
     {
-        var model = new Conv3d(4, 4, 3, backend: Be, generator: new Generator(1));
+        var model = new Conv3d(4, 4, 3, backend: Be, rng: new Rng(1));
         model.Save(P("c.safetensors"));
         var bytes = File.ReadAllBytes(P("c.safetensors"));
         File.WriteAllBytes(P("c.safetensors"), bytes[..(bytes.Length - 100)]);
@@ -122,7 +122,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void LoadingIntoADifferentArchitectureNamesTheTensor()
     {
-        new Conv3d(4, 8, 3, backend: Be, generator: new Generator(1)).Save(P("a.safetensors"));
+        new Conv3d(4, 8, 3, backend: Be, rng: new Rng(1)).Save(P("a.safetensors"));
         var ex = Assert.Throws<InvalidDataException>(() => new Conv3d(4, 6, 3, backend: Be).Load(P("a.safetensors")));
         Assert.Contains("'weight'", ex.Message);
         Assert.Contains("(8, 4, 3, 3, 3)", ex.Message);

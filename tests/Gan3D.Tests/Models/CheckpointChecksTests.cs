@@ -21,12 +21,12 @@ public sealed class CheckpointChecksTests
     {
         // The lists must follow the constructors, or a good checkpoint would be refused (or a forged one let through).
         var arch = new GanArchitecture(resolution, width, latent);
-        using var g = new Generator3D(arch, Be, new Generator(1));
-        using var d = new Discriminator3D(arch, Be, new Generator(1));
+        using var g = new Generator3D(arch, Be, new Rng(1));
+        using var d = new Discriminator3D(arch, Be, new Rng(1));
         AssertListed(Generator3D.ConvWeightShapes(arch), g.StateDict(), arch.GeneratorChannels.Length + 1);
         AssertListed(Discriminator3D.ConvWeightShapes(arch), d.StateDict(), arch.DiscriminatorChannels.Length + 1);
         var encoder = new EncoderArchitecture(32, 3, width, latent);
-        using var e = new ImageEncoder(encoder, Be, new Generator(1));
+        using var e = new ImageEncoder(encoder, Be, new Rng(1));
         AssertListed(ImageEncoder.WeightShapes(encoder), e.StateDict(), encoder.ConvChannels.Length + 2);
     }
 

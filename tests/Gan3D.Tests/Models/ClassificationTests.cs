@@ -76,7 +76,7 @@ public sealed class ClassificationTests
         Assert.Equal(8 * (32 + 64 + 128), FeatureExtractor.FeatureCount(new GanArchitecture(32, 0.5)));
         var arch = new GanArchitecture(32, 1.0 / 16, 8);
         using var be = new CpuBackend(threads: 2);
-        using var d = new Discriminator3D(arch, be, new Gan3D.Tensors.Generator(1));
+        using var d = new Discriminator3D(arch, be, new Rng(1));
         var data = ShapeFamilies.CreateMixedDataset(5, 32, seed: 2);
         var f = FeatureExtractor.Extract(d, data, batchSize: 2);
         int count = FeatureExtractor.FeatureCount(arch);

@@ -145,7 +145,7 @@ public sealed class GanTrainerTests : IDisposable
         Assert.Equal(averaged.G.NamedBuffers().SelectMany(b => b.Tensor.ToArray()), averaged.GAverage!.NamedBuffers().SelectMany(b => b.Tensor.ToArray()));
 
         // Samples come from the average, during training and from the checkpoint.
-        var z = averaged.DrawLatent(2, new Gan3D.Tensors.Generator(5));
+        var z = averaged.DrawLatent(2, new Rng(5));
         Assert.Equal(Sampling.Decode(averaged.GAverage!, z, 2), averaged.Decode(z, 2));
         Assert.NotEqual(Sampling.Decode(averaged.G, z, 2), averaged.Decode(z, 2));
         string ck = Path.Combine(_dir, "ema.safetensors");
@@ -181,7 +181,7 @@ public sealed class GanTrainerTests : IDisposable
         using var b = new GanTrainer(Tiny(), Shapes, be);
         a.TrainStep();
         b.TrainStep();
-        var s = a.Sample(3, new Gan3D.Tensors.Generator(1));
+        var s = a.Sample(3, new Rng(1));
         Assert.Equal(3 * 32 * 32 * 32, s.Length);
         Assert.All(s, v => Assert.InRange(v, 0f, 1f));
         Assert.Equal(a.TrainStep().LossG, b.TrainStep().LossG);

@@ -75,7 +75,7 @@ public sealed class VaeGanTests : IDisposable
         using var be = new CpuBackend(threads: 1);
         var arch = new EncoderArchitecture(16, 3, 1.0 / 16, 5);
         Assert.Equal([4, 8], arch.ConvChannels);
-        var e = new ImageEncoder(arch, be, new Gan3D.Tensors.Generator(2));
+        var e = new ImageEncoder(arch, be, new Rng(2));
         var rng = new Random(4);
         // In eval mode (running statistics) the encoder is a fixed function of the image: check d/d image.
         e.Eval();
@@ -183,7 +183,7 @@ public sealed class VaeGanTests : IDisposable
         var views = new ViewSampling { AzimuthMin = 30, AzimuthMax = 30, ElevationMin = 15, ElevationMax = 15 };
         var images = TrainingImages.Rendered(Shapes, arch, views);
         var batch = new float[2 * 256];
-        images.Fill([3, 7], new Gan3D.Tensors.Generator(1), batch);
+        images.Fill([3, 7], new Rng(1), batch);
         var expected = ViewRenderer.Render(Shapes.GetGrid(7), new ViewOptions { Azimuth = 30, Elevation = 15, Width = 16, Height = 16 });
         Assert.Equal(expected, batch.AsSpan(256, 256).ToArray());
         Assert.NotEqual(expected, batch.AsSpan(0, 256).ToArray());

@@ -7,20 +7,20 @@ namespace Gan3D.Tensors;
 /// resumed run continues the same sequence. Element i of each draw comes from Philox4x32-10 at
 /// counter offset + i, so a draw is identical on every backend.
 /// </summary>
-public sealed class Generator
+public sealed class Rng
 {
-    private static Generator s_default = new(0);
+    private static Rng s_default = new(0);
 
     /// <summary>
     /// The stream layers draw their initial weights from when none is given (torch's global generator);
     /// reseed it with <see cref="ManualSeed"/>. Code that must be reproducible passes its own generator.
     /// </summary>
-    public static Generator Default => Volatile.Read(ref s_default);
+    public static Rng Default => Volatile.Read(ref s_default);
 
     /// <summary>Replaces <see cref="Default"/> with a fresh stream of <paramref name="seed"/>.</summary>
-    public static void ManualSeed(ulong seed) => Volatile.Write(ref s_default, new Generator(seed));
+    public static void ManualSeed(ulong seed) => Volatile.Write(ref s_default, new Rng(seed));
 
-    public Generator(ulong seed, ulong offset = 0)
+    public Rng(ulong seed, ulong offset = 0)
     {
         Seed = seed;
         _offset = offset;
