@@ -83,22 +83,26 @@ public static class Voxelizer
         }
         var tris = mesh.Triangles;
         var surface = new byte[r * r * r];
-        var votes = options.Fill == VoxelFill.Solid ? new byte[r * r * r] : null;
+        // One inside mask per axis: the three ray casts run in parallel, and a shared vote counter
+        // incremented from three threads lost votes (a voxel inside along two axes now and then came
+        // out empty).
+        var inside = options.Fill == VoxelFill.Solid ? new[] { new byte[r * r * r], new byte[r * r * r], new byte[r * r * r] } : null;
         var work = new List<Action> { () => FillSurface(v, tris, r, surface) };
-        if (votes is not null)
+        if (inside is not null)
         {
             for (int axis = 0; axis < 3; axis++)
             {
                 int a = axis;
-                work.Add(() => CastRays(v, tris, r, a, votes));
+                work.Add(() => CastRays(v, tris, r, a, inside[a]));
             }
         }
         Parallel.Invoke(work.ToArray());
-        if (votes is not null)
+        if (inside is not null)
         {
+            // Inside by majority: along at least two of the three axes.
             for (int n = 0; n < surface.Length; n++)
             {
-                surface[n] = (byte)(surface[n] | (votes[n] >= 2 ? 1 : 0));
+                surface[n] = (byte)(surface[n] | (inside[0][n] + inside[1][n] + inside[2][n] >= 2 ? 1 : 0));
             }
         }
         var translate = center - new Vector3((float)(r * 0.5 / scale));
@@ -175,10 +179,10 @@ public static class Voxelizer
     private static int Clamp(float x, int r) => Math.Clamp((int)MathF.Floor(x), 0, r - 1);
 
     /// <summary>
-    /// Parity ray casting along <paramref name="axis"/> through every voxel centre; adds 1 to
-    /// <paramref name="votes"/> where the voxel is inside along this axis.
+    /// Parity ray casting along <paramref name="axis"/> through every voxel centre; sets
+    /// <paramref name="inside"/> to 1 where the voxel is inside along this axis.
     /// </summary>
-    private static void CastRays(float[] v, int[] tris, int r, int axis, byte[] votes)
+    private static void CastRays(float[] v, int[] tris, int r, int axis, byte[] inside)
     {
         int ua = (axis + 1) % 3, va = (axis + 2) % 3;
         var counts = new int[r * r + 1];
@@ -225,7 +229,7 @@ public static class Voxelizer
                     after = n - after;
                     if ((before & 1) == 1 && (after & 1) == 1)
                     {
-                        votes[baseIndex + k * step]++;
+                        inside[baseIndex + k * step] = 1;
                     }
                 }
             }
