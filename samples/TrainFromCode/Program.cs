@@ -17,7 +17,7 @@ for (int i = 0; i < steps; i++)
     var step = trainer.TrainStep();
     Console.WriteLine($"step {step.Step}: loss D {step.LossD:F3}, loss G {step.LossG:F3}, D accuracy {step.DAccuracy:P0}");
 }
-float[] probabilities = trainer.Sample(8, new Rng(seed: 1));      // 8 × 32³ occupancy probabilities
+float[] probabilities = trainer.Sample(8, new Rng(seed: 1));            // 8 × 32³ occupancy probabilities
 var grids = Enumerable.Range(0, 8).Select(i => VoxelGrid.FromProbabilities(probabilities.AsSpan(i * 32 * 32 * 32, 32 * 32 * 32), 32)).ToList();
 Montage.Create(grids).SavePng("samples.png");
 trainer.Save("gan.safetensors");                                         // loadable by 'gan3d sample --checkpoint'
