@@ -33,12 +33,20 @@ internal static class ProfileCommand
             Description = "Kernel version to time: 1 (naive reference), 2 (tiled) or 3 (ILGPU: convolutions on 8×8 register tiles); 0 = the backend's default",
             DefaultValueFactory = _ => 0,
         };
+        var planOnly = new Option<bool>("--plan-only") { Description = "--model: only the CUDA launch plan of each convolution (no timing, nothing run)" };
+        var planVersion = new Option<int>("--plan-version")
+        {
+            Description = "--model: kernel version (2 or 3) of the CUDA launch plan; 0 = the ILGPU backend's version, else 2 (CUDA's default)",
+            DefaultValueFactory = _ => 0,
+        };
         var command = new Command("profile",
             "Check and time a volumetric layer (forward and backward, with GFLOP/s and memory), or every layer of a model.\n" +
             "Example: gan3d profile --layer convtranspose3d --input 8,256,4,4,4 --out-channels 128 --kernel 4 --stride 2 --padding 1 --dump out/\n" +
-            "Example: gan3d profile --model gan32 --batch-size 32 --json")
+            "Example: gan3d profile --model gan32 --batch-size 32 --json\n" +
+            "Example: gan3d profile --model g64 --batch-size 100 --plan-only")
         {
             layer, model, input, outChannels, kernel, stride, padding, outputPadding, bias, batch, width, device, threads, seed, repeat, dump, json, kernelVersion,
+            planOnly, planVersion,
         };
         command.SetAction(parse =>
         {
@@ -53,8 +61,19 @@ internal static class ProfileCommand
             {
                 throw new UsageException($"--repeat {reps} must be between 1 and 10000");
             }
+            int requestedPlan = parse.GetValue(planVersion);
+            if (requestedPlan is not (0 or 2 or 3))
+            {
+                throw new UsageException($"--plan-version {requestedPlan}: use 2 or 3 (or 0 for the default)");
+            }
+            if (layerName is not null && (parse.GetValue(planOnly) || requestedPlan != 0))
+            {
+                throw new UsageException("--plan-only and --plan-version apply to --model");
+            }
             var backend = CliDevices.Create(parse.GetValue(device)!, parse.GetValue(threads));
             SelectKernelVersion(backend, parse.GetValue(kernelVersion));
+            int plan = requestedPlan != 0 ? requestedPlan
+                : backend is IlgpuBackend { KernelVersion: >= 2 } il ? il.KernelVersion : ModelProfiler.DefaultPlanKernelVersion;
             if (layerName is not null)
             {
                 var spec = new LayerSpec(
@@ -85,7 +104,7 @@ internal static class ProfileCommand
                 return ExitCodes.Success;
             }
             var profile = ModelProfiler.Profile(modelName!, parse.GetValue(batch), parse.GetValue(width), backend, reps, parse.GetValue(seed),
-                parse.GetValue(json) ? null : name => Console.Error.Write($"\rprofiling {name,-24}"));
+                parse.GetValue(json) ? null : name => Console.Error.Write($"\rprofiling {name,-24}"), plan, parse.GetValue(planOnly));
             if (!parse.GetValue(json))
             {
                 Console.Error.Write("\r" + new string(' ', 40) + "\r");
@@ -170,7 +189,10 @@ internal static class ProfileCommand
                 ["forward_ms"] = l.ForwardMs,
                 ["backward_ms"] = l.BackwardMs,
                 ["gflops"] = l.Gflops,
+                ["launches"] = (l.Launches ?? []).Select(LaunchJson).ToList(),
             }).ToList(),
+            ["launch_plan"] = PlanLabel(p),
+            ["plan_only"] = p.PlanOnly,
         };
         if (p.IterationMs is { } it)
         {
@@ -181,17 +203,59 @@ internal static class ProfileCommand
         return JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true });
     }
 
+    private static string PlanLabel(ModelProfile p) => $"CUDA plan, kernel v{p.PlanKernelVersion}";
+
+    private static Dictionary<string, object> LaunchJson(LayerLaunch l) => new()
+    {
+        ["role"] = l.Role,
+        ["kernel"] = ConvLaunches.KernelName(l.Plan.Pass),
+        ["grid"] = new long[] { l.Plan.GridX, l.Plan.GridY, l.Plan.GridZ },
+        ["group"] = l.Plan.GroupSize,
+        ["split_k"] = l.Plan.SplitK,
+        ["executed_flops"] = l.Plan.ExecutedFlops,
+        ["useful_flops"] = l.Plan.UsefulFlops,
+        ["nominal_flops"] = l.Plan.NominalFlops,
+        ["exec_per_useful"] = l.Plan.Waste,
+        ["exec_per_nominal"] = l.Plan.WasteOverNominal,
+    };
+
+    /// <summary>One line a launch, under its layer's row.</summary>
+    private static void AppendLaunches(System.Text.StringBuilder sb, LayerProfile l)
+    {
+        foreach (var launch in l.Launches ?? [])
+        {
+            var plan = launch.Plan;
+            string shape = $"{plan.GridText} × {plan.GroupSize}";
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"  {launch.Role,-12} {ConvLaunches.KernelName(plan.Pass),-10} {shape,-22} {plan.SplitK,7} {plan.Waste,11:F2} {plan.WasteOverNominal,12:F2}");
+        }
+    }
+
     private static string ToTable(ModelProfile p, string model, int batch, double width)
     {
+        if (p.PlanOnly)
+        {
+            var plan = new System.Text.StringBuilder();
+            plan.AppendLine(CultureInfo.InvariantCulture, $"{model}, batch {batch}, width {width}: {PlanLabel(p)} (nothing run)");
+            plan.AppendLine(CultureInfo.InvariantCulture, $"  {"pass",-12} {"kernel",-10} {"launch (grid × group)",-22} {"split-K",7} {"exec/useful",11} {"exec/nominal",12}");
+            foreach (var l in p.Layers.Where(l => l.Launches is { Count: > 0 }))
+            {
+                plan.AppendLine(CultureInfo.InvariantCulture, $"{l.Name,-16} {Shape(l.Input)} → {Shape(l.Output)}");
+                AppendLaunches(plan, l);
+            }
+            return plan.ToString().TrimEnd();
+        }
         double total = p.Layers.Sum(l => l.ForwardMs + l.BackwardMs);
         var sb = new System.Text.StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"{model}, batch {batch}, width {width} on {p.Device} (medians after warm-up)");
         sb.AppendLine(CultureInfo.InvariantCulture, $"{"layer",-16} {"input → output",-34} {"fwd ms",9} {"bwd ms",9} {"GFLOP/s",8} {"share",6}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  {"pass",-12} {"kernel",-10} {"launch (grid × group)",-22} {"split-K",7} {"exec/useful",11} {"exec/nominal",12}   ({PlanLabel(p)})");
         foreach (var l in p.Layers)
         {
             string io = $"{Shape(l.Input)} → {Shape(l.Output)}";
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"{l.Name,-16} {io,-34} {l.ForwardMs,9:F2} {l.BackwardMs,9:F2} {(l.ForwardFlops > 0 ? l.Gflops.ToString("F1", CultureInfo.InvariantCulture) : "-"),8} {(l.ForwardMs + l.BackwardMs) / total,6:P0}");
+            AppendLaunches(sb, l);
         }
         sb.AppendLine(CultureInfo.InvariantCulture, $"{"sum of layers",-51} {total,19:F2} ms");
         if (p.IterationMs is { } it)

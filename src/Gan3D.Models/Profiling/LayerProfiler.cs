@@ -25,7 +25,10 @@ public sealed record LayerSpec(
     Dim3 OutputPadding = default,
     bool Bias = false);
 
-/// <summary>Timings of one layer: medians after warm-up, forward and backward (all input and weight gradients).</summary>
+/// <summary>
+/// Timings of one layer: medians after warm-up, forward and backward (all input and weight gradients);
+/// for a convolution in a model profile, the CUDA launches of its kernels (<see cref="ConvLaunches"/>).
+/// </summary>
 public sealed record LayerProfile(
     string Name,
     Shape Input,
@@ -34,7 +37,8 @@ public sealed record LayerProfile(
     double BackwardMs,
     long ForwardFlops,
     long BackwardFlops,
-    long PeakBytes)
+    long PeakBytes,
+    IReadOnlyList<LayerLaunch>? Launches = null)
 {
     public double ForwardGflops => ForwardMs > 0 ? ForwardFlops / (ForwardMs * 1e6) : 0;
 

@@ -11,20 +11,31 @@ public sealed record ModelProfile(
     IReadOnlyList<LayerProfile> Layers,
     double? IterationMs,
     long PeakBytes,
-    long PeakProcessBytes);
+    long PeakProcessBytes,
+    int PlanKernelVersion = ModelProfiler.DefaultPlanKernelVersion,
+    bool PlanOnly = false);
 
 /// <summary>
 /// <c>gan3d profile --model g32|d32|g64|d64|gan32|gan64</c>: each layer of G and/or D timed on its own
 /// (the layer names match the PyTorch peer, bench/peer/torch_gan.py), and for gan* one whole training
 /// iteration exactly as <see cref="GanTrainer"/> runs it (D step on real and fake, G step, Adam).
+/// Each convolution also gets the CUDA launch plan of its kernels (<see cref="ConvLaunches"/>), pure
+/// arithmetic on the shapes whatever the backend; <c>planOnly</c> skips the timing and gives only that.
 /// </summary>
 public static class ModelProfiler
 {
     public static readonly string[] Models = ["g32", "d32", "g64", "d64", "gan32", "gan64"];
 
+    /// <summary>The kernel version a CUDA device runs by default (<see cref="IlgpuBackend.KernelVersion"/>).</summary>
+    public const int DefaultPlanKernelVersion = 2;
+
     public static ModelProfile Profile(string model, int batchSize, double width, IBackend backend, int repeat = 5,
-        ulong seed = 0, Action<string>? progress = null)
+        ulong seed = 0, Action<string>? progress = null, int planKernelVersion = DefaultPlanKernelVersion, bool planOnly = false)
     {
+        if (planKernelVersion is not (2 or 3))
+        {
+            throw new ArgumentException($"plan kernel version {planKernelVersion}: launch plans exist for versions 2 and 3");
+        }
         if (Array.IndexOf(Models, model) < 0)
         {
             throw new ArgumentException($"unknown model '{model}': use one of {string.Join(", ", Models)}");
@@ -60,24 +71,39 @@ public static class ModelProfiler
         if (model[0] == 'g')
         {
             using var g = new Generator3D(arch, backend, rng);
-            var z = rng.Uniform(new Shape(batchSize, arch.LatentDim, 1, 1, 1), backend).Persist();
-            ProfileChain("G", GeneratorChain(g), z, backend, repeat, rng, layers, progress);
-            z.Dispose();
+            var zShape = new Shape(batchSize, arch.LatentDim, 1, 1, 1);
+            if (planOnly)
+            {
+                PlanChain(GeneratorChain(g), zShape, planKernelVersion, layers);
+            }
+            else
+            {
+                var z = rng.Uniform(zShape, backend).Persist();
+                ProfileChain("G", GeneratorChain(g), z, backend, repeat, rng, layers, progress, planKernelVersion);
+                z.Dispose();
+            }
         }
         if (model[0] == 'd' || gan)
         {
             using var d = new Discriminator3D(arch, backend, rng);
-            var data = ShapeFamilies.CreateMixedDataset(batchSize, resolution, seed: (int)(seed & 0x7FFFFFFF));
-            var x = Tensor.Empty(new Shape(batchSize, 1, resolution, resolution, resolution), backend).Persist();
-            var host = new float[x.Numel];
-            data.FillBatch(Enumerable.Range(0, batchSize).ToArray(), host);
-            x.CopyFrom(host);
-            ProfileChain("D", DiscriminatorChain(d), x, backend, repeat, rng, layers, progress);
-            x.Dispose();
+            if (planOnly)
+            {
+                PlanChain(DiscriminatorChain(d), new Shape(batchSize, 1, resolution, resolution, resolution), planKernelVersion, layers);
+            }
+            else
+            {
+                var data = ShapeFamilies.CreateMixedDataset(batchSize, resolution, seed: (int)(seed & 0x7FFFFFFF));
+                var x = Tensor.Empty(new Shape(batchSize, 1, resolution, resolution, resolution), backend).Persist();
+                var host = new float[x.Numel];
+                data.FillBatch(Enumerable.Range(0, batchSize).ToArray(), host);
+                x.CopyFrom(host);
+                ProfileChain("D", DiscriminatorChain(d), x, backend, repeat, rng, layers, progress, planKernelVersion);
+                x.Dispose();
+            }
         }
         double? iteration = null;
         long peak = 0;
-        if (gan)
+        if (gan && !planOnly)
         {
             progress?.Invoke("training iteration");
             (iteration, peak) = ProfileIteration(arch, batchSize, backend, repeat, seed);
@@ -86,7 +112,7 @@ public static class ModelProfiler
         {
             peak = layers.Count == 0 ? 0 : layers.Max(l => l.PeakBytes);
         }
-        return new ModelProfile(backend.Name, layers, iteration, peak, Process.GetCurrentProcess().PeakWorkingSet64);
+        return new ModelProfile(backend.Name, layers, iteration, peak, Process.GetCurrentProcess().PeakWorkingSet64, planKernelVersion, planOnly);
     }
 
     /// <summary>G as (name, layer) in order, activation fused with the batch norm before it, as the peer names them.</summary>
@@ -132,7 +158,7 @@ public static class ModelProfiler
     }
 
     private static void ProfileChain(string net, List<(string Name, Func<Tensor, Tensor> Forward, Module Params, bool IsConv)> chain,
-        Tensor input, IBackend backend, int repeat, Rng rng, List<LayerProfile> results, Action<string>? progress)
+        Tensor input, IBackend backend, int repeat, Rng rng, List<LayerProfile> results, Action<string>? progress, int planKernelVersion)
     {
         var x = input;
         bool first = true;
@@ -149,7 +175,8 @@ public static class ModelProfiler
             var layer = new FunctionLayer(forward, backend);
             var (f, b) = LayerProfiler.TimeForwardBackward(layer, x, gradOut, backend, repeat, out long peak);
             long flops = isConv ? LayerProfiler.LayerFlops(module, x.Shape, outShape) : 0;
-            results.Add(new LayerProfile(name, x.Shape, outShape, f, b, flops, first ? flops : 2 * flops, peak));
+            var launches = ConvLaunches.ForLayer(module, x.Shape, inputGradient: !first, planKernelVersion);
+            results.Add(new LayerProfile(name, x.Shape, outShape, f, b, flops, first ? flops : 2 * flops, peak, launches));
             Tensor next;
             using (Autograd.NoGrad())
             {
@@ -168,6 +195,23 @@ public static class ModelProfiler
         if (!ReferenceEquals(x, input))
         {
             x.Dispose();
+        }
+    }
+
+    /// <summary>The chain's shapes and launch plans without running anything (times 0).</summary>
+    private static void PlanChain(List<(string Name, Func<Tensor, Tensor> Forward, Module Params, bool IsConv)> chain,
+        Shape input, int planKernelVersion, List<LayerProfile> results)
+    {
+        var shape = input;
+        bool first = true;
+        foreach (var (name, _, module, isConv) in chain)
+        {
+            var outShape = isConv ? ConvLaunches.OutputShape(module, shape) : shape;
+            long flops = isConv ? LayerProfiler.LayerFlops(module, shape, outShape) : 0;
+            var launches = isConv ? ConvLaunches.ForLayer(module, shape, inputGradient: !first, planKernelVersion) : [];
+            results.Add(new LayerProfile(name, shape, outShape, 0, 0, flops, first ? flops : 2 * flops, 0, launches));
+            shape = outShape;
+            first = false;
         }
     }
 

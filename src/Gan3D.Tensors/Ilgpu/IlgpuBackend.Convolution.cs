@@ -41,7 +41,7 @@ public sealed partial class IlgpuBackend
         }
         // Version 3 has a kernel for the GAN's k4 layers (kw known per staged k).
         var forward = _kernelVersion != 3 ? _k.V2!.Conv3dForward : g.Kw == 4 ? _k.V2!.Conv3dForwardK43 : _k.V2!.Conv3dForward3;
-        forward(GemmGrid(g.N * g.OutputVolume, g.Cout, 1), V(x), V(w), V(y), g);
+        forward(Launch(ConvLaunchPlan.Create(ConvKernelPass.Forward, g, _kernelVersion)), V(x), V(w), V(y), g);
     }
 
     public void Conv3dBackwardData(Tensor dy, Tensor w, Tensor dx, in Conv3dGeometry g)
@@ -56,17 +56,16 @@ public sealed partial class IlgpuBackend
             _k.Conv3dBackwardData1((int)g.InputSize, V(dy), V(w), V(dx), g);
             return;
         }
-        if (IsDenseBackwardData(g))
+        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, _kernelVersion);
+        if (plan.Dense)
         {
             var dense = _kernelVersion == 3 ? _k.V2!.Conv3dBackwardDataDense3 : _k.V2!.Conv3dBackwardDataDense;
-            dense(GemmGrid(g.N, g.Cin * g.KernelVolume, 1), V(dy), V(w), V(dx), g);
+            dense(Launch(plan), V(dy), V(w), V(dx), g);
             return;
         }
-        // The largest parity class has ⌈extent / stride⌉ positions per axis (residue 0).
-        long columns = (long)g.N * CeilDiv(g.Di, g.Sd) * CeilDiv(g.Hi, g.Sh) * CeilDiv(g.Wi, g.Sw);
         var parity = _kernelVersion != 3 ? _k.V2!.Conv3dBackwardData
             : g.Kw == 4 && g.Sw == 2 ? _k.V2!.Conv3dBackwardDataK4S23 : _k.V2!.Conv3dBackwardData3;
-        parity(GemmGrid(columns, g.Cin, g.Sd * g.Sh * g.Sw), V(dy), V(w), V(dx), g);
+        parity(Launch(plan), V(dy), V(w), V(dx), g);
     }
 
     public void Conv3dBackwardWeight(Tensor x, Tensor dy, Tensor dw, in Conv3dGeometry g)
@@ -81,8 +80,9 @@ public sealed partial class IlgpuBackend
             _k.Conv3dBackwardWeight1((int)g.WeightSize, V(x), V(dy), V(dw), g);
             return;
         }
-        int chunk = BackwardWeightChunk(g, out int chunks);
-        var grid = GemmGrid(g.Cin * g.KernelVolume, g.Cout, chunks);
+        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, _kernelVersion);
+        int chunk = plan.KChunk, chunks = plan.SplitK;
+        var grid = Launch(plan);
         var backwardWeight = _kernelVersion == 3 ? _k.V2!.Conv3dBackwardWeight3 : _k.V2!.Conv3dBackwardWeight;
         if (chunks == 1)
         {
@@ -97,55 +97,19 @@ public sealed partial class IlgpuBackend
     }
 
     /// <summary>
-    /// Groups of backward-weight wanted in flight: 4 per SM of a 132-SM H100/H200 (256, under 2 per SM,
-    /// left most SMs with one group to hide latency with; a v3 group is a quarter of v2's threads).
+    /// How version-2 backward-weight splits its reduction (see <see cref="ConvLaunchPlan.BackwardWeightChunk"/>).
     /// </summary>
-    private const int BackwardWeightTargetGroups = 4 * 132;
+    public static int BackwardWeightChunk(in Conv3dGeometry g, out int chunks) => ConvLaunchPlan.BackwardWeightChunk(g, out chunks);
 
-    /// <summary>Shortest reduction chunk worth a group of its own (32 steps of the 8-deep tile loop).</summary>
-    private const int BackwardWeightMinChunk = 256;
-
-    /// <summary>Most chunks: bounds the partials buffer to 64 weight gradients.</summary>
-    private const int BackwardWeightMaxChunks = 64;
-
-    /// <summary>
-    /// How version-2 backward-weight splits its reduction N·Do·Ho·Wo: the chunk length (a multiple of
-    /// the tile depth) and the number of chunks. Depends only on the geometry, never on the device, so
-    /// results are the same everywhere. One chunk when the weight alone gives enough groups.
-    /// </summary>
-    public static int BackwardWeightChunk(in Conv3dGeometry g, out int chunks)
+    /// <summary>The launch configuration of a plan (the one place the backend's grids come from).</summary>
+    private static KernelConfig Launch(ConvLaunchPlan plan)
     {
-        long k = (long)g.N * g.OutputVolume;
-        long tiles = CeilDiv(g.Cout, ImplicitGemmTile.TileM) * (long)CeilDiv(g.Cin * g.KernelVolume, ImplicitGemmTile.TileN);
-        long wanted = Math.Clamp(CeilDiv(BackwardWeightTargetGroups, tiles), 1, BackwardWeightMaxChunks);
-        long affordable = Math.Max(1, k / BackwardWeightMinChunk);
-        long split = Math.Min(wanted, affordable);
-        long chunk = CeilDiv(CeilDiv(k, split), ImplicitGemmTile.TileK) * ImplicitGemmTile.TileK;
-        chunks = (int)Math.Max(1, CeilDiv(k, chunk));
-        return (int)chunk;
-    }
-
-    /// <summary>Whether backward-data takes the dense path: a 1³ output from an unpadded input of the kernel's size.</summary>
-    private static bool IsDenseBackwardData(in Conv3dGeometry g) =>
-        g.Do == 1 && g.Ho == 1 && g.Wo == 1 && g.Pd == 0 && g.Ph == 0 && g.Pw == 0 &&
-        g.Di == g.Kd && g.Hi == g.Kh && g.Wi == g.Kw;
-
-    /// <summary>A launch of 64 × 64 tiles: x over the columns, y over the rows, z as given.</summary>
-    private KernelConfig GemmGrid(long columns, long rows, int z)
-    {
-        long gx = CeilDiv(columns, ImplicitGemmTile.TileN), gy = CeilDiv(rows, ImplicitGemmTile.TileM);
-        if (gy > ushort.MaxValue || z > ushort.MaxValue)
+        if (plan.GridX > int.MaxValue || plan.GridY > ushort.MaxValue || plan.GridZ > ushort.MaxValue)
         {
-            throw new NotSupportedException($"a convolution of {rows} GEMM rows and {z} slices exceeds the grid's y/z limits");
+            throw new NotSupportedException($"a convolution launch of grid {plan.GridText} exceeds the grid's limits");
         }
-        // Both versions tile C in 64 × 64; version 3 runs a tile with 64 threads, version 2 with 256.
-        int threads = _kernelVersion == 3 ? ImplicitGemmTile3.Threads : ImplicitGemmTile.Threads;
-        return new KernelConfig(new Index3D((int)gx, (int)gy, z), new Index3D(threads, 1, 1));
+        return new KernelConfig(new Index3D((int)plan.GridX, plan.GridY, plan.GridZ), new Index3D(plan.GroupSize, 1, 1));
     }
-
-    private static long CeilDiv(long a, long b) => (a + b - 1) / b;
-
-    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
 
     private static void CheckConvSizes(in Conv3dGeometry g)
     {

@@ -46,6 +46,45 @@ public sealed class ProfileCommandTests : IDisposable
         Assert.Equal(0.1 * mean0, rm[0], 5); // one training forward from running mean 0 with momentum 0.1
     }
 
+    [Fact]
+    public void PlanOnlyGivesEachConvolutionsCudaLaunches()
+    {
+        var r = Run("profile", "--model", "g32", "--batch-size", "2", "--plan-only", "--json", "--device", "cpu");
+        Assert.True(r.Code == 0, r.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Out);
+        Assert.Equal("CUDA plan, kernel v2", doc.RootElement.GetProperty("launch_plan").GetString());
+        var layers = doc.RootElement.GetProperty("layers").EnumerateArray().ToList();
+        var first = layers.First(l => l.GetProperty("name").GetString() == "G.convT1");
+        // The network's input needs no gradient: forward and weight gradient only.
+        Assert.Equal(["forward", "grad weight"], first.GetProperty("launches").EnumerateArray().Select(l => l.GetProperty("role").GetString()));
+        var last = layers.Last(l => l.GetProperty("launches").GetArrayLength() > 0);
+        Assert.Equal("G.convT4", last.GetProperty("name").GetString());
+        Assert.Equal("2x1x32x32x32", last.GetProperty("output").GetString());
+        var forward = last.GetProperty("launches")[0];
+        Assert.Equal("bwd-data", forward.GetProperty("kernel").GetString());
+        // 32 → 1 channels: M = 1 on 64-row tiles, 8 parity classes of ⌈2·16³ / 64⌉ column tiles.
+        Assert.Equal([128L, 1, 8], forward.GetProperty("grid").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal(256, forward.GetProperty("group").GetInt32());
+        Assert.Equal(64.0, forward.GetProperty("exec_per_nominal").GetDouble(), 9);
+        Assert.True(forward.GetProperty("exec_per_useful").GetDouble() > 64);
+        Assert.Equal(0, doc.RootElement.GetProperty("layers")[0].GetProperty("forward_ms").GetDouble()); // nothing timed
+    }
+
+    [Fact]
+    public void TimedProfileShowsTheLaunchPlanUnderEachConvolution()
+    {
+        var r = Run("profile", "--model", "d32", "--batch-size", "2", "--repeat", "1", "--device", "cpu", "--plan-version", "3");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("CUDA plan, kernel v3", r.Out);
+        Assert.Contains("exec/useful", r.Out);
+        // D.conv1's input needs no gradient; the other three convolutions launch all three kernels.
+        var lines = r.Out.Split('\n');
+        Assert.Equal(4, lines.Count(l => l.StartsWith("  forward      fwd ", StringComparison.Ordinal)));
+        Assert.Equal(3, lines.Count(l => l.StartsWith("  grad input   bwd-data ", StringComparison.Ordinal)));
+        Assert.Equal(4, lines.Count(l => l.StartsWith("  grad weight  bwd-weight ", StringComparison.Ordinal)));
+        Assert.Contains(" × 64 ", r.Out); // version 3 groups
+    }
+
     [Theory]
     [InlineData(new[] { "profile", "--layer", "conv3d", "--input", "1,2,3", "--out-channels", "2" }, "--input 1,2,3")]
     [InlineData(new[] { "profile", "--layer", "conv3d", "--input", "1,2,3,3,3" }, "--out-channels")]
@@ -55,5 +94,7 @@ public sealed class ProfileCommandTests : IDisposable
     [InlineData(new[] { "profile", "--layer", "conv3d", "--input", "1,2,3,3,3", "--out-channels", "2", "--kernel", "5" }, "does not fit")]
     [InlineData(new[] { "profile", "--model", "g32", "--device", "cuda" }, "no CUDA device")]
     [InlineData(new[] { "profile", "--model", "g32", "--kernel-version", "3" }, "--kernel-version 3")]
+    [InlineData(new[] { "profile", "--model", "g32", "--plan-version", "1" }, "--plan-version 1")]
+    [InlineData(new[] { "profile", "--layer", "batchnorm3d", "--input", "1,2,3,3,3", "--plan-only" }, "--plan-only")]
     public void BadArgumentsAreOneLineErrors(string[] args, string expected) => AssertBadInput(Run(args), expected);
 }

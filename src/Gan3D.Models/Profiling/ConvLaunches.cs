@@ -1,0 +1,69 @@
+using Gan3D.Kernels;
+using Gan3D.Nn;
+using Gan3D.Tensors;
+
+namespace Gan3D.Models;
+
+/// <summary>One kernel launch of a layer's training step: what it computes for the layer, and the plan.</summary>
+/// <param name="Role">"forward", "grad input" or "grad weight".</param>
+/// <param name="Plan">The CUDA launch of <see cref="IlgpuBackend"/> for it.</param>
+public sealed record LayerLaunch(string Role, ConvLaunchPlan Plan);
+
+/// <summary>
+/// The implicit-GEMM launches a convolution layer costs on the GPU, from its geometry alone (no
+/// device, no data): a layer's forward, its input gradient (unless the input needs none) and its
+/// weight gradient. A transposed convolution runs the kernels of the convolution it is the adjoint of,
+/// so its forward is backward-data and its input gradient is the forward kernel.
+/// </summary>
+public static class ConvLaunches
+{
+    /// <summary>The launches of <paramref name="layer"/> on an input of <paramref name="input"/>; empty for a non-convolution.</summary>
+    public static IReadOnlyList<LayerLaunch> ForLayer(Module layer, Shape input, bool inputGradient, int kernelVersion)
+    {
+        if (layer is not (Conv3d or ConvTranspose3d))
+        {
+            return [];
+        }
+        var g = Geometry(layer, input);
+        bool transposed = layer is ConvTranspose3d;
+        var launches = new List<LayerLaunch>
+        {
+            new("forward", ConvLaunchPlan.Create(transposed ? ConvKernelPass.BackwardData : ConvKernelPass.Forward, g, kernelVersion)),
+        };
+        if (inputGradient)
+        {
+            launches.Add(new("grad input", ConvLaunchPlan.Create(transposed ? ConvKernelPass.Forward : ConvKernelPass.BackwardData, g, kernelVersion)));
+        }
+        launches.Add(new("grad weight", ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, kernelVersion)));
+        return launches;
+    }
+
+    /// <summary>The output shape of a convolution layer on <paramref name="input"/> (other layers keep the shape).</summary>
+    public static Shape OutputShape(Module layer, Shape input)
+    {
+        if (layer is not (Conv3d or ConvTranspose3d))
+        {
+            return input;
+        }
+        var g = Geometry(layer, input);
+        return layer is ConvTranspose3d ? new Shape(g.N, g.Cin, g.Di, g.Hi, g.Wi) : new Shape(g.N, g.Cout, g.Do, g.Ho, g.Wo);
+    }
+
+    private static Conv3dGeometry Geometry(Module layer, Shape input) => layer switch
+    {
+        Conv3d c => Conv3dGeometry.Create(input[0], input[1], input[2], input[3], input[4], c.Weight.Shape[0],
+            c.KernelSize.D, c.KernelSize.H, c.KernelSize.W, c.Stride.D, c.Stride.H, c.Stride.W, c.Padding.D, c.Padding.H, c.Padding.W),
+        ConvTranspose3d t => Conv3dGeometry.ForTransposed(input[0], input[1], input[2], input[3], input[4], t.Weight.Shape[1],
+            t.KernelSize.D, t.KernelSize.H, t.KernelSize.W, t.Stride.D, t.Stride.H, t.Stride.W, t.Padding.D, t.Padding.H, t.Padding.W,
+            t.OutputPadding.D, t.OutputPadding.H, t.OutputPadding.W),
+        _ => throw new ArgumentException($"{layer.GetType().Name} is not a convolution"),
+    };
+
+    /// <summary>The kernel name of a pass, as the table prints it.</summary>
+    public static string KernelName(ConvKernelPass pass) => pass switch
+    {
+        ConvKernelPass.Forward => "fwd",
+        ConvKernelPass.BackwardData => "bwd-data",
+        _ => "bwd-weight",
+    };
+}

@@ -1,0 +1,184 @@
+using Gan3D.Kernels;
+
+namespace Gan3D.Tensors;
+
+/// <summary>The three convolution kernels (a transposed convolution runs them as its adjoint).</summary>
+public enum ConvKernelPass
+{
+    Forward,
+    BackwardData,
+    BackwardWeight,
+}
+
+/// <summary>
+/// How <see cref="IlgpuBackend"/> launches one implicit-GEMM convolution pass (kernel versions 2 and 3):
+/// a grid of 64 × 64 tiles of C (x over GEMM columns, y over rows, z over parity classes or split-K
+/// chunks), groups of <see cref="GroupSize"/> threads, and the FLOPs that launch performs.
+/// </summary>
+/// <param name="Pass">Which kernel.</param>
+/// <param name="KernelVersion">2 or 3 (same tiles and grid; v3 runs a tile with 64 threads, v2 with 256).</param>
+/// <param name="GridX">Groups along x (GEMM columns).</param>
+/// <param name="GridY">Groups along y (GEMM rows).</param>
+/// <param name="GridZ">Parity classes (backward-data), split-K chunks (backward-weight), else 1.</param>
+/// <param name="GroupSize">Threads per group.</param>
+/// <param name="SplitK">Chunks the reduction is split into (backward-weight; 1 elsewhere).</param>
+/// <param name="KChunk">Reduction indices per chunk (backward-weight; the whole reduction elsewhere).</param>
+/// <param name="Dense">Backward-data of a 1³ unpadded output, run as one plain GEMM instead of by parity.</param>
+/// <param name="ExecutedFlops">2 × every multiply-add the launched tiles perform: padded rows, columns and
+/// reduction slices included, groups that exit at once (past a small parity class) excluded.</param>
+/// <param name="UsefulFlops">2 × the multiply-adds of the convolution whose input position is inside the
+/// input (a tap on padding multiplies a zero): what a naive loop over the convolution performs.</param>
+public sealed record ConvLaunchPlan(
+    ConvKernelPass Pass,
+    int KernelVersion,
+    long GridX,
+    int GridY,
+    int GridZ,
+    int GroupSize,
+    int SplitK,
+    int KChunk,
+    bool Dense,
+    long ExecutedFlops,
+    long UsefulFlops)
+{
+    // Both versions tile C in the same 64 × 64 × 8 (ImplicitGemmTile3 has the same constants).
+    private const int TileM = ImplicitGemmTile.TileM, TileN = ImplicitGemmTile.TileN, TileK = ImplicitGemmTile.TileK;
+
+    /// <summary>Groups of backward-weight wanted in flight: 4 per SM of a 132-SM H100/H200 (256, under 2 per SM,
+    /// left most SMs with one group to hide latency with; a v3 group is a quarter of v2's threads).</summary>
+    private const int BackwardWeightTargetGroups = 4 * 132;
+
+    /// <summary>Shortest reduction chunk worth a group of its own (32 steps of the 8-deep tile loop).</summary>
+    private const int BackwardWeightMinChunk = 256;
+
+    /// <summary>Most chunks: bounds the partials buffer to 64 weight gradients.</summary>
+    private const int BackwardWeightMaxChunks = 64;
+
+    /// <summary>Executed ÷ useful FLOPs (1 = no waste); 1 for an empty convolution.</summary>
+    public double Waste => UsefulFlops > 0 ? (double)ExecutedFlops / UsefulFlops : 1;
+
+    /// <summary>
+    /// 2·<see cref="Conv3dGeometry.Macs"/>: every tap, padding included, as cuDNN and PyTorch count.
+    /// Executed ÷ nominal is the waste of the tiles alone, without the zeros padding multiplies.
+    /// </summary>
+    public long NominalFlops { get; init; }
+
+    /// <summary>Executed ÷ nominal FLOPs (see <see cref="NominalFlops"/>).</summary>
+    public double WasteOverNominal => NominalFlops > 0 ? (double)ExecutedFlops / NominalFlops : 1;
+
+    /// <summary>The grid as "x×y×z".</summary>
+    public string GridText => $"{GridX}×{GridY}×{GridZ}";
+
+    /// <summary>
+    /// The launch of <paramref name="pass"/> for <paramref name="g"/> with kernel version 2 or 3. Depends
+    /// only on the geometry and the version, never on the device: this is what the backend launches.
+    /// </summary>
+    public static ConvLaunchPlan Create(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion) =>
+        Launch(pass, g, kernelVersion) with { NominalFlops = 2 * g.Macs };
+
+    private static ConvLaunchPlan Launch(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion)
+    {
+        if (kernelVersion is not (2 or 3))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kernelVersion), kernelVersion, "launch plans exist for the implicit-GEMM kernels, versions 2 and 3");
+        }
+        int group = kernelVersion == 3 ? ImplicitGemmTile3.Threads : ImplicitGemmTile.Threads;
+        long useful = UsefulFlopsOf(g);
+        long tileFlops = 2L * TileM * TileN;
+        switch (pass)
+        {
+            case ConvKernelPass.Forward:
+                {
+                    long columns = (long)g.N * g.OutputVolume, k = (long)g.Cin * g.KernelVolume;
+                    long gx = CeilDiv(columns, TileN), gy = CeilDiv(g.Cout, TileM);
+                    return new(pass, kernelVersion, gx, (int)gy, 1, group, 1, (int)k, false, tileFlops * gx * gy * PaddedK(k), useful);
+                }
+            case ConvKernelPass.BackwardData when IsDenseBackwardData(g):
+                {
+                    long rows = (long)g.Cin * g.KernelVolume;
+                    long gx = CeilDiv(g.N, TileN), gy = CeilDiv(rows, TileM);
+                    return new(pass, kernelVersion, gx, (int)gy, 1, group, 1, g.Cout, true, tileFlops * gx * gy * PaddedK(g.Cout), useful);
+                }
+            case ConvKernelPass.BackwardData:
+                {
+                    // The largest parity class has ⌈extent / stride⌉ positions per axis (residue 0); groups past a
+                    // smaller class's columns exit before any work.
+                    long columns = (long)g.N * CeilDiv(g.Di, g.Sd) * CeilDiv(g.Hi, g.Sh) * CeilDiv(g.Wi, g.Sw);
+                    long gx = CeilDiv(columns, TileN), gy = CeilDiv(g.Cin, TileM);
+                    long executed = 0;
+                    int classes = g.Sd * g.Sh * g.Sw, maxK = 0;
+                    for (int r = 0; r < classes; r++)
+                    {
+                        int rw = r % g.Sw, rh = r / g.Sw % g.Sh, rd = r / (g.Sw * g.Sh);
+                        var (td, cd) = Parity(rd, g.Pd, g.Sd, g.Kd, g.Di);
+                        var (th, ch) = Parity(rh, g.Ph, g.Sh, g.Kh, g.Hi);
+                        var (tw, cw) = Parity(rw, g.Pw, g.Sw, g.Kw, g.Wi);
+                        long k = (long)g.Cout * td * th * tw;
+                        maxK = (int)Math.Max(maxK, k);
+                        executed += tileFlops * gy * CeilDiv((long)g.N * cd * ch * cw, TileN) * PaddedK(k);
+                    }
+                    return new(pass, kernelVersion, gx, (int)gy, classes, group, 1, maxK, false, executed, useful);
+                }
+            default:
+                {
+                    int chunk = BackwardWeightChunk(g, out int chunks);
+                    long k = (long)g.N * g.OutputVolume;
+                    long gx = CeilDiv((long)g.Cin * g.KernelVolume, TileN), gy = CeilDiv(g.Cout, TileM);
+                    // Every chunk is full but the last (chunk is a multiple of the tile depth).
+                    long slices = (chunks - 1) * PaddedK(chunk) + PaddedK(k - (long)(chunks - 1) * chunk);
+                    return new(pass, kernelVersion, gx, (int)gy, chunks, group, chunks, chunk, false, tileFlops * gx * gy * slices, useful);
+                }
+        }
+    }
+
+    /// <summary>
+    /// How backward-weight splits its reduction N·Do·Ho·Wo: the chunk length (a multiple of the tile
+    /// depth) and the number of chunks. One chunk when the weight alone gives enough groups.
+    /// </summary>
+    public static int BackwardWeightChunk(in Conv3dGeometry g, out int chunks)
+    {
+        long k = (long)g.N * g.OutputVolume;
+        long tiles = CeilDiv(g.Cout, TileM) * CeilDiv((long)g.Cin * g.KernelVolume, TileN);
+        long wanted = Math.Clamp(CeilDiv(BackwardWeightTargetGroups, tiles), 1, BackwardWeightMaxChunks);
+        long affordable = Math.Max(1, k / BackwardWeightMinChunk);
+        long split = Math.Min(wanted, affordable);
+        long chunk = CeilDiv(CeilDiv(k, split), TileK) * TileK;
+        chunks = (int)Math.Max(1, CeilDiv(k, chunk));
+        return (int)chunk;
+    }
+
+    /// <summary>
+    /// 2 × the in-bounds multiply-adds of the convolution: per axis, the (output, tap) pairs whose input
+    /// position o·s − p + k lies inside the input; the same set serves all three passes.
+    /// </summary>
+    public static long UsefulFlopsOf(in Conv3dGeometry g) =>
+        2L * g.N * g.Cin * g.Cout * InBounds(g.Do, g.Kd, g.Sd, g.Pd, g.Di) * InBounds(g.Ho, g.Kh, g.Sh, g.Ph, g.Hi) * InBounds(g.Wo, g.Kw, g.Sw, g.Pw, g.Wi);
+
+    /// <summary>Whether backward-data takes the dense path: a 1³ output from an unpadded input of the kernel's size.</summary>
+    public static bool IsDenseBackwardData(in Conv3dGeometry g) =>
+        g.Do == 1 && g.Ho == 1 && g.Wo == 1 && g.Pd == 0 && g.Ph == 0 && g.Pw == 0 &&
+        g.Di == g.Kd && g.Hi == g.Kh && g.Wi == g.Kw;
+
+    private static long InBounds(int outExtent, int kernel, int stride, int pad, int inExtent)
+    {
+        long count = 0;
+        for (int o = 0; o < outExtent; o++)
+        {
+            int first = o * stride - pad;
+            count += Math.Max(0, Math.Min(inExtent, first + kernel) - Math.Max(0, first));
+        }
+        return count;
+    }
+
+    /// <summary>Taps and positions of parity class r along one axis (as the kernels' ParityAxis).</summary>
+    private static (int Taps, int Count) Parity(int r, int pad, int stride, int kernel, int extent)
+    {
+        int k0 = (r + pad) % stride;
+        return (k0 < kernel ? (kernel - k0 + stride - 1) / stride : 0, r < extent ? (extent - r + stride - 1) / stride : 0);
+    }
+
+    /// <summary>The reduction length the tile loop runs: whole 8-deep slices.</summary>
+    private static long PaddedK(long k) => CeilDiv(k, TileK) * TileK;
+
+    private static long CeilDiv(long a, long b) => (a + b - 1) / b;
+}

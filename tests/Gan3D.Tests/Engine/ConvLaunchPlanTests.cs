@@ -1,0 +1,187 @@
+using Gan3D.Kernels;
+using Gan3D.Tensors;
+
+namespace Gan3D.Tests.Engine;
+
+/// <summary>
+/// <see cref="ConvLaunchPlan"/>, the launch geometry <see cref="IlgpuBackend"/> uses for its
+/// implicit-GEMM convolutions, checked without a GPU: useful FLOPs against a naive loop over the
+/// convolution, executed FLOPs against a group-by-group walk of the grid with the parity classes
+/// enumerated from scratch, and the one-channel waste the GAN's last layer pays.
+/// </summary>
+public sealed class ConvLaunchPlanTests
+{
+    /// <summary>n, cin, d, h, w, cout, kd, kh, kw, sd, sh, sw, pd, ph, pw.</summary>
+    public static TheoryData<int[]> Geometries => new()
+    {
+        new[] { 2, 3, 5, 6, 7, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1 },    // stride 1 pad 1
+        new[] { 1, 2, 7, 6, 9, 3, 4, 4, 4, 2, 2, 2, 1, 1, 1 },    // the GAN's k4 s2 p1, odd extents
+        new[] { 3, 1, 9, 5, 5, 70, 2, 2, 2, 3, 3, 3, 1, 0, 1 },   // kernel below the stride: classes with no tap; Cout over a tile
+        new[] { 2, 67, 4, 5, 3, 2, 3, 1, 2, 2, 1, 1, 2, 0, 1 },   // non-cubic kernel, padding above half the kernel
+        new[] { 5, 4, 4, 4, 4, 3, 4, 4, 4, 1, 1, 1, 0, 0, 0 },    // 1³ output: the dense backward-data path
+    };
+
+    private static Conv3dGeometry Geometry(int[] a) =>
+        Conv3dGeometry.Create(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
+
+    /// <summary>Multiply-adds of the reference convolution's loops (taps on padding skipped, as Reference.Conv3d does).</summary>
+    private static long NaiveMacs(Conv3dGeometry g)
+    {
+        long macs = 0;
+        for (int n = 0; n < g.N; n++)
+        {
+            for (int co = 0; co < g.Cout; co++)
+            {
+                for (int od = 0; od < g.Do; od++)
+                {
+                    for (int oh = 0; oh < g.Ho; oh++)
+                    {
+                        for (int ow = 0; ow < g.Wo; ow++)
+                        {
+                            for (int ci = 0; ci < g.Cin; ci++)
+                            {
+                                for (int kd = 0; kd < g.Kd; kd++)
+                                {
+                                    for (int kh = 0; kh < g.Kh; kh++)
+                                    {
+                                        for (int kw = 0; kw < g.Kw; kw++)
+                                        {
+                                            int id = od * g.Sd - g.Pd + kd, ih = oh * g.Sh - g.Ph + kh, iw = ow * g.Sw - g.Pw + kw;
+                                            if (id >= 0 && id < g.Di && ih >= 0 && ih < g.Hi && iw >= 0 && iw < g.Wi)
+                                            {
+                                                macs++;
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return macs;
+    }
+
+    /// <summary>
+    /// Executed FLOPs by walking every group of the plan's grid: the GEMM each group runs is rebuilt
+    /// here from the pass's definition (parity classes by enumerating positions and taps).
+    /// </summary>
+    private static long WalkGrid(ConvKernelPass pass, Conv3dGeometry g, ConvLaunchPlan plan)
+    {
+        const int tile = 64, depth = 8;
+        long executed = 0;
+        for (long x = 0; x < plan.GridX; x++)
+        {
+            for (int y = 0; y < plan.GridY; y++)
+            {
+                for (int z = 0; z < plan.GridZ; z++)
+                {
+                    long columns, k;
+                    if (pass == ConvKernelPass.Forward)
+                    {
+                        (columns, k) = ((long)g.N * g.OutputVolume, (long)g.Cin * g.KernelVolume);
+                    }
+                    else if (pass == ConvKernelPass.BackwardWeight)
+                    {
+                        long total = (long)g.N * g.OutputVolume;
+                        columns = (long)g.Cin * g.KernelVolume;
+                        k = Math.Min(plan.KChunk, total - (long)z * plan.KChunk);
+                    }
+                    else if (plan.Dense)
+                    {
+                        (columns, k) = (g.N, g.Cout);
+                    }
+                    else
+                    {
+                        int rw = z % g.Sw, rh = z / g.Sw % g.Sh, rd = z / (g.Sw * g.Sh);
+                        columns = g.N * Positions(rd, g.Sd, g.Di) * Positions(rh, g.Sh, g.Hi) * Positions(rw, g.Sw, g.Wi);
+                        k = g.Cout * Taps(rd, g.Pd, g.Sd, g.Kd) * Taps(rh, g.Ph, g.Sh, g.Kh) * Taps(rw, g.Pw, g.Sw, g.Kw);
+                    }
+                    if (x * tile < columns) // a group past its GEMM's columns exits at once
+                    {
+                        executed += 2L * tile * tile * ((k + depth - 1) / depth * depth);
+                    }
+                }
+            }
+        }
+        return executed;
+    }
+
+    /// <summary>Input positions i &lt; extent with i ≡ r (mod s).</summary>
+    private static long Positions(int r, int s, int extent) => Enumerable.Range(0, extent).Count(i => i % s == r);
+
+    /// <summary>Taps k that reach residue r: o·s − p + k = i ≡ r, so k ≡ r + p (mod s).</summary>
+    private static long Taps(int r, int p, int s, int kernel) => Enumerable.Range(0, kernel).Count(k => (k - r - p) % s == 0);
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void UsefulFlopsAreTheNaiveLoopsMultiplyAdds(int[] a)
+    {
+        var g = Geometry(a);
+        long naive = NaiveMacs(g);
+        Assert.Equal(2 * naive, ConvLaunchPlan.UsefulFlopsOf(g));
+        foreach (var pass in Enum.GetValues<ConvKernelPass>())
+        {
+            Assert.Equal(2 * naive, ConvLaunchPlan.Create(pass, g, 2).UsefulFlops);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void ExecutedFlopsMatchAWalkOfTheGrid(int[] a)
+    {
+        var g = Geometry(a);
+        foreach (var pass in Enum.GetValues<ConvKernelPass>())
+        {
+            foreach (int version in new[] { 2, 3 })
+            {
+                var plan = ConvLaunchPlan.Create(pass, g, version);
+                Assert.Equal(WalkGrid(pass, g, plan), plan.ExecutedFlops);
+                Assert.True(plan.ExecutedFlops >= plan.UsefulFlops, $"{pass} v{version}: executed {plan.ExecutedFlops} < useful {plan.UsefulFlops}");
+                Assert.Equal(version == 3 ? 64 : 256, plan.GroupSize);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void TheGridCoversEachGemmWithNoSpareTile(int[] a)
+    {
+        var g = Geometry(a);
+        var fwd = ConvLaunchPlan.Create(ConvKernelPass.Forward, g, 2);
+        Assert.Equal((g.N * g.OutputVolume + 63) / 64, fwd.GridX);
+        Assert.Equal((g.Cout + 63) / 64, fwd.GridY);
+        var bwdWeight = ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, 2);
+        Assert.Equal((g.Cin * g.KernelVolume + 63) / 64, bwdWeight.GridX);
+        Assert.Equal(bwdWeight.SplitK, bwdWeight.GridZ);
+        // The chunks cover the reduction, and the last one is not empty.
+        long reduction = (long)g.N * g.OutputVolume;
+        Assert.InRange(reduction - (long)(bwdWeight.SplitK - 1) * bwdWeight.KChunk, 1, bwdWeight.KChunk);
+        Assert.Equal(IlgpuBackend.BackwardWeightChunk(g, out int chunks), bwdWeight.KChunk);
+        Assert.Equal(chunks, bwdWeight.SplitK);
+        var bwdData = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, 2);
+        Assert.Equal(bwdData.Dense ? 1 : g.Sd * g.Sh * g.Sw, bwdData.GridZ);
+    }
+
+    [Fact]
+    public void TheGanLastLayersOneChannelIsPaddedToATile()
+    {
+        // G's last layer, ConvTranspose3d(64 → 1, k4 s2 p1) 32³ → 64³: its forward is backward-data of a
+        // convolution with Cin = 1, so each 64-row tile holds one useful row.
+        var g = Conv3dGeometry.ForTransposed(2, 64, 32, 32, 32, 1, 4, 4, 4, 2, 2, 2, 1, 1, 1, 0, 0, 0);
+        var forward = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, 2);
+        Assert.Equal(64.0, forward.WasteOverNominal, 12);
+        Assert.InRange(forward.Waste, 64.0, 64.0 * 1.06); // plus the taps on padding (1/64 per axis at each end)
+        Assert.Equal((2L * 32 * 32 * 32 + 63) / 64, forward.GridX);
+        Assert.Equal(1, forward.GridY);
+        Assert.Equal(8, forward.GridZ);
+        // Its gradients put the 64 channels on the tiles' rows: no tile waste.
+        Assert.Equal(1.0, ConvLaunchPlan.Create(ConvKernelPass.Forward, g, 2).WasteOverNominal, 12);
+        Assert.Equal(1.0, ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, 2).WasteOverNominal, 12);
+    }
+
+    [Fact]
+    public void VersionOneHasNoPlan() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => ConvLaunchPlan.Create(ConvKernelPass.Forward, Geometry([2, 3, 5, 6, 7, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1]), 1));
+}
