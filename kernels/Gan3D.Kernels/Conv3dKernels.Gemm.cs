@@ -6,7 +6,7 @@ namespace Gan3D.Kernels;
 /// Version 2 of the convolution kernels: each pass is an implicit GEMM run by
 /// <see cref="ImplicitGemmTile"/> (explicitly grouped: <see cref="ImplicitGemmTile.Threads"/> threads
 /// a group, a grid of 64 × 64 tiles of C). Launch shapes are in each kernel's comment; the backend
-/// computes them (IlgpuBackend.Convolution.cs).
+/// computes them in one place, Gan3D.Tensors ConvLaunchPlan, which gan3d profile reports too.
 /// <list type="bullet">
 /// <item>Forward: Y[co, (n, o)] = Σ_(ci, k) W[co, (ci, k)] · X[n, ci, o·s − p + k].</item>
 /// <item>Backward-data (the transposed convolution's forward): one sub-GEMM per residue class r of the
