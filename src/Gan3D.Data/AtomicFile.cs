@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace Gan3D.Data;
 
 /// <summary>
@@ -8,6 +11,28 @@ namespace Gan3D.Data;
 /// </summary>
 public static class AtomicFile
 {
+    // The temporary names below: ".{target}.{pid}.{32 hex digits}.tmp" (Gan3D.Nn's copy writes the same).
+    private static readonly Regex TemporaryName = new(@"^\..+\.(\d+)\.[0-9a-f]{32}\.tmp$", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Whether <paramref name="fileName"/> is one of this writer's temporary files, and if so the id of
+    /// the process that wrote it (-1 when the id does not fit an int); false for any other name.
+    /// </summary>
+    public static bool IsTemporary(string fileName, out int writerProcessId)
+    {
+        writerProcessId = 0;
+        var m = TemporaryName.Match(fileName);
+        if (!m.Success)
+        {
+            return false;
+        }
+        if (!int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out writerProcessId))
+        {
+            writerProcessId = -1;
+        }
+        return true;
+    }
+
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
     /// <param name="path">Target file; its folder is created when missing.</param>
     /// <param name="write">Writes the whole content to the stream it gets (do not dispose it).</param>

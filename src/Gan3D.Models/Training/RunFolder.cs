@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Gan3D.Data;
 
 namespace Gan3D.Models;
@@ -43,9 +42,6 @@ public sealed class RunFolder : IDisposable
 
     private const string LockName = ".lock";
     private const string PidName = ".lock.pid";
-
-    // AtomicFile's temporary names: ".{target}.{pid}.{32 hex digits}.tmp".
-    private static readonly Regex TemporaryName = new(@"^\..+\.(\d+)\.[0-9a-f]{32}\.tmp$", RegexOptions.CultureInvariant);
 
     private readonly FileStream _lock;
 
@@ -235,12 +231,11 @@ public sealed class RunFolder : IDisposable
 
     private static bool IsStaleTemporary(string name)
     {
-        var m = TemporaryName.Match(name);
-        if (!m.Success)
+        if (!AtomicFile.IsTemporary(name, out int pid))
         {
             return false;
         }
-        if (!int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+        if (pid < 0)
         {
             return true;
         }
