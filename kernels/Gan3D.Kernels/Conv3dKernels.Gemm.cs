@@ -43,21 +43,7 @@ public static partial class Conv3dKernels
     /// <param name="g">The geometry.</param>
     public static void Conv3dBackwardDataKernel2(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g)
     {
-        int r = Grid.IdxZ;
-        int rw = r % g.Sw;
-        r /= g.Sw;
-        int rh = r % g.Sh;
-        int rd = r / g.Sh;
-        var p = new BackwardDataGemm
-        {
-            Dy = dy,
-            W = w,
-            Dx = dx,
-            G = g,
-            Ad = ParityAxis.Create(rd, g.Pd, g.Sd, g.Kd, g.Di),
-            Ah = ParityAxis.Create(rh, g.Ph, g.Sh, g.Kh, g.Hi),
-            Aw = ParityAxis.Create(rw, g.Pw, g.Sw, g.Kw, g.Wi),
-        };
+        var p = BackwardDataClass(dy, w, dx, g, Grid.IdxZ);
         int n0 = Grid.IdxX * ImplicitGemmTile.TileN;
         if (n0 >= p.N)
         {

@@ -70,7 +70,7 @@ public static partial class Conv3dKernels
         ImplicitGemmTile3.Run<BackwardDataGemm, Radix2>(p, Grid.IdxY * ImplicitGemmTile3.TileM, n0, 0, g.Cout * p.Ad.Taps * p.Ah.Taps * p.Aw.Taps);
     }
 
-    /// <summary>The backward-data GEMM of parity class r (r = (rd·Sh + rh)·Sw + rw).</summary>
+    /// <summary>The backward-data GEMM of parity class r (r = (rd·Sh + rh)·Sw + rw), for versions 2 and 3 (version 2 ignores the weight strides).</summary>
     private static BackwardDataGemm BackwardDataClass(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g, int r)
     {
         int rw = r % g.Sw;

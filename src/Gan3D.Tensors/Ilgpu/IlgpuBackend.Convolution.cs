@@ -96,11 +96,6 @@ public sealed partial class IlgpuBackend
         _k.V2!.Conv3dBackwardWeightReduce((int)g.WeightSize, partials, V(dw), chunks);
     }
 
-    /// <summary>
-    /// How version-2 backward-weight splits its reduction (see <see cref="ConvLaunchPlan.BackwardWeightChunk"/>).
-    /// </summary>
-    public static int BackwardWeightChunk(in Conv3dGeometry g, out int chunks) => ConvLaunchPlan.BackwardWeightChunk(g, out chunks);
-
     /// <summary>The launch configuration of a plan (the one place the backend's grids come from).</summary>
     private static KernelConfig Launch(ConvLaunchPlan plan)
     {

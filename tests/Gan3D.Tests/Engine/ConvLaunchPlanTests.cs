@@ -158,7 +158,7 @@ public sealed class ConvLaunchPlanTests
         // The chunks cover the reduction, and the last one is not empty.
         long reduction = (long)g.N * g.OutputVolume;
         Assert.InRange(reduction - (long)(bwdWeight.SplitK - 1) * bwdWeight.KChunk, 1, bwdWeight.KChunk);
-        Assert.Equal(IlgpuBackend.BackwardWeightChunk(g, out int chunks), bwdWeight.KChunk);
+        Assert.Equal(ConvLaunchPlan.BackwardWeightChunk(g, out int chunks), bwdWeight.KChunk);
         Assert.Equal(chunks, bwdWeight.SplitK);
         var bwdData = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, 2);
         Assert.Equal(bwdData.Dense ? 1 : g.Sd * g.Sh * g.Sw, bwdData.GridZ);

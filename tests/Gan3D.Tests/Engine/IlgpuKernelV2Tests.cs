@@ -90,7 +90,7 @@ public abstract class IlgpuKernelV2Tests
     {
         // 1·9·8·9 = 648 reduction indices for a 2×2×3³ weight: one tile, so the reduction is split.
         var g = Conv3dGeometry.Create(1, 2, 9, 8, 9, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1);
-        int chunk = IlgpuBackend.BackwardWeightChunk(g, out int chunks);
+        int chunk = ConvLaunchPlan.BackwardWeightChunk(g, out int chunks);
         Assert.True(chunks > 1, $"expected split-K, got {chunks} chunk(s) of {chunk}");
         Assert.True(chunk % ImplicitGemmTile.TileK == 0 && (long)chunk * chunks >= g.N * g.OutputVolume && (long)chunk * (chunks - 1) < g.N * g.OutputVolume);
         var rng = new Random(5);
@@ -108,8 +108,8 @@ public abstract class IlgpuKernelV2Tests
     public void LargeWeightsAreNotSplit()
     {
         // The D's 256 → 512 layer: 128 tiles of weight; and its 64³-batch-100 first layer: 1 tile, long reduction.
-        IlgpuBackend.BackwardWeightChunk(Conv3dGeometry.Create(100, 256, 8, 8, 8, 512, 4, 4, 4, 2, 2, 2, 1, 1, 1), out int big);
-        int chunk = IlgpuBackend.BackwardWeightChunk(Conv3dGeometry.Create(100, 1, 64, 64, 64, 64, 4, 4, 4, 2, 2, 2, 1, 1, 1), out int first);
+        ConvLaunchPlan.BackwardWeightChunk(Conv3dGeometry.Create(100, 256, 8, 8, 8, 512, 4, 4, 4, 2, 2, 2, 1, 1, 1), out int big);
+        int chunk = ConvLaunchPlan.BackwardWeightChunk(Conv3dGeometry.Create(100, 1, 64, 64, 64, 64, 4, 4, 4, 2, 2, 2, 1, 1, 1), out int first);
         Assert.Equal(1, big); // 8 × 256 tiles already fill the GPU
         Assert.Equal(64, first); // 1 tile wants 4 × 132 groups, capped at 64 chunks
         Assert.Equal(100 * 32 * 32 * 32 / 64, chunk);
