@@ -26,7 +26,7 @@ internal static class ArithmeticCommand
         {
             var o = parse.InvocationConfiguration.Output;
             string fmt = ShapeOutput.CheckFormat(parse.GetValue(format)!);
-            float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
+            float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
             string dir = parse.GetValue(output)!, ckPath = parse.GetValue(checkpoint)!;
             string fromPath = parse.GetValue(from)!, minusPath = parse.GetValue(minus)!, plusPath = parse.GetValue(plus)!;
             CliFiles.RefuseOverwritingInputs(ShapeOutput.Paths(dir, "arithmetic", 4, fmt), ckPath, fromPath, minusPath, plusPath);

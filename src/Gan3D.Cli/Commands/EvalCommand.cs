@@ -54,7 +54,7 @@ internal static class EvalCommand
                 "chamfer" => ShapeDistance.Chamfer,
                 var m => throw new UsageException($"--metric {m}: use iou or chamfer"),
             };
-            float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
+            float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
             float copy = parse.GetResult(nearCopy) is null ? (distance == ShapeDistance.Iou ? 0.1f : 1f) : parse.GetValue(nearCopy);
             if (!(copy >= 0) || float.IsInfinity(copy))
             {

@@ -39,7 +39,7 @@ internal static class EvalReconstructionCommand
         command.SetAction(parse =>
         {
             var o = parse.InvocationConfiguration.Output;
-            float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
+            float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
             int v = parse.GetValue(views);
             if (v < 1 || v > 100)
             {

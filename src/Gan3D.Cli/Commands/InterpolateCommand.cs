@@ -42,7 +42,7 @@ internal static class InterpolateCommand
                 "linear" or "slerp" => [m],
                 _ => throw new UsageException($"--mode {m}: use linear, slerp or both"),
             };
-            float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
+            float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
             string dir = parse.GetValue(output)!, ckPath = parse.GetValue(checkpoint)!;
             string? fromPath = parse.GetValue(from), toPath = parse.GetValue(to);
             CliFiles.RefuseOverwritingInputs(modes.SelectMany(name => ShapeOutput.Paths(dir, $"interpolation-{name}", k, "npy")), ckPath, fromPath, toPath);

@@ -29,7 +29,7 @@ internal static class ReconstructCommand
         {
             var o = parse.InvocationConfiguration.Output;
             string fmt = ShapeOutput.CheckFormat(parse.GetValue(format)!);
-            float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
+            float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
             var paths = parse.GetValue(images)!;
             var stems = paths.Select(p => Path.GetFileNameWithoutExtension(p)).ToArray();
             var duplicate = stems.GroupBy(s => s, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);

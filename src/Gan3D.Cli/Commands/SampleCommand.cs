@@ -34,7 +34,7 @@ internal static class SampleCommand
                 throw new UsageException($"--count {n} must be between 1 and 10000");
             }
             string fmt = ShapeOutput.CheckFormat(parse.GetValue(format)!);
-            float t = ShapeOutput.CheckThreshold(parse.GetValue(threshold));
+            float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
             string dir = parse.GetValue(output)!, ckPath = parse.GetValue(checkpoint)!;
             string zPath = Path.Combine(dir, "z.npy");
             CliFiles.RefuseOverwritingInputs(ShapeOutput.Paths(dir, "sample", n, fmt).Append(zPath), ckPath);

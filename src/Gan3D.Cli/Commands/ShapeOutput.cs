@@ -30,8 +30,6 @@ internal static class ShapeOutput
         return Array.IndexOf(Formats, f) >= 0 ? f : throw new UsageException($"--format {format}: use one of {string.Join(", ", Formats)}");
     }
 
-    public static float CheckThreshold(float threshold) => CliFiles.CheckThreshold(threshold);
-
     public static List<VoxelGrid> Grids(float[] probabilities, int count, int r, float threshold)
     {
         int vox = r * r * r;
