@@ -25,14 +25,25 @@ var reportPeer = new Option<string>("--peer") { Description = "JSON from bench/p
 var reportTitle = new Option<string>("--title") { Description = "Section title", DefaultValueFactory = _ => "gan3d vs PyTorch" };
 var reportCommand = new Option<string>("--command") { Description = "The command that produced both files", DefaultValueFactory = _ => "" };
 var reportCommit = new Option<string>("--commit") { Description = "The commit measured", DefaultValueFactory = _ => "unknown" };
+var reportOursRounds = new Option<string[]>("--ours-iteration")
+{
+    Description = "JSON files from gan3d profile --iteration-only, one per round, in the order run",
+    AllowMultipleArgumentsPerToken = true,
+};
+var reportPeerRounds = new Option<string[]>("--peer-iteration")
+{
+    Description = "JSON files from torch_gan.py --iteration-only, one per round (round i ran right after ours)",
+    AllowMultipleArgumentsPerToken = true,
+};
 var reportCmd = new Command("report", "Markdown side-by-side table of ours and the PyTorch peer's profile JSON (ratio = ours ÷ PyTorch)")
 {
-    reportOurs, reportPeer, reportTitle, reportCommand, reportCommit,
+    reportOurs, reportPeer, reportTitle, reportCommand, reportCommit, reportOursRounds, reportPeerRounds,
 };
 reportCmd.SetAction(parse =>
 {
     Console.Write(CompareReport.Markdown(parse.GetValue(reportOurs)!, parse.GetValue(reportPeer)!, parse.GetValue(reportTitle)!,
-        parse.GetValue(reportCommand)!, parse.GetValue(reportCommit)!));
+        parse.GetValue(reportCommand)!, parse.GetValue(reportCommit)!,
+        parse.GetValue(reportOursRounds) ?? [], parse.GetValue(reportPeerRounds) ?? []));
     return 0;
 });
 root.Subcommands.Add(reportCmd);

@@ -33,6 +33,7 @@ internal static class ProfileCommand
             Description = "Kernel version to time: 1 (naive reference), 2 (tiled) or 3 (ILGPU: convolutions on 8×8 register tiles); 0 = the backend's default",
             DefaultValueFactory = _ => 0,
         };
+        var iterationOnly = new Option<bool>("--iteration-only") { Description = "--model gan32|gan64: time only the training iteration (the process's peak memory is then the iteration's)" };
         var planOnly = new Option<bool>("--plan-only") { Description = "--model: only the CUDA launch plan of each convolution (no timing, nothing run)" };
         var planVersion = new Option<int>("--plan-version")
         {
@@ -46,7 +47,7 @@ internal static class ProfileCommand
             "Example: gan3d profile --model g64 --batch-size 100 --plan-only")
         {
             layer, model, input, outChannels, kernel, stride, padding, outputPadding, bias, batch, width, device, threads, seed, repeat, dump, json, kernelVersion,
-            planOnly, planVersion,
+            planOnly, planVersion, iterationOnly,
         };
         command.SetAction(parse =>
         {
@@ -66,9 +67,9 @@ internal static class ProfileCommand
             {
                 throw new UsageException($"--plan-version {requestedPlan}: use 2 or 3 (or 0 for the default)");
             }
-            if (layerName is not null && (parse.GetValue(planOnly) || requestedPlan != 0))
+            if (layerName is not null && (parse.GetValue(planOnly) || requestedPlan != 0 || parse.GetValue(iterationOnly)))
             {
-                throw new UsageException("--plan-only and --plan-version apply to --model");
+                throw new UsageException("--plan-only, --plan-version and --iteration-only apply to --model");
             }
             var backend = CliDevices.Create(parse.GetValue(device)!, parse.GetValue(threads));
             SelectKernelVersion(backend, parse.GetValue(kernelVersion));
@@ -104,7 +105,8 @@ internal static class ProfileCommand
                 return ExitCodes.Success;
             }
             var profile = ModelProfiler.Profile(modelName!, parse.GetValue(batch), parse.GetValue(width), backend, reps, parse.GetValue(seed),
-                parse.GetValue(json) ? null : name => Console.Error.Write($"\rprofiling {name,-24}"), plan, parse.GetValue(planOnly));
+                parse.GetValue(json) ? null : name => Console.Error.Write($"\rprofiling {name,-24}"), plan, parse.GetValue(planOnly),
+                parse.GetValue(iterationOnly));
             if (!parse.GetValue(json))
             {
                 Console.Error.Write("\r" + new string(' ', 40) + "\r");
@@ -197,6 +199,7 @@ internal static class ProfileCommand
         if (p.IterationMs is { } it)
         {
             doc["iteration_ms"] = it;
+            doc["iteration_samples_ms"] = p.IterationSamplesMs ?? [];
         }
         doc["peak_bytes"] = p.PeakBytes;
         doc["peak_process_bytes"] = p.PeakProcessBytes;
@@ -248,6 +251,19 @@ internal static class ProfileCommand
         double total = p.Layers.Sum(l => l.ForwardMs + l.BackwardMs);
         var sb = new System.Text.StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"{model}, batch {batch}, width {width} on {p.Device} (medians after warm-up)");
+        if (p.Layers.Count > 0)
+        {
+            AppendLayers(sb, p, total);
+        }
+        if (p.IterationMs is { } it)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"training iteration (D step on real + fake, G step, Adam): {it:F1} ms, peak memory {p.PeakBytes / 1048576.0:F0} MiB (pool), process peak {p.PeakProcessBytes / 1048576.0:F0} MiB");
+        }
+        return sb.ToString().TrimEnd();
+    }
+
+    private static void AppendLayers(System.Text.StringBuilder sb, ModelProfile p, double total)
+    {
         sb.AppendLine(CultureInfo.InvariantCulture, $"{"layer",-16} {"input → output",-34} {"fwd ms",9} {"bwd ms",9} {"GFLOP/s",8} {"share",6}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"  {"pass",-12} {"kernel",-10} {"launch (grid × group)",-22} {"split-K",7} {"exec/useful",11} {"exec/nominal",12}   ({PlanLabel(p)})");
         foreach (var l in p.Layers)
@@ -258,10 +274,5 @@ internal static class ProfileCommand
             AppendLaunches(sb, l);
         }
         sb.AppendLine(CultureInfo.InvariantCulture, $"{"sum of layers",-51} {total,19:F2} ms");
-        if (p.IterationMs is { } it)
-        {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"training iteration (D step on real + fake, G step, Adam): {it:F1} ms, peak memory {p.PeakBytes / 1048576.0:F0} MiB (pool), process peak {p.PeakProcessBytes / 1048576.0:F0} MiB");
-        }
-        return sb.ToString().TrimEnd();
     }
 }

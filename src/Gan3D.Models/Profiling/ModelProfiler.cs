@@ -13,7 +13,8 @@ public sealed record ModelProfile(
     long PeakBytes,
     long PeakProcessBytes,
     int PlanKernelVersion = ModelProfiler.DefaultPlanKernelVersion,
-    bool PlanOnly = false);
+    bool PlanOnly = false,
+    IReadOnlyList<double>? IterationSamplesMs = null);
 
 /// <summary>
 /// <c>gan3d profile --model g32|d32|g64|d64|gan32|gan64</c>: each layer of G and/or D timed on its own
@@ -21,6 +22,8 @@ public sealed record ModelProfile(
 /// iteration exactly as <see cref="GanTrainer"/> runs it (D step on real and fake, G step, Adam).
 /// Each convolution also gets the CUDA launch plan of its kernels (<see cref="ConvLaunches"/>), pure
 /// arithmetic on the shapes whatever the backend; <c>planOnly</c> skips the timing and gives only that.
+/// <c>iterationOnly</c> times only the training iteration, so that the process's peak memory is the
+/// iteration's own (bench/compare.sh compares it with the PyTorch process's peak).
 /// </summary>
 public static class ModelProfiler
 {
@@ -30,7 +33,8 @@ public static class ModelProfiler
     public const int DefaultPlanKernelVersion = 2;
 
     public static ModelProfile Profile(string model, int batchSize, double width, IBackend backend, int repeat = 5,
-        ulong seed = 0, Action<string>? progress = null, int planKernelVersion = DefaultPlanKernelVersion, bool planOnly = false)
+        ulong seed = 0, Action<string>? progress = null, int planKernelVersion = DefaultPlanKernelVersion, bool planOnly = false,
+        bool iterationOnly = false)
     {
         if (planKernelVersion is not (2 or 3))
         {
@@ -39,6 +43,11 @@ public static class ModelProfiler
         if (Array.IndexOf(Models, model) < 0)
         {
             throw new ArgumentException($"unknown model '{model}': use one of {string.Join(", ", Models)}");
+        }
+        bool gan = model.StartsWith("gan", StringComparison.Ordinal);
+        if (iterationOnly && (!gan || planOnly))
+        {
+            throw new ArgumentException($"the training iteration alone applies to gan32 and gan64 and is timed, not planned (model '{model}')");
         }
         int resolution = model.EndsWith("64", StringComparison.Ordinal) ? 64 : 32;
         var arch = new GanArchitecture(resolution, width);
@@ -67,8 +76,7 @@ public static class ModelProfiler
         }
         var rng = new Rng(seed);
         var layers = new List<LayerProfile>();
-        bool gan = model.StartsWith("gan", StringComparison.Ordinal);
-        if (model[0] == 'g')
+        if (model[0] == 'g' && !iterationOnly)
         {
             using var g = new Generator3D(arch, backend, rng);
             var zShape = new Shape(batchSize, arch.LatentDim, 1, 1, 1);
@@ -83,7 +91,7 @@ public static class ModelProfiler
                 z.Dispose();
             }
         }
-        if (model[0] == 'd' || gan)
+        if ((model[0] == 'd' || gan) && !iterationOnly)
         {
             using var d = new Discriminator3D(arch, backend, rng);
             if (planOnly)
@@ -102,17 +110,19 @@ public static class ModelProfiler
             }
         }
         double? iteration = null;
+        double[]? samples = null;
         long peak = 0;
         if (gan && !planOnly)
         {
             progress?.Invoke("training iteration");
-            (iteration, peak) = ProfileIteration(arch, batchSize, backend, repeat, seed);
+            (samples, peak) = ProfileIteration(arch, batchSize, backend, repeat, seed);
+            iteration = LayerProfiler.Median(samples);
         }
         else
         {
             peak = layers.Count == 0 ? 0 : layers.Max(l => l.PeakBytes);
         }
-        return new ModelProfile(backend.Name, layers, iteration, peak, Process.GetCurrentProcess().PeakWorkingSet64, planKernelVersion, planOnly);
+        return new ModelProfile(backend.Name, layers, iteration, peak, Process.GetCurrentProcess().PeakWorkingSet64, planKernelVersion, planOnly, samples);
     }
 
     /// <summary>G as (name, layer) in order, activation fused with the batch norm before it, as the peer names them.</summary>
@@ -215,8 +225,8 @@ public static class ModelProfiler
         }
     }
 
-    /// <summary>Median time of <see cref="GanTrainer.TrainStep"/> with D updated every iteration, and the pool's peak.</summary>
-    private static (double Ms, long Peak) ProfileIteration(GanArchitecture arch, int batchSize, IBackend backend, int repeat, ulong seed)
+    /// <summary>Times of <see cref="GanTrainer.TrainStep"/> with D updated every iteration (after one warm-up), and the pool's peak.</summary>
+    private static (double[] Ms, long Peak) ProfileIteration(GanArchitecture arch, int batchSize, IBackend backend, int repeat, ulong seed)
     {
         var data = ShapeFamilies.CreateMixedDataset(Math.Max(batchSize, 2), arch.Resolution, seed: (int)(seed & 0x7FFFFFFF));
         var options = new GanTrainingOptions
@@ -238,7 +248,7 @@ public static class ModelProfiler
             backend.Synchronize();
             times[i] = sw.Elapsed.TotalMilliseconds;
         }
-        return (LayerProfiler.Median(times), backend.Pool.PeakInUseBytes);
+        return (times, backend.Pool.PeakInUseBytes);
     }
 
     /// <summary>Wraps a closure over existing modules as a module (no parameters of its own).</summary>

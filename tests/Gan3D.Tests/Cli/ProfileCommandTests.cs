@@ -85,7 +85,24 @@ public sealed class ProfileCommandTests : IDisposable
         Assert.Contains(" × 64 ", r.Out); // version 3 groups
     }
 
+    [Fact]
+    public void IterationOnlyTimesTheTrainingIterationAlone()
+    {
+        var r = Run("profile", "--model", "gan32", "--batch-size", "2", "--width", "0.125", "--repeat", "3", "--iteration-only", "--json", "--device", "cpu");
+        Assert.True(r.Code == 0, r.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Out);
+        var root = doc.RootElement;
+        Assert.Equal(0, root.GetProperty("layers").GetArrayLength());
+        var samples = root.GetProperty("iteration_samples_ms").EnumerateArray().Select(e => e.GetDouble()).Order().ToList();
+        Assert.Equal(3, samples.Count);
+        Assert.All(samples, s => Assert.True(s > 0));
+        Assert.Equal(samples[1], root.GetProperty("iteration_ms").GetDouble()); // the median of the three
+        Assert.True(root.GetProperty("peak_process_bytes").GetInt64() >= root.GetProperty("peak_bytes").GetInt64());
+    }
+
     [Theory]
+    [InlineData(new[] { "profile", "--model", "g32", "--iteration-only" }, "gan32 and gan64")]
+    [InlineData(new[] { "profile", "--layer", "conv3d", "--input", "1,2,3,3,3", "--out-channels", "2", "--iteration-only" }, "--iteration-only")]
     [InlineData(new[] { "profile", "--layer", "conv3d", "--input", "1,2,3", "--out-channels", "2" }, "--input 1,2,3")]
     [InlineData(new[] { "profile", "--layer", "conv3d", "--input", "1,2,3,3,3" }, "--out-channels")]
     [InlineData(new[] { "profile", "--layer", "pool", "--input", "1,2,3,3,3" }, "--layer pool")]
