@@ -200,6 +200,7 @@ internal static class ProfileCommand
         {
             doc["iteration_ms"] = it;
             doc["iteration_samples_ms"] = p.IterationSamplesMs ?? [];
+            doc["peak_reserved_bytes"] = p.PeakReservedBytes; // in use plus cached in the pool
         }
         doc["peak_bytes"] = p.PeakBytes;
         doc["peak_process_bytes"] = p.PeakProcessBytes;

@@ -14,7 +14,8 @@ public sealed record ModelProfile(
     long PeakProcessBytes,
     int PlanKernelVersion = ModelProfiler.DefaultPlanKernelVersion,
     bool PlanOnly = false,
-    IReadOnlyList<double>? IterationSamplesMs = null);
+    IReadOnlyList<double>? IterationSamplesMs = null,
+    long PeakReservedBytes = 0);
 
 /// <summary>
 /// <c>gan3d profile --model g32|d32|g64|d64|gan32|gan64</c>: each layer of G and/or D timed on its own
@@ -111,18 +112,18 @@ public static class ModelProfiler
         }
         double? iteration = null;
         double[]? samples = null;
-        long peak = 0;
+        long peak = 0, reserved = 0;
         if (gan && !planOnly)
         {
             progress?.Invoke("training iteration");
-            (samples, peak) = ProfileIteration(arch, batchSize, backend, repeat, seed);
+            (samples, peak, reserved) = ProfileIteration(arch, batchSize, backend, repeat, seed);
             iteration = LayerProfiler.Median(samples);
         }
         else
         {
             peak = layers.Count == 0 ? 0 : layers.Max(l => l.PeakBytes);
         }
-        return new ModelProfile(backend.Name, layers, iteration, peak, Process.GetCurrentProcess().PeakWorkingSet64, planKernelVersion, planOnly, samples);
+        return new ModelProfile(backend.Name, layers, iteration, peak, Process.GetCurrentProcess().PeakWorkingSet64, planKernelVersion, planOnly, samples, reserved);
     }
 
     /// <summary>G as (name, layer) in order, activation fused with the batch norm before it, as the peer names them.</summary>
@@ -226,7 +227,7 @@ public static class ModelProfiler
     }
 
     /// <summary>Times of <see cref="GanTrainer.TrainStep"/> with D updated every iteration (after one warm-up), and the pool's peak.</summary>
-    private static (double[] Ms, long Peak) ProfileIteration(GanArchitecture arch, int batchSize, IBackend backend, int repeat, ulong seed)
+    private static (double[] Ms, long Peak, long Reserved) ProfileIteration(GanArchitecture arch, int batchSize, IBackend backend, int repeat, ulong seed)
     {
         var data = ShapeFamilies.CreateMixedDataset(Math.Max(batchSize, 2), arch.Resolution, seed: (int)(seed & 0x7FFFFFFF));
         var options = new GanTrainingOptions
@@ -248,7 +249,7 @@ public static class ModelProfiler
             backend.Synchronize();
             times[i] = sw.Elapsed.TotalMilliseconds;
         }
-        return (times, backend.Pool.PeakInUseBytes);
+        return (times, backend.Pool.PeakInUseBytes, backend.Pool.PeakReservedBytes);
     }
 
     /// <summary>Wraps a closure over existing modules as a module (no parameters of its own).</summary>

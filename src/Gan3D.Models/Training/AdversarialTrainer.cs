@@ -149,6 +149,9 @@ public abstract class AdversarialTrainer : ITrainer
     /// </summary>
     protected (float Loss, float AccuracyReal, float AccuracyFake) DiscriminatorStep(Tensor fake, bool update)
     {
+        // Its own scope: D's activations on real and fake are freed before the G step runs D again,
+        // instead of living to the end of the iteration (nothing here outlives the step but numbers).
+        using var scope = MemoryScope.Begin();
         var dReal = D.Forward(Real);
         var dFake = D.Forward(fake);
         float accReal = FractionOfSign(dReal, positive: true);
