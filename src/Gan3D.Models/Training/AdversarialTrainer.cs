@@ -189,6 +189,7 @@ public abstract class AdversarialTrainer : ITrainer
     /// <summary>Counts the iteration, remembers D's accuracy for the next one's adaptive rule and moves G's average.</summary>
     protected void EndStep(float accuracyReal, float accuracyFake)
     {
+        Backend.Pool.EndIteration(); // blocks of an earlier phase (sampling, another batch size) go back
         Step++;
         LastDAccuracy = (accuracyReal + accuracyFake) / 2;
         if (GAverage is not null)

@@ -13,11 +13,17 @@ public abstract class MemoryBlock
 /// training loop whose shapes repeat stops asking the device for memory after its first iteration
 /// (GPU frees synchronise, and the garbage collector must never own GPU memory).
 /// Size classes are eight per octave, so at most 12.5% of a block is slack.
+/// A cached block that no iteration asked for in a while is dead (the batch size changed, a sampling or
+/// profiling phase ended): <see cref="EndIteration"/> gives such blocks back, so the pool holds what the
+/// loop uses and not the high-water mark of every phase the process went through.
 /// </summary>
 public abstract class MemoryPool
 {
-    private readonly Dictionary<long, Stack<MemoryBlock>> _free = new();
+    // Per size class, free blocks with the iteration they were last returned in; the most recent at the
+    // end (reused first), so the idle ones gather at the front.
+    private readonly Dictionary<long, List<(MemoryBlock Block, long Iteration)>> _free = new();
     private readonly Lock _lock = new();
+    private long _iteration;
 
     /// <summary>Bytes handed out and not yet returned.</summary>
     public long InUseBytes { get; private set; }
@@ -59,7 +65,8 @@ public abstract class MemoryPool
             MemoryBlock block;
             if (_free.TryGetValue(capacity, out var stack) && stack.Count > 0)
             {
-                block = stack.Pop();
+                block = stack[^1].Block;
+                stack.RemoveAt(stack.Count - 1);
             }
             else
             {
@@ -81,9 +88,9 @@ public abstract class MemoryPool
             InUseBytes -= block.Capacity * sizeof(float);
             if (!_free.TryGetValue(block.Capacity, out var stack))
             {
-                _free[block.Capacity] = stack = new Stack<MemoryBlock>();
+                _free[block.Capacity] = stack = new List<(MemoryBlock, long)>();
             }
-            stack.Push(block);
+            stack.Add((block, _iteration));
         }
     }
 
@@ -92,15 +99,38 @@ public abstract class MemoryPool
     {
         lock (_lock)
         {
-            foreach (var stack in _free.Values)
+            ReleaseIdle(long.MaxValue);
+        }
+    }
+
+    /// <summary>
+    /// Marks the end of a training iteration and gives back every cached block that has not been in use
+    /// during the last <paramref name="keep"/> iterations. A loop whose shapes repeat uses each of its
+    /// blocks every iteration, so it never loses one; blocks of an earlier phase go after <paramref name="keep"/>.
+    /// </summary>
+    public void EndIteration(int keep = 4)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        lock (_lock)
+        {
+            _iteration++;
+            ReleaseIdle(_iteration - keep);
+        }
+    }
+
+    /// <summary>Frees the cached blocks last returned before iteration <paramref name="before"/> (the lock held).</summary>
+    private void ReleaseIdle(long before)
+    {
+        foreach (var stack in _free.Values)
+        {
+            int idle = 0;
+            while (idle < stack.Count && stack[idle].Iteration < before)
             {
-                while (stack.Count > 0)
-                {
-                    var block = stack.Pop();
-                    ReservedBytes -= block.Capacity * sizeof(float);
-                    FreeBlock(block);
-                }
+                ReservedBytes -= stack[idle].Block.Capacity * sizeof(float);
+                FreeBlock(stack[idle].Block);
+                idle++;
             }
+            stack.RemoveRange(0, idle);
         }
     }
 

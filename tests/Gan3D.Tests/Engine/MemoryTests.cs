@@ -55,6 +55,36 @@ public sealed class MemoryTests
     }
 
     [Fact]
+    public void EndIterationGivesBackOnlyBlocksTheLoopNoLongerUses()
+    {
+        using var be = new CpuBackend(threads: 1);
+        void Step(int n)
+        {
+            using (MemoryScope.Begin())
+            {
+                var a = Tensor.Zeros(new Shape(n), be);
+                _ = Tensor.Zeros(new Shape(n), be); // two blocks of this class at once
+                _ = Ops.Add(a, a);
+            }
+            be.Pool.EndIteration(keep: 2);
+        }
+        Step(5000); // an earlier phase with other shapes
+        long phase = be.Pool.ReservedBytes;
+        Step(1000);
+        long both = be.Pool.ReservedBytes;
+        Assert.True(both > phase, "the new shapes need blocks of their own");
+        long allocations = be.Pool.DeviceAllocations;
+        for (int i = 0; i < 6; i++)
+        {
+            Step(1000);
+            Assert.Equal(allocations, be.Pool.DeviceAllocations); // the loop's own blocks stay cached
+        }
+        Assert.Equal(both - phase, be.Pool.ReservedBytes); // the 5000-element blocks went back
+        be.Pool.Trim();
+        Assert.Equal(0, be.Pool.ReservedBytes);
+    }
+
+    [Fact]
     public void TrainingStepsStopAllocatingAfterTheFirst()
     {
         using var be = new CpuBackend(threads: 2);
