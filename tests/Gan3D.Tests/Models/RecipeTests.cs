@@ -350,4 +350,16 @@ public sealed class RecipeTests : IDisposable
         }
         Assert.InRange(occupied, 1, 5L * vox - 1); // both sides of the threshold occur
     }
+
+    [Fact]
+    public void TheLibraryExampleTrainsResumesAndEvaluates()
+    {
+        // samples/TrainFromCode, the README's example, run as its own program would be: 3 iterations, files in a temporary folder.
+        var entry = Assembly.Load("TrainFromCode").EntryPoint!;
+        entry.Invoke(null, [new[] { "3", _dir }]);
+        var ck = TrainingCheckpoint.Open(Path.Combine(_dir, "gan.safetensors"));
+        Assert.Equal(1, ck.Step); // saved after the first half; the resumed run is not saved again
+        Assert.Equal(TrainingPreset.Quick.GanOptions(new TrainingOverrides { BatchSize = 16, Seed = 1 }), ck.Options);
+        Assert.True(new FileInfo(Path.Combine(_dir, "samples.png")).Length > 0);
+    }
 }
