@@ -5,7 +5,7 @@ using Gan3D.Models;
 using Gan3D.Tensors;
 
 int steps = args.Length > 0 ? int.Parse(args[0]) : 50;
-string outDir = args.Length > 1 ? args[1] : ".";
+string outDir = Directory.CreateDirectory(args.Length > 1 ? args[1] : ".").FullName;
 var backend = Devices.Create("auto");                                   // CUDA when present, else the CPU
 var preset = TrainingPreset.Quick;                                      // 32³ at a quarter of the paper's widths, z ~ N(0, 1), G's moving average
 var shapes = ShapeFamilies.CreateDataset(countPerFamily: 20, resolution: preset.Resolution);
