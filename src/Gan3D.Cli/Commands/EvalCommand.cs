@@ -16,9 +16,6 @@ internal static class EvalCommand
     /// </summary>
     public const int MaxSamples = 10_000;
 
-    /// <summary>Shapes decoded and packed at a time, so a large count never holds all probabilities at once.</summary>
-    private const int DecodeChunk = 256;
-
     public static Command Create()
     {
         var checkpoint = new Option<string?>("--checkpoint", "-c") { Description = "A checkpoint written by 'gan3d train': its samples are evaluated" };
@@ -113,9 +110,7 @@ internal static class EvalCommand
             if (gan is not null)
             {
                 log.WriteLine($"eval: generating {count} shapes ({r}³) from {ckPath}");
-                var z = gan.DrawLatent(count, new Rng(s));
-                int zd = gan.Architecture.LatentDim;
-                generated = Chunked(count, (start, k) => ShapeOutput.Grids(gan.Decode(z[(start * zd)..((start + k) * zd)], k), k, r, t));
+                generated = Sampling.Shapes(gan.G, gan.Latent, count, new Rng(s), t);
                 what = "samples";
             }
             else
@@ -136,9 +131,9 @@ internal static class EvalCommand
                 memo = GenerationMetrics.Memorisation(generatedSet, ShapeSet.From(train, distance), distance, copy);
                 if (parse.GetValue(baselines))
                 {
-                    foreach (var (name, key, set) in Baselines(train, count, s))
+                    foreach (var baseline in GenerationBaselines.Create(train, count, s))
                     {
-                        rows.Add((name, key, GenerationMetrics.Evaluate(ShapeSet.From(set, distance), refSet, distance)));
+                        rows.Add((baseline.Name, baseline.Key, GenerationMetrics.Evaluate(ShapeSet.From(baseline.Shapes, distance), refSet, distance)));
                     }
                 }
             }
@@ -164,77 +159,6 @@ internal static class EvalCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    /// <summary>
-    /// Trivial generators: <paramref name="count"/> training shapes (real shapes, so the ideal for a
-    /// held-out reference), the mean training shape thresholded at 0.5 repeated, and independent voxel
-    /// noise at the training set's mean occupancy.
-    /// </summary>
-    internal static IEnumerable<(string Name, string Key, VoxelDataset Set)> Baselines(VoxelDataset train, int count, ulong seed)
-    {
-        int vox = train.VoxelsPerGrid, r = train.Resolution;
-        var rng = new Rng(seed ^ 0xBA5EUL);
-        var pick = Enumerable.Range(0, train.Count).ToArray();
-        rng.Shuffle(pick.AsSpan());
-        yield return ("training shapes (ideal)", "training_shapes", train.Subset(pick.AsSpan(0, Math.Min(count, train.Count))));
-
-        var mean = new double[vox];
-        var grid = new float[vox];
-        for (int i = 0; i < train.Count; i++)
-        {
-            train.CopyTo(i, grid);
-            for (int v = 0; v < vox; v++)
-            {
-                mean[v] += grid[v];
-            }
-        }
-        var meanShape = new float[vox];
-        double occupancy = 0;
-        for (int v = 0; v < vox; v++)
-        {
-            meanShape[v] = (float)(mean[v] / train.Count);
-            occupancy += meanShape[v];
-        }
-        occupancy /= vox;
-        var meanGrid = VoxelGrid.FromProbabilities(meanShape, r, 0.5f);
-        if (meanGrid.CountOccupied() == 0)
-        {
-            meanGrid = VoxelGrid.FromProbabilities(meanShape, r, (float)meanShape.Max() * 0.5f);
-        }
-        yield return ("mean training shape", "mean_shape", VoxelDataset.FromGrids(Enumerable.Repeat(meanGrid, count).ToList()));
-
-        var noise = new float[vox];
-        var noiseSet = Chunked(count, (_, k) =>
-        {
-            var grids = new List<VoxelGrid>(k);
-            for (int i = 0; i < k; i++)
-            {
-                for (int v = 0; v < vox; v++)
-                {
-                    noise[v] = rng.NextDouble() < occupancy ? 1f : 0f;
-                }
-                grids.Add(VoxelGrid.FromProbabilities(noise, r, 0.5f));
-            }
-            return grids;
-        });
-        yield return ($"noise ({occupancy * 100:F1}% occupied)", "noise", noiseSet);
-    }
-
-    /// <summary>
-    /// <paramref name="count"/> grids made <see cref="DecodeChunk"/> at a time by <paramref name="make"/>
-    /// (first index, count) and packed to bits as they come: a large count never holds every grid
-    /// (R³ bytes each) or every probability (4·R³ bytes each) at once.
-    /// </summary>
-    private static VoxelDataset Chunked(int count, Func<int, int, List<VoxelGrid>> make)
-    {
-        var parts = new List<(VoxelDataset, string?)>();
-        for (int start = 0; start < count; start += DecodeChunk)
-        {
-            int k = Math.Min(DecodeChunk, count - start);
-            parts.Add((VoxelDataset.FromGrids(make(start, k)), null));
-        }
-        return VoxelDataset.Concat(parts);
     }
 
     private static string ToJson(List<(string Name, string Key, GenerationReport Report)> rows, MemorisationReport? memo)

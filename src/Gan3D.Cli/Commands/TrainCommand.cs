@@ -39,20 +39,19 @@ internal static class TrainCommand
     {
         var o = parse.InvocationConfiguration.Output;
         var given = TrainOptionChecks.Check(parse, opt);
-        string? resumePath = parse.GetValue(opt.Resume);
-        ResumeSource? resume = null;
-        if (resumePath is not null)
+        TrainingCheckpoint? resume = null;
+        if (parse.GetValue(opt.Resume) is { } resumePath)
         {
-            resume = ResumeSource.Open(resumePath);
+            resume = TrainingCheckpoint.Open(resumePath);
             TrainResumeChecks.CheckAgainstCheckpoint(parse, opt, given, resume, o);
         }
-        bool isVae = resume?.IsVae ?? given.IsVae;
-        var settings = RunSettings.Resolve(parse.GetValue(opt.Preset), given.Backend.Kind == DeviceKind.Cuda);
-        var cadence = new TrainingSessionOptions
+        bool isVae = resume?.IsVaeGan ?? given.IsVae;
+        var preset = Preset(parse.GetValue(opt.Preset), given.Backend.Kind);
+        var cadence = preset.Session(
+            parse.GetValue(opt.Iterations) ?? resume?.Count("iterations", 1),
+            parse.GetValue(opt.SampleEvery) ?? resume?.Count("sample_every", 0),
+            parse.GetValue(opt.CheckpointEvery) ?? resume?.Count("checkpoint_every", 0)) with
         {
-            Iterations = parse.GetValue(opt.Iterations) ?? resume?.Count("iterations", 1) ?? settings.Iterations,
-            SampleEvery = parse.GetValue(opt.SampleEvery) ?? resume?.Count("sample_every", 0) ?? settings.SampleEvery,
-            CheckpointEvery = parse.GetValue(opt.CheckpointEvery) ?? resume?.Count("checkpoint_every", 0) ?? settings.CheckpointEvery,
             Log = line => o.WriteLine("  " + line),
         };
         if (resume is not null && cadence.Iterations < resume.Step)
@@ -63,21 +62,14 @@ internal static class TrainCommand
         }
 
         // The run folder, checked before the data is read (claimed, and only then written, once everything is known).
-        if (parse.GetValue(opt.Output) is { Length: 0 })
-        {
-            throw new UsageException("--out is empty: give a folder");
-        }
-        string runDir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(parse.GetValue(opt.Output)
-            ?? (resume is not null ? Path.GetDirectoryName(resume.Path)!
-                : Path.Combine("runs", (isVae ? "vae-gan-" : "gan-") + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)))));
+        string runDir = RunDirectory(parse.GetValue(opt.Output), resume, isVae);
         var mode = TrainResumeChecks.FolderMode(runDir, resume, parse.GetValue(opt.Overwrite));
 
         var backend = given.Backend;
-        using var trainer = resume is not null ? resume.Build(parse, opt, o, backend, settings) : BuildNew(parse, opt, o, given, backend, settings);
+        using var trainer = resume is not null ? TrainResume.Build(parse, opt, o, resume, backend, preset) : BuildNew(parse, opt, o, given, backend, preset);
         trainer.RunMetadata["iterations"] = cadence.Iterations.ToString(CultureInfo.InvariantCulture);
         trainer.RunMetadata["sample_every"] = cadence.SampleEvery.ToString(CultureInfo.InvariantCulture);
         trainer.RunMetadata["checkpoint_every"] = cadence.CheckpointEvery.ToString(CultureInfo.InvariantCulture);
-        var options = trainer.Options;
         string dataSpec = trainer.RunMetadata["data"];
 
         RunFolder folder;
@@ -91,15 +83,9 @@ internal static class TrainCommand
         }
         using var _ = folder;
         var session = new TrainingSession(trainer, folder, cadence);
-        WriteConfig(session.RunDirectory, trainer.ModelName, options, dataSpec, trainer.Data, backend);
+        WriteConfig(session.RunDirectory, trainer.ModelName, trainer.Options, dataSpec, trainer.Data, backend);
 
-        o.WriteLine($"gan3d train: {trainer.ModelName} {options.Architecture} on {trainer.Data.Count} shapes from {dataSpec}, batch {options.BatchSize}, on {backend.Name}");
-        string encoder = trainer is VaeGanTrainer v ? $", E {v.E.ParameterCount:N0} ({v.VaeOptions.Encoder}; α1 {v.VaeOptions.KlWeight}, α2 {v.VaeOptions.ReconstructionWeight}, lr E {v.VaeOptions.LearningRateE})" : "";
-        o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}{encoder}; lr G {options.LearningRateG}, D {options.LearningRateD}{(options.GeneratorEma > 0 ? $"; samples from G's moving average (decay {options.GeneratorEma})" : "")}; run directory {session.RunDirectory}");
-        if (trainer.Step > 0)
-        {
-            o.WriteLine($"  resuming at iteration {trainer.Step} of {cadence.Iterations}");
-        }
+        Announce(o, trainer, dataSpec, session.RunDirectory, cadence.Iterations);
         var outcome = TrainingProgress.Run(session, trainer, o, cadence.Iterations, out int? stoppedBy);
         RunReport.TryWrite(session.RunDirectory, o, backend);
         if (outcome == SessionOutcome.Interrupted)
@@ -111,17 +97,46 @@ internal static class TrainCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>A fresh trainer from the options (already checked one by one) and the data.</summary>
-    private static AdversarialTrainer BuildNew(ParseResult parse, TrainOptions opt, TextWriter o, GivenOptions given, IBackend backend, RunSettings settings)
+    /// <summary>--out, else the resumed checkpoint's folder, else a new runs/gan-DATE-TIME (runs/vae-gan-...).</summary>
+    private static string RunDirectory(string? output, TrainingCheckpoint? resume, bool isVae)
+    {
+        if (output is { Length: 0 })
+        {
+            throw new UsageException("--out is empty: give a folder");
+        }
+        return Path.TrimEndingDirectorySeparator(Path.GetFullPath(output
+            ?? resume?.Folder
+            ?? Path.Combine("runs", (isVae ? "vae-gan-" : "gan-") + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture))));
+    }
+
+    /// <summary>The run's first lines: model, data, device, sizes and rates, and where a resumed run stands.</summary>
+    private static void Announce(TextWriter o, AdversarialTrainer trainer, string dataSpec, string runDir, long iterations)
+    {
+        var options = trainer.Options;
+        o.WriteLine($"gan3d train: {trainer.ModelName} {options.Architecture} on {trainer.Data.Count} shapes from {dataSpec}, batch {options.BatchSize}, on {trainer.Backend.Name}");
+        string encoder = trainer is VaeGanTrainer v ? $", E {v.E.ParameterCount:N0} ({v.VaeOptions.Encoder}; α1 {v.VaeOptions.KlWeight}, α2 {v.VaeOptions.ReconstructionWeight}, lr E {v.VaeOptions.LearningRateE})" : "";
+        o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}{encoder}; lr G {options.LearningRateG}, D {options.LearningRateD}{(options.GeneratorEma > 0 ? $"; samples from G's moving average (decay {options.GeneratorEma})" : "")}; run directory {runDir}");
+        if (trainer.Step > 0)
+        {
+            o.WriteLine($"  resuming at iteration {trainer.Step} of {iterations}");
+        }
+    }
+
+    /// <summary>The preset named by --preset, or the device's when none is named.</summary>
+    internal static TrainingPreset Preset(string? name, DeviceKind device) => name is null
+        ? TrainingPreset.For(device)
+        : TrainingPreset.Find(name) ?? throw new UsageException($"--preset {name}: use quick or paper");
+
+    /// <summary>A fresh trainer from the preset, the options (already checked one by one) and the data.</summary>
+    private static AdversarialTrainer BuildNew(ParseResult parse, TrainOptions opt, TextWriter o, GivenOptions given, IBackend backend, TrainingPreset preset)
     {
         string? pairsDir = parse.GetValue(opt.Pairs);
         string dataSpec = pairsDir ?? parse.GetValue(opt.Data)!;
-        bool isVae = given.IsVae;
-        int res = parse.GetValue(opt.Resolution) ?? (dataSpec == "procedural" || pairsDir is not null ? settings.Resolution : 0);
-        VoxelDataset dataset;
+        int res = parse.GetValue(opt.Resolution) ?? (dataSpec == "procedural" || pairsDir is not null ? preset.Resolution : 0);
+        VoxelDataset? dataset = null;
         if (pairsDir is null)
         {
-            dataset = LoadData(o, dataSpec, res == 0 ? null : res, settings.ProceduralPerFamily);
+            dataset = LoadData(o, dataSpec, res == 0 ? null : res, preset.ProceduralPerFamily);
             if (res == 0)
             {
                 res = dataset.Resolution;
@@ -131,60 +146,20 @@ internal static class TrainCommand
                 }
             }
         }
-        else
+        var overrides = TrainOptionChecks.Overrides(parse, opt, given) with { Resolution = res };
+        var options = given.IsVae ? preset.VaeGanOptions(overrides) : preset.GanOptions(overrides);
+        if (!given.IsVae && options.BatchSize > dataset!.Count)
         {
-            // Supplied pairs are read below, once the encoder's image size is known.
-            dataset = null!;
+            throw new UsageException($"--batch-size {options.BatchSize} is larger than the {dataset.Count} shapes in {dataSpec}");
         }
-        var gan = new GanTrainingOptions
+        TrainingImages? images = null;
+        if (pairsDir is not null)
         {
-            Architecture = new GanArchitecture(res, parse.GetValue(opt.Width) ?? settings.Width),
-            BatchSize = parse.GetValue(opt.Batch) ?? settings.BatchSize,
-            LearningRateG = parse.GetValue(opt.LrG) ?? settings.LearningRateG,
-            LearningRateD = parse.GetValue(opt.LrD) ?? settings.LearningRateD,
-            DAccuracyThreshold = parse.GetValue(opt.Threshold) ?? 0.8f,
-            Latent = given.Latent ?? (isVae ? LatentDistribution.Normal : settings.Latent),
-            // Off for the VAE-GAN unless asked for: its encoder learns codes for G's own weights (unmeasured with the average).
-            GeneratorEma = parse.GetValue(opt.GEma) ?? (isVae ? 0f : settings.GeneratorEma),
-            Seed = parse.GetValue(opt.Seed),
-        };
-        if (!isVae && gan.BatchSize > dataset.Count)
-        {
-            throw new UsageException($"--batch-size {gan.BatchSize} is larger than the {dataset.Count} shapes in {dataSpec}");
+            // Supplied pairs are read once the encoder's image size is known (only a 3D-VAE-GAN takes --pairs).
+            (dataset, images) = LoadPairsOrData(o, pairsDir, dataSpec, (VaeGanTrainingOptions)options, preset.ProceduralPerFamily);
         }
-        AdversarialTrainer trainer;
-        if (isVae)
-        {
-            var defaults = new VaeGanTrainingOptions();
-            var vae = new VaeGanTrainingOptions
-            {
-                Architecture = gan.Architecture,
-                BatchSize = gan.BatchSize,
-                LearningRateG = gan.LearningRateG,
-                LearningRateD = gan.LearningRateD,
-                DAccuracyThreshold = gan.DAccuracyThreshold,
-                Latent = gan.Latent,
-                GeneratorEma = gan.GeneratorEma,
-                Seed = gan.Seed,
-                ImageSize = parse.GetValue(opt.ImageSize) ?? defaults.ImageSize,
-                Rgb = parse.GetValue(opt.Rgb),
-                KlWeight = parse.GetValue(opt.KlWeight) ?? defaults.KlWeight,
-                ReconstructionWeight = parse.GetValue(opt.ReconWeight) ?? defaults.ReconstructionWeight,
-                LearningRateE = parse.GetValue(opt.LrE) ?? defaults.LearningRateE,
-                Views = given.Views ?? defaults.Views,
-            };
-            TrainingImages? images = null;
-            if (pairsDir is not null)
-            {
-                (dataset, images) = LoadPairsOrData(o, pairsDir, dataSpec, vae, settings.ProceduralPerFamily);
-            }
-            trainer = new VaeGanTrainer(vae, dataset, backend, images);
-        }
-        else
-        {
-            trainer = new GanTrainer(gan, dataset, backend);
-        }
-        RecordData(trainer, dataSpec, pairsDir is not null, settings.ProceduralPerFamily);
+        var trainer = AdversarialTrainer.Create(options, dataset!, backend, images);
+        RecordData(trainer, dataSpec, pairsDir is not null, preset.ProceduralPerFamily);
         return trainer;
     }
 
@@ -270,27 +245,4 @@ internal static class TrainCommand
         };
         AtomicFile.WriteAllText(Path.Combine(runDir, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
     }
-}
-
-/// <summary>The settings a preset stands for; explicit options override each.</summary>
-internal sealed record RunSettings(int Resolution, double Width, int BatchSize, float LearningRateG, float LearningRateD,
-    long Iterations, int SampleEvery, int CheckpointEvery, int ProceduralPerFamily, LatentDistribution Latent, float GeneratorEma)
-{
-    /// <summary>The paper's network and hyperparameters, for a GPU.</summary>
-    public static readonly RunSettings Paper = new(64, 1.0, 100, 0.0025f, 1e-5f, 20000, 500, 1000, 200, LatentDistribution.Uniform, 0f);
-
-    /// <summary>
-    /// A 32³ quarter-width network that learns the built-in families in about ten minutes on two CPU
-    /// cores, with a normal z (the paper's uniform z collapsed to one shape in these runs) and samples
-    /// from a moving average of G's weights (decay 0.995: coverage 29.5% → 38.3% in the same run).
-    /// </summary>
-    public static readonly RunSettings Quick = new(32, 0.25, 32, 0.0025f, 1e-4f, 1500, 250, 250, 50, LatentDistribution.Normal, 0.995f);
-
-    public static RunSettings Resolve(string? preset, bool cuda) => preset?.ToLowerInvariant() switch
-    {
-        null => cuda ? Paper : Quick,
-        "quick" => Quick,
-        "paper" => Paper,
-        _ => throw new UsageException($"--preset {preset}: use quick or paper"),
-    };
 }

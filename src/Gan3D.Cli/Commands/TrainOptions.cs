@@ -36,7 +36,7 @@ internal sealed class TrainOptions
 
     public Option<ulong> Seed { get; } = new("--seed", "-s") { Description = "Seed for weights, latent codes and data order", DefaultValueFactory = _ => 0 };
 
-    public Option<float?> LrG { get; } = new("--lr-g") { Description = "Rng learning rate in (0, 1] (paper: 0.0025)" };
+    public Option<float?> LrG { get; } = new("--lr-g") { Description = "Generator learning rate in (0, 1] (paper: 0.0025)" };
 
     public Option<float?> LrD { get; } = new("--lr-d") { Description = "Discriminator learning rate in (0, 1] (paper: 1e-5)" };
 
@@ -135,7 +135,7 @@ internal static class TrainOptionChecks
         InRange(parse, opt.GEma, 0, true, 1, false);
         InRange(parse, opt.KlWeight, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.ReconWeight, 0, true, double.PositiveInfinity, false);
-        RunSettings.Resolve(parse.GetValue(opt.Preset), cuda: false); // only its name is checked here
+        TrainCommand.Preset(parse.GetValue(opt.Preset), DeviceKind.Cpu); // only its name is checked here
         var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
         ViewSampling? views = null;
         if (parse.GetValue(opt.Azimuth) is not null || parse.GetValue(opt.Elevation) is not null)
@@ -156,6 +156,25 @@ internal static class TrainOptionChecks
         var backend = CliDevices.Create(parse.GetValue(opt.Device)!, parse.GetValue(opt.Threads));
         return new GivenOptions(isVae, latent, views, backend);
     }
+
+    /// <summary>What the options of a new run replace in its preset (the resolution is the caller's: it may come from the data).</summary>
+    public static TrainingOverrides Overrides(ParseResult parse, TrainOptions opt, GivenOptions given) => new()
+    {
+        Width = parse.GetValue(opt.Width),
+        BatchSize = parse.GetValue(opt.Batch),
+        LearningRateG = parse.GetValue(opt.LrG),
+        LearningRateD = parse.GetValue(opt.LrD),
+        DAccuracyThreshold = parse.GetValue(opt.Threshold),
+        Latent = given.Latent,
+        GeneratorEma = parse.GetValue(opt.GEma),
+        Seed = parse.GetValue(opt.Seed),
+        ImageSize = parse.GetValue(opt.ImageSize),
+        Rgb = parse.GetValue(opt.Rgb),
+        KlWeight = parse.GetValue(opt.KlWeight),
+        ReconstructionWeight = parse.GetValue(opt.ReconWeight),
+        LearningRateE = parse.GetValue(opt.LrE),
+        Views = given.Views,
+    };
 
     /// <summary>A float option must be finite and inside its range (1e39 parses to ∞, which no setting can take).</summary>
     private static void InRange(ParseResult parse, Option<float?> option, double min, bool minIncluded, double max, bool maxIncluded)

@@ -7,101 +7,35 @@ using Gan3D.Tensors;
 namespace Gan3D.Cli.Commands;
 
 /// <summary>
-/// The checkpoint <c>train --resume</c> continues: its settings, and the run notes the command line
-/// keeps in it (where the data came from, the iteration target and cadences).
+/// <c>train --resume</c>'s data: the run notes the command line keeps in the checkpoint say where the
+/// shapes came from (unless --data or --pairs name them), and the library restores the trainer.
 /// </summary>
-internal sealed class ResumeSource
+internal static class TrainResume
 {
-    private readonly IReadOnlyDictionary<string, string> _metadata;
-    private readonly long _trainedOn;
-
-    private ResumeSource(string path, IReadOnlyDictionary<string, string> metadata, long trainedOn, bool isVae, GanTrainingOptions saved, long step)
-    {
-        Path = path;
-        _metadata = metadata;
-        _trainedOn = trainedOn;
-        IsVae = isVae;
-        Saved = saved;
-        Step = step;
-    }
-
-    public string Path { get; }
-
-
-    public bool IsVae { get; }
-
-    /// <summary>The run's settings (a <see cref="VaeGanTrainingOptions"/> for a 3D-VAE-GAN).</summary>
-    public GanTrainingOptions Saved { get; }
-
-    public long Step { get; }
-
-    /// <summary>The folder of the checkpoint: the run it continues.</summary>
-    public string Folder => System.IO.Path.GetDirectoryName(Path)!;
-
-    /// <summary>Reads a checkpoint, or a run folder's checkpoint.safetensors (read only).</summary>
-    public static ResumeSource Open(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            string inside = System.IO.Path.Combine(path, "checkpoint.safetensors");
-            path = File.Exists(inside) ? inside : throw new FileNotFoundException($"{path}: the folder holds no checkpoint.safetensors to resume", inside);
-        }
-        path = System.IO.Path.GetFullPath(path);
-        var ck = Checkpoint.Open(path);
-        string model = ck.Get("model");
-        bool isVae = model == VaeGanTrainer.Model;
-        if (!isVae && model != GanTrainer.Model)
-        {
-            throw new InvalidDataException($"{path}: a '{model}' checkpoint is not a training run to resume");
-        }
-        var saved = isVae ? VaeGanTrainingOptions.FromJson(ck.Get("config"), path) : GanTrainingOptions.FromJson(ck.Get("config"), path);
-        long step = ck.GetInt64("step");
-        if (step < 0)
-        {
-            throw new InvalidDataException($"{path}: step {step} is negative");
-        }
-        // Only the metadata is kept: the trainer reads the tensors again, and a paper-size checkpoint is large.
-        return new ResumeSource(path, ck.Metadata, ck.GetInt64("data.count"), isVae, saved, step);
-    }
-
-    /// <summary>A text note of the run ("run.KEY" in the metadata), or null in checkpoints that predate it.</summary>
-    public string? Note(string key) => _metadata.TryGetValue(AdversarialTrainer.RunMetadataPrefix + key, out var v) ? v : null;
-
-    /// <summary>A count noted in the run (at least <paramref name="min"/>), or null when the checkpoint has none.</summary>
-    public int? Count(string key, int min)
-    {
-        if (Note(key) is not { } text)
-        {
-            return null;
-        }
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= min
-            ? v
-            : throw new InvalidDataException($"{Path}: checkpoint metadata '{AdversarialTrainer.RunMetadataPrefix}{key}' is '{text}', not a count of {min} or more");
-    }
-
-    /// <summary>Reads the run's data again (the notes say which, unless --data or --pairs name it) and rebuilds the trainer.</summary>
-    public AdversarialTrainer Build(ParseResult parse, TrainOptions opt, TextWriter o, IBackend backend, RunSettings settings)
+    /// <summary>Reads the run's data again and rebuilds its trainer, whichever model it is.</summary>
+    public static AdversarialTrainer Build(ParseResult parse, TrainOptions opt, TextWriter o, TrainingCheckpoint resume, IBackend backend, TrainingPreset preset)
     {
         string? givenData = parse.IsGiven(opt.Data) ? parse.GetValue(opt.Data) : null;
-        string? pairsDir = parse.GetValue(opt.Pairs) ?? (givenData is null && Note("pairs") == "true" ? Note("data") : null);
-        string dataSpec = pairsDir ?? givenData ?? Note("data") ?? "procedural";
-        int perFamily = Count("procedural_per_family", 1) ?? settings.ProceduralPerFamily;
-        if (string.Equals(dataSpec, "procedural", StringComparison.OrdinalIgnoreCase) && Note("procedural_per_family") is not null && (long)perFamily * ShapeFamilies.Names.Count != _trainedOn)
+        string? pairsDir = parse.GetValue(opt.Pairs) ?? (givenData is null && resume.Note("pairs") == "true" ? resume.Note("data") : null);
+        string dataSpec = pairsDir ?? givenData ?? resume.Note("data") ?? "procedural";
+        int perFamily = resume.Count("procedural_per_family", 1) ?? preset.ProceduralPerFamily;
+        if (string.Equals(dataSpec, "procedural", StringComparison.OrdinalIgnoreCase) && resume.Note("procedural_per_family") is not null
+            && (long)perFamily * ShapeFamilies.Names.Count != resume.TrainedOn)
         {
             // Checked before generating: a damaged count would otherwise ask for millions of shapes.
-            throw new InvalidDataException($"{Path}: {perFamily} procedural shapes a family do not make the {_trainedOn} shapes it was trained on");
+            throw new InvalidDataException($"{resume.Path}: {perFamily} procedural shapes a family do not make the {resume.TrainedOn} shapes it was trained on");
         }
-        AdversarialTrainer trainer;
-        if (IsVae)
+        VoxelDataset shapes;
+        TrainingImages? images = null;
+        if (resume.IsVaeGan)
         {
-            var (shapes, images) = TrainCommand.LoadPairsOrData(o, pairsDir, dataSpec, (VaeGanTrainingOptions)Saved, perFamily);
-            trainer = VaeGanTrainer.Resume(Path, shapes, backend, images);
+            (shapes, images) = TrainCommand.LoadPairsOrData(o, pairsDir, dataSpec, (VaeGanTrainingOptions)resume.Options, perFamily);
         }
         else
         {
-            var shapes = TrainCommand.LoadData(o, dataSpec, Saved.Architecture.Resolution, perFamily);
-            trainer = GanTrainer.Resume(Path, shapes, backend);
+            shapes = TrainCommand.LoadData(o, dataSpec, resume.Options.Architecture.Resolution, perFamily);
         }
+        var trainer = resume.Resume(shapes, backend, images);
         TrainCommand.RecordData(trainer, dataSpec, pairsDir is not null, perFamily);
         return trainer;
     }
@@ -115,15 +49,15 @@ internal static class TrainResumeChecks
     /// an equal value is accepted. --iterations, the cadences, --device, --threads and --out are the
     /// resumed run's own; --preset is stated as ignored.
     /// </summary>
-    public static void CheckAgainstCheckpoint(ParseResult parse, TrainOptions opt, GivenOptions given, ResumeSource resume, TextWriter o)
+    public static void CheckAgainstCheckpoint(ParseResult parse, TrainOptions opt, GivenOptions given, TrainingCheckpoint resume, TextWriter o)
     {
-        var saved = resume.Saved;
-        string model = resume.IsVae ? VaeGanTrainer.Model : GanTrainer.Model;
-        if (parse.IsGiven(opt.Model) && given.IsVae != resume.IsVae)
+        var saved = resume.Options;
+        string model = resume.IsVaeGan ? VaeGanTrainer.Model : GanTrainer.Model;
+        if (parse.IsGiven(opt.Model) && given.IsVae != resume.IsVaeGan)
         {
             Contradiction(parse, opt.Model, model, resume);
         }
-        if (!resume.IsVae && opt.VaeOnly.FirstOrDefault(parse.IsGiven) is { } vaeOption)
+        if (!resume.IsVaeGan && opt.VaeOnly.FirstOrDefault(parse.IsGiven) is { } vaeOption)
         {
             throw new UsageException($"{vaeOption.Name} applies to vae-gan runs; {resume.Path} is a {model} run");
         }
@@ -173,7 +107,7 @@ internal static class TrainResumeChecks
     /// folder), overwrite it (--overwrite), or start new (absent or empty). Refuses, before anything is
     /// created or the data is read, a folder in use, a file in the way, or a non-empty folder without either.
     /// </summary>
-    public static RunFolderMode FolderMode(string runDir, ResumeSource? resume, bool overwrite)
+    public static RunFolderMode FolderMode(string runDir, TrainingCheckpoint? resume, bool overwrite)
     {
         IReadOnlyList<string> contents;
         try
@@ -206,7 +140,7 @@ internal static class TrainResumeChecks
     }
 
     /// <summary>Why a new run may not use a folder that holds files, and what to do instead.</summary>
-    public static string NotEmptyMessage(string runDir, IReadOnlyList<string> contents, ResumeSource? resume)
+    public static string NotEmptyMessage(string runDir, IReadOnlyList<string> contents, TrainingCheckpoint? resume)
     {
         string what = RunFolder.Describe(contents);
         if (resume is not null)
@@ -218,7 +152,7 @@ internal static class TrainResumeChecks
             : $"{runDir}: is not empty ({what}): choose a new or empty folder, or pass --overwrite (it deletes only a run's own files)";
     }
 
-    private static void Same<T>(ParseResult parse, Option<T?> option, T saved, ResumeSource resume)
+    private static void Same<T>(ParseResult parse, Option<T?> option, T saved, TrainingCheckpoint resume)
         where T : struct, IEquatable<T>, IFormattable
     {
         if (parse.GetValue(option) is { } value && !value.Equals(saved))
@@ -227,7 +161,7 @@ internal static class TrainResumeChecks
         }
     }
 
-    private static void Contradiction(ParseResult parse, Option option, string saved, ResumeSource resume) =>
+    private static void Contradiction(ParseResult parse, Option option, string saved, TrainingCheckpoint resume) =>
         throw new UsageException($"{option.Name} {parse.Raw(option)} contradicts {resume.Path}, trained with {saved}: leave it out to continue the run, or start a new one");
 
     private static string Range(float min, float max) => $"{min.ToString(CultureInfo.InvariantCulture)}:{max.ToString(CultureInfo.InvariantCulture)}";

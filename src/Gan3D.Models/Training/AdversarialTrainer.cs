@@ -68,6 +68,25 @@ public abstract class AdversarialTrainer : ITrainer
         Z = Tensor.Empty(new Shape(b, options.Architecture.LatentDim), backend).Persist();
     }
 
+    /// <summary>
+    /// A fresh trainer for <paramref name="options"/>: a <see cref="VaeGanTrainer"/> for
+    /// <see cref="VaeGanTrainingOptions"/> (on rendered views of <paramref name="data"/>, or on
+    /// <paramref name="images"/> when given), else a <see cref="GanTrainer"/>. Continue a saved run
+    /// of either with <see cref="TrainingCheckpoint.Resume"/>.
+    /// </summary>
+    public static AdversarialTrainer Create(GanTrainingOptions options, VoxelDataset data, IBackend backend, TrainingImages? images = null)
+    {
+        if (options is VaeGanTrainingOptions vae)
+        {
+            return new VaeGanTrainer(vae, data, backend, images);
+        }
+        if (images is not null)
+        {
+            throw new ArgumentException($"a {GanTrainer.Model} trains on shapes only, not on images");
+        }
+        return new GanTrainer(options, data, backend);
+    }
+
     /// <summary>The run's settings.</summary>
     public GanTrainingOptions Options { get; }
 

@@ -1,3 +1,4 @@
+using Gan3D.Data;
 using Gan3D.Tensors;
 
 namespace Gan3D.Models;
@@ -24,6 +25,41 @@ public static class Sampling
     /// <summary>G's occupancy probabilities (count, 1, R, R, R) for fresh codes.</summary>
     public static float[] Sample(Generator3D g, LatentDistribution distribution, int count, Rng rng) =>
         Decode(g, DrawLatent(count, g.Architecture.LatentDim, distribution, rng), count);
+
+    /// <summary>Shapes <see cref="Shapes"/> decodes and packs at a time.</summary>
+    public const int PackChunk = 256;
+
+    /// <summary>
+    /// <paramref name="count"/> shapes of G for fresh codes of <paramref name="rng"/>, thresholded (as
+    /// <see cref="VoxelGrid.FromProbabilities"/>) and packed to bits <see cref="PackChunk"/> at a time, so
+    /// a large count never holds every probability (4·R³ bytes a shape) at once: the generated set of an evaluation.
+    /// </summary>
+    public static VoxelDataset Shapes(Generator3D g, LatentDistribution distribution, int count, Rng rng, float threshold = 0.5f)
+    {
+        int zd = g.Architecture.LatentDim, r = g.Architecture.Resolution, vox = r * r * r;
+        var z = DrawLatent(count, zd, distribution, rng);
+        return Packed(count, (start, k) =>
+        {
+            var probabilities = Decode(g, z.AsSpan(start * zd, k * zd), k);
+            return Enumerable.Range(0, k).Select(i => VoxelGrid.FromProbabilities(probabilities.AsSpan(i * vox, vox), r, threshold)).ToList();
+        });
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> grids made <see cref="PackChunk"/> at a time by <paramref name="make"/>
+    /// (first index, count) and packed to bits as they come: a large count never holds every grid
+    /// (R³ bytes each) at once.
+    /// </summary>
+    internal static VoxelDataset Packed(int count, Func<int, int, List<VoxelGrid>> make)
+    {
+        var parts = new List<(VoxelDataset, string?)>();
+        for (int start = 0; start < count; start += PackChunk)
+        {
+            int k = Math.Min(PackChunk, count - start);
+            parts.Add((VoxelDataset.FromGrids(make(start, k)), null));
+        }
+        return VoxelDataset.Concat(parts);
+    }
 
     /// <summary>
     /// G's occupancy probabilities for given codes z (count × Z floats), in eval mode (running batch-norm

@@ -50,6 +50,16 @@ public sealed record VaeGanTrainingOptions : GanTrainingOptions
         Latent = LatentDistribution.Normal;
     }
 
+    /// <summary>
+    /// The 3D-GAN settings of <paramref name="gan"/>, its latent distribution included, with the
+    /// encoder's defaults. Copied by the record's copy constructor, so a setting added to
+    /// <see cref="GanTrainingOptions"/> is never left behind.
+    /// </summary>
+    public VaeGanTrainingOptions(GanTrainingOptions gan)
+        : base(gan)
+    {
+    }
+
     /// <summary>Input side of the encoder in pixels.</summary>
     public int ImageSize { get; init; } = 64;
 

@@ -64,6 +64,53 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void EveryOptionOverThePresetReachesTheRunsSettings()
+    {
+        Gan3D.Models.GanTrainingOptions Settings(string name, params string[] args)
+        {
+            string output = P(name);
+            var r = Run(["train", "--preset", "quick", "--width", "0.125", "--iterations", "1", "--batch-size", "4", "--device", "cpu",
+                "--sample-every", "0", "--checkpoint-every", "0", "--out", output, .. args]);
+            Assert.True(r.Code == 0, r.Err);
+            using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "config.json")));
+            string training = config.RootElement.GetProperty("training").GetRawText();
+            return args.Contains("vae-gan")
+                ? Gan3D.Models.VaeGanTrainingOptions.FromJson(training, name)
+                : Gan3D.Models.GanTrainingOptions.FromJson(training, name);
+        }
+
+        Assert.Equal(new Gan3D.Models.GanTrainingOptions
+        {
+            Architecture = new Gan3D.Models.GanArchitecture(32, 0.125),
+            BatchSize = 4,
+            LearningRateG = 0.001f,
+            LearningRateD = 0.002f,
+            DAccuracyThreshold = 0.7f,
+            Latent = Gan3D.Models.LatentDistribution.Uniform,
+            GeneratorEma = 0.5f,
+            Seed = 3,
+        }, Settings("gan", "--lr-g", "0.001", "--lr-d", "0.002", "--d-threshold", "0.7", "--latent", "uniform", "--g-ema", "0.5", "--seed", "3"));
+
+        Assert.Equal(new Gan3D.Models.VaeGanTrainingOptions
+        {
+            Architecture = new Gan3D.Models.GanArchitecture(32, 0.125),
+            BatchSize = 4,
+            LearningRateG = 0.0025f,
+            LearningRateD = 1e-4f,
+            Latent = Gan3D.Models.LatentDistribution.Normal,
+            GeneratorEma = 0f,
+            Seed = 4,
+            ImageSize = 16,
+            Rgb = true,
+            KlWeight = 2f,
+            ReconstructionWeight = 0.01f,
+            LearningRateE = 0.003f,
+            Views = new Gan3D.Models.ViewSampling { AzimuthMin = 10, AzimuthMax = 20, ElevationMin = 5, ElevationMax = 15 },
+        }, Settings("vae", "--model", "vae-gan", "--seed", "4", "--image-size", "16", "--rgb", "--kl-weight", "2", "--recon-weight", "0.01",
+            "--lr-e", "0.003", "--azimuth", "10:20", "--elevation", "5:15"));
+    }
+
+    [Fact]
     public void CudaWithoutAGpuIsRefused()
     {
         if (Gan3D.Tensors.IlgpuBackend.ListCudaDevices().Count > 0)

@@ -1,0 +1,107 @@
+using System.Globalization;
+using Gan3D.Data;
+using Gan3D.Tensors;
+
+namespace Gan3D.Models;
+
+/// <summary>
+/// What a training checkpoint says about its run, read without building a network: which model it
+/// trains, its settings, the iterations done, how many shapes it trained on and the run's notes
+/// (<see cref="AdversarialTrainer.RunMetadata"/>). <see cref="Resume"/> continues the run, whichever
+/// model it is.
+/// </summary>
+public sealed class TrainingCheckpoint
+{
+    private readonly IReadOnlyDictionary<string, string> _metadata;
+
+    private TrainingCheckpoint(string path, IReadOnlyDictionary<string, string> metadata, string model, GanTrainingOptions options, long step, long trainedOn)
+    {
+        Path = path;
+        _metadata = metadata;
+        Model = model;
+        Options = options;
+        Step = step;
+        TrainedOn = trainedOn;
+    }
+
+    /// <summary>The checkpoint file (a full path).</summary>
+    public string Path { get; }
+
+    /// <summary>The folder of the checkpoint: the run it continues.</summary>
+    public string Folder => System.IO.Path.GetDirectoryName(Path)!;
+
+    /// <summary><see cref="GanTrainer.Model"/> or <see cref="VaeGanTrainer.Model"/>.</summary>
+    public string Model { get; }
+
+    /// <summary>Whether the run trains a 3D-VAE-GAN.</summary>
+    public bool IsVaeGan => Model == VaeGanTrainer.Model;
+
+    /// <summary>The run's settings (a <see cref="VaeGanTrainingOptions"/> for a 3D-VAE-GAN).</summary>
+    public GanTrainingOptions Options { get; }
+
+    /// <summary>Iterations done.</summary>
+    public long Step { get; }
+
+    /// <summary>How many shapes the run trains on (resume needs the same ones).</summary>
+    public long TrainedOn { get; }
+
+    /// <summary>Reads a checkpoint, or a run folder's checkpoint.safetensors (read only).</summary>
+    public static TrainingCheckpoint Open(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            string inside = System.IO.Path.Combine(path, "checkpoint.safetensors");
+            path = File.Exists(inside) ? inside : throw new FileNotFoundException($"{path}: the folder holds no checkpoint.safetensors to resume", inside);
+        }
+        path = System.IO.Path.GetFullPath(path);
+        var ck = Checkpoint.Open(path);
+        string model = ck.Get("model");
+        bool isVae = model == VaeGanTrainer.Model;
+        if (!isVae && model != GanTrainer.Model)
+        {
+            throw new InvalidDataException($"{path}: a '{model}' checkpoint is not a training run to resume");
+        }
+        var options = isVae ? VaeGanTrainingOptions.FromJson(ck.Get("config"), path) : GanTrainingOptions.FromJson(ck.Get("config"), path);
+        long step = ck.GetInt64("step");
+        if (step < 0)
+        {
+            throw new InvalidDataException($"{path}: step {step} is negative");
+        }
+        // Only the metadata is kept: Resume reads the tensors again, and a paper-size checkpoint is large.
+        return new TrainingCheckpoint(path, ck.Metadata, model, options, step, ck.GetInt64("data.count"));
+    }
+
+    /// <summary>A note of the run (<see cref="AdversarialTrainer.RunMetadata"/>), or null when the checkpoint has none.</summary>
+    public string? Note(string key) => _metadata.TryGetValue(AdversarialTrainer.RunMetadataPrefix + key, out var v) ? v : null;
+
+    /// <summary>A count noted in the run (at least <paramref name="min"/>), or null when the checkpoint has none.</summary>
+    public int? Count(string key, int min)
+    {
+        if (Note(key) is not { } text)
+        {
+            return null;
+        }
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= min
+            ? v
+            : throw new InvalidDataException($"{Path}: checkpoint metadata '{AdversarialTrainer.RunMetadataPrefix}{key}' is '{text}', not a count of {min} or more");
+    }
+
+    /// <summary>
+    /// The trainer of this run, restored to where it stopped (weights, optimisers, step, random streams,
+    /// run notes), on the run's own shapes: <paramref name="data"/> must hold them. A 3D-VAE-GAN run
+    /// trained on supplied image pairs needs them as <paramref name="images"/> again; one on rendered
+    /// views, and a 3D-GAN, takes none.
+    /// </summary>
+    public AdversarialTrainer Resume(VoxelDataset data, IBackend backend, TrainingImages? images = null)
+    {
+        if (IsVaeGan)
+        {
+            return VaeGanTrainer.Resume(Path, data, backend, images);
+        }
+        if (images is not null)
+        {
+            throw new ArgumentException($"{Path}: a {GanTrainer.Model} run trains on shapes only, not on images");
+        }
+        return GanTrainer.Resume(Path, data, backend);
+    }
+}

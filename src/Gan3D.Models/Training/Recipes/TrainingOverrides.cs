@@ -1,0 +1,50 @@
+namespace Gan3D.Models;
+
+/// <summary>
+/// Settings that replace a <see cref="TrainingPreset"/>'s (null: keep the preset's, or the options
+/// type's default where the preset names none). The values are not checked here: the trainer
+/// validates the options it is given.
+/// </summary>
+public sealed record TrainingOverrides
+{
+    /// <summary>Voxel resolution of the model (32 or 64).</summary>
+    public int? Resolution { get; init; }
+
+    /// <summary>Channel width multiplier.</summary>
+    public double? Width { get; init; }
+
+    public int? BatchSize { get; init; }
+
+    public float? LearningRateG { get; init; }
+
+    public float? LearningRateD { get; init; }
+
+    /// <summary>D trains on a batch only when its accuracy on the previous one was below this (1: always).</summary>
+    public float? DAccuracyThreshold { get; init; }
+
+    public LatentDistribution? Latent { get; init; }
+
+    /// <summary>Decay of G's moving average (0: off).</summary>
+    public float? GeneratorEma { get; init; }
+
+    /// <summary>Drives initialisation, latent draws and data order (no preset names one: 0 unless given).</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>3D-VAE-GAN: the encoder's input side in pixels.</summary>
+    public int? ImageSize { get; init; }
+
+    /// <summary>3D-VAE-GAN: RGB encoder input instead of grey.</summary>
+    public bool Rgb { get; init; }
+
+    /// <summary>3D-VAE-GAN: α1, the weight of the KL term.</summary>
+    public float? KlWeight { get; init; }
+
+    /// <summary>3D-VAE-GAN: α2, the weight of the reconstruction term.</summary>
+    public float? ReconstructionWeight { get; init; }
+
+    /// <summary>3D-VAE-GAN: the encoder's learning rate.</summary>
+    public float? LearningRateE { get; init; }
+
+    /// <summary>3D-VAE-GAN: viewpoints of rendered training images.</summary>
+    public ViewSampling? Views { get; init; }
+}
