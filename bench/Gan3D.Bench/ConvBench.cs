@@ -113,10 +113,10 @@ internal static class ConvBench
     private static (double MaxDiff, double MaxRef) Validate(Conv3dGeometry g, ConvPass pass, int version, CpuBackend be)
     {
         var (a, b, o) = Operands(g, pass, be);
-        be.ConvVersion = 1;
+        be.KernelVersion = 1;
         Apply(be, pass, a, b, o, g);
         var reference = o.ToArray();
-        be.ConvVersion = version;
+        be.KernelVersion = version;
         be.Fill(o, float.NaN);
         Apply(be, pass, a, b, o, g);
         var got = o.ToArray();
@@ -133,7 +133,7 @@ internal static class ConvBench
     private static double Time(Conv3dGeometry g, ConvPass pass, int version, CpuBackend be, int repeat)
     {
         var (a, b, o) = Operands(g, pass, be);
-        be.ConvVersion = version;
+        be.KernelVersion = version;
         Apply(be, pass, a, b, o, g);
         var times = new double[repeat];
         for (int i = 0; i < repeat; i++)

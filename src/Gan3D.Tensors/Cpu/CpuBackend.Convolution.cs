@@ -6,11 +6,27 @@ public sealed partial class CpuBackend
 {
     private readonly CpuConvGemm _convGemm = new();
 
+    private int _kernelVersion = 2;
+
     /// <summary>
     /// Which convolution implementation runs: 1 = <see cref="CpuConvDirect"/> (naive, the reference),
-    /// 2 = <see cref="CpuConvGemm"/> (implicit GEMM, the default).
+    /// 2 = <see cref="CpuConvGemm"/> (implicit GEMM, the default). The CPU's other ops have one version.
     /// </summary>
-    public int ConvVersion { get; set; } = 2;
+    public int KernelVersion
+    {
+        get => _kernelVersion;
+        set
+        {
+            if (value is not (1 or 2))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "the CPU backend has kernel versions 1 and 2");
+            }
+            _kernelVersion = value;
+        }
+    }
+
+    /// <summary>1 and 2 on every CPU.</summary>
+    public IReadOnlyList<int> KernelVersions { get; } = [1, 2];
 
     /// <summary>The micro-kernel of version 2 (tests force each one; Auto picks the widest the CPU runs).</summary>
     public GemmIsa GemmIsa
@@ -21,7 +37,7 @@ public sealed partial class CpuBackend
 
     public void Conv3dForward(Tensor x, Tensor w, Tensor y, in Conv3dGeometry g)
     {
-        if (ConvVersion == 1)
+        if (_kernelVersion == 1)
         {
             CpuConvDirect.Forward(this, A(x), A(w), A(y), g);
         }
@@ -33,7 +49,7 @@ public sealed partial class CpuBackend
 
     public void Conv3dBackwardData(Tensor dy, Tensor w, Tensor dx, in Conv3dGeometry g)
     {
-        if (ConvVersion == 1)
+        if (_kernelVersion == 1)
         {
             CpuConvDirect.BackwardData(this, A(dy), A(w), A(dx), g);
         }
@@ -45,7 +61,7 @@ public sealed partial class CpuBackend
 
     public void Conv3dBackwardWeight(Tensor x, Tensor dy, Tensor dw, in Conv3dGeometry g)
     {
-        if (ConvVersion == 1)
+        if (_kernelVersion == 1)
         {
             CpuConvDirect.BackwardWeight(this, A(x), A(dy), A(dw), g);
         }
