@@ -76,6 +76,10 @@ public sealed record ConvLaunchPlan(
     public static ConvLaunchPlan Create(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion) =>
         Launch(pass, g, kernelVersion) with { NominalFlops = 2 * g.Macs };
 
+    /// <summary>The launch of <paramref name="pass"/> for the convolution a layer runs (its adjoint's, when transposed).</summary>
+    public static ConvLaunchPlan Create(ConvKernelPass pass, in ConvLayerShape layer, int kernelVersion) =>
+        Create(pass, layer.Geometry, kernelVersion);
+
     private static ConvLaunchPlan Launch(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion)
     {
         if (kernelVersion is not (2 or 3))
