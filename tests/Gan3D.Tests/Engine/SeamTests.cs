@@ -1,4 +1,5 @@
 using System.Reflection;
+using Gan3D.Tensors;
 
 namespace Gan3D.Tests.Engine;
 
@@ -15,5 +16,25 @@ public class SeamTests
         var references = Assembly.Load(assembly).GetReferencedAssemblies().Select(a => a.Name).ToList();
         Assert.Contains("Gan3D.Tensors", references);
         Assert.DoesNotContain("Gan3D.Kernels", references);
+    }
+
+    [Fact]
+    public void LayersWithoutABackendAreOnTheDefaultDeviceOfTheirScope()
+    {
+        Assert.Same(CpuBackend.Default, new Nn.Linear(2, 3).Backend);
+        using var other = new CpuBackend(1);
+        using (Devices.Use(other))
+        {
+            Assert.Same(other, Devices.Default);
+            Assert.Same(other, new Nn.Conv3d(1, 2, 3).Backend);
+            Assert.Same(other, new Nn.BatchNorm3d(2).Backend);
+            Assert.Same(other, new Nn.LeakyReLU(0.2f).Backend);
+            using (Devices.Use(CpuBackend.Default))
+            {
+                Assert.Same(CpuBackend.Default, new Nn.Linear(2, 3).Backend);
+            }
+            Assert.Same(other, new Nn.Linear(2, 3).Backend);
+        }
+        Assert.Same(CpuBackend.Default, Devices.Default);
     }
 }
