@@ -30,11 +30,12 @@ public static class ModelProfiler
     public const int DefaultPlanKernelVersion = 2;
 
     /// <summary>
-    /// The launch plan to show for <paramref name="backend"/>: its own kernel version where that version
-    /// has a launch plan (2 or 3), else the version a CUDA device runs by default.
+    /// The launch plan to show for <paramref name="backend"/>: on an ILGPU device its own kernel version
+    /// where that version has a launch plan (2 or 3); else (the CPU's versions are its own, not the
+    /// GPU kernels') the version a CUDA device runs by default.
     /// </summary>
     public static int PlanKernelVersion(IBackend backend) =>
-        backend.KernelVersion is 2 or 3 ? backend.KernelVersion : DefaultPlanKernelVersion;
+        backend.Kind != DeviceKind.Cpu && backend.KernelVersion is 2 or 3 ? backend.KernelVersion : DefaultPlanKernelVersion;
 
     public static ModelProfile Profile(string model, int batchSize, double width, IBackend backend, int repeat = 5,
         ulong seed = 0, Action<string>? progress = null, int planKernelVersion = DefaultPlanKernelVersion, bool planOnly = false)
