@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gan3D.Kernels;
 using Gan3D.Models;
 using Gan3D.Tensors;
+using Gan3D.Testing;
 
 namespace Gan3D.Bench;
 
@@ -53,26 +54,40 @@ internal sealed record ConvCase(string Name, Conv3dGeometry Geometry, bool Trans
     }
 }
 
-/// <summary>Validates a convolution version against version 1, then times it (llm.c style).</summary>
+/// <summary>
+/// Validates a convolution version of any backend against the float64 reference (Gan3D.Reference),
+/// then times it (llm.c style): the CPU versions and the ILGPU versions (on the ILGPU CPU emulator or
+/// on CUDA) go through the same two steps.
+/// </summary>
 internal static class ConvBench
 {
-    public static int Run(ConvCase c, ConvPass pass, int version, int repeat, int threads, GemmIsa isa, double peak, TextWriter o)
+    /// <summary>
+    /// Checks then times <paramref name="version"/> of <paramref name="be"/>; <paramref name="peak"/> is the
+    /// FMA peak to compare with (0 when unknown, as on a GPU).
+    /// </summary>
+    public static int Run(ConvCase c, ConvPass pass, int version, int repeat, IBackend be, double peak, TextWriter o)
     {
         var g = c.Geometry;
-        using var be = new CpuBackend(threads) { GemmIsa = isa };
-        // Validate on a batch of at most 2 (the same layer otherwise): version 1 is slow by design.
-        var small = g with { N = Math.Min(g.N, 2) };
-        var (maxDiff, maxRef) = Validate(small, pass, version, be);
-        double tol = 1e-4 * maxRef + 1e-5;
         string label = $"{c.Name,-8} {PassName(pass, c.Transposed),-22}";
-        if (!(maxDiff <= tol))
+        if (!be.KernelVersions.Contains(version))
         {
-            o.WriteLine($"{label} v{version}: INVALID max |diff| {maxDiff:E2} vs v1 (max |ref| {maxRef:E2}); not timed");
+            o.WriteLine($"{label} v{version}: {be.Name} has versions {string.Join(", ", be.KernelVersions)}; not run");
             return 1;
         }
-        double ms = Time(g, pass, version, be, repeat);
+        be.KernelVersion = version;
+        // Validate on a batch of at most 2 (the same layer otherwise): the reference is naive and single-threaded.
+        var small = g with { N = Math.Min(g.N, 2) };
+        var (maxDiff, maxRef) = Validate(small, pass, be);
+        double tol = 1e-4 * maxRef + 1e-5;
+        if (!(maxDiff <= tol))
+        {
+            o.WriteLine($"{label} v{version}: INVALID max |diff| {maxDiff:E2} vs the float64 reference (max |ref| {maxRef:E2}); not timed");
+            return 1;
+        }
+        double ms = Time(g, pass, be, repeat);
         double gflops = 2.0 * g.Macs / (ms * 1e6);
-        o.WriteLine($"{label} v{version}: {ms,9:F2} ms {gflops,8:F1} GFLOP/s {gflops / peak,6:P0} of peak   (valid: max |diff| {maxDiff:E1} at batch {small.N})");
+        string ofPeak = peak > 0 ? $"{gflops / peak,6:P0} of peak" : "";
+        o.WriteLine($"{label} v{version}: {ms,9:F2} ms {gflops,8:F1} GFLOP/s {ofPeak}   (valid: max |diff| {maxDiff:E1} at batch {small.N})");
         return 0;
     }
 
@@ -100,7 +115,7 @@ internal static class ConvBench
         };
     }
 
-    private static void Apply(CpuBackend be, ConvPass pass, Tensor a, Tensor b, Tensor o, in Conv3dGeometry g)
+    private static void Apply(IBackend be, ConvPass pass, Tensor a, Tensor b, Tensor o, in Conv3dGeometry g)
     {
         switch (pass)
         {
@@ -110,13 +125,17 @@ internal static class ConvBench
         }
     }
 
-    private static (double MaxDiff, double MaxRef) Validate(Conv3dGeometry g, ConvPass pass, int version, CpuBackend be)
+    private static double[] Float64(Tensor t) => Array.ConvertAll(t.ToArray(), v => (double)v);
+
+    private static (double MaxDiff, double MaxRef) Validate(Conv3dGeometry g, ConvPass pass, IBackend be)
     {
         var (a, b, o) = Operands(g, pass, be);
-        be.ConvVersion = 1;
-        Apply(be, pass, a, b, o, g);
-        var reference = o.ToArray();
-        be.ConvVersion = version;
+        var reference = pass switch
+        {
+            ConvPass.Forward => Reference.Conv3d(Float64(a), Float64(b), null, g),
+            ConvPass.BackwardData => Reference.Conv3dBackwardData(Float64(a), Float64(b), g),
+            _ => Reference.Conv3dBackwardWeight(Float64(a), Float64(b), g),
+        };
         be.Fill(o, float.NaN);
         Apply(be, pass, a, b, o, g);
         var got = o.ToArray();
@@ -130,16 +149,18 @@ internal static class ConvBench
         return (maxDiff, maxRef);
     }
 
-    private static double Time(Conv3dGeometry g, ConvPass pass, int version, CpuBackend be, int repeat)
+    /// <summary>Median of <paramref name="repeat"/> runs after one warm-up, each waited for (a GPU queues work).</summary>
+    private static double Time(Conv3dGeometry g, ConvPass pass, IBackend be, int repeat)
     {
         var (a, b, o) = Operands(g, pass, be);
-        be.ConvVersion = version;
         Apply(be, pass, a, b, o, g);
+        be.Synchronize();
         var times = new double[repeat];
         for (int i = 0; i < repeat; i++)
         {
             var sw = Stopwatch.StartNew();
             Apply(be, pass, a, b, o, g);
+            be.Synchronize();
             times[i] = sw.Elapsed.TotalMilliseconds;
         }
         Array.Sort(times);

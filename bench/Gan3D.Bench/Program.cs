@@ -4,11 +4,16 @@ using Gan3D.Bench;
 using Gan3D.Kernels;
 using Gan3D.Tensors;
 
-// gan3d-bench: validate-then-time harness for the CPU kernels (llm.c style).
-var root = new RootCommand("gan3d-bench: each kernel version is validated against version 1, then timed; GFLOP/s and share of this machine's measured FMA peak.");
+// gan3d-bench: validate-then-time harness for the CPU and ILGPU kernels (llm.c style).
+var root = new RootCommand("gan3d-bench: each kernel version is validated against the float64 reference, then timed; GFLOP/s and, on the CPU, share of this machine's measured FMA peak.");
 
 var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
 var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (median reported, after one warm-up)", DefaultValueFactory = _ => 5 };
+var device = new Option<string>("--device")
+{
+    Description = "cpu (the managed backend), ilgpu-cpu (the ILGPU kernels on ILGPU's CPU emulator, with 32-wide warps so versions 2 and 3 run: slow) or cuda[:N]",
+    DefaultValueFactory = _ => "cpu",
+};
 
 var peakCmd = new Command("peak", "Measure the FP32 FMA peak with a register-only micro-kernel") { threads };
 peakCmd.SetAction(parse =>
@@ -85,7 +90,7 @@ foreach (var (name, pass, transposed) in new[]
     ("conv-transpose3d-forward", ConvPass.BackwardData, true),
 })
 {
-    var version = new Option<int>("--version", "-v") { Description = "Kernel version: 1 (naive direct loops) or 2 (implicit GEMM)", DefaultValueFactory = _ => 2 };
+    var version = new Option<int>("--version", "-v") { Description = "Kernel version: 1 (naive), 2 (implicit GEMM), 3 (ILGPU: 8×8 register tiles)", DefaultValueFactory = _ => 2 };
     var layer = new Option<string?>("--layer") { Description = "A GAN layer: g32.1..4, d32.1..4, g64.1..5, d64.1..5" };
     var all = new Option<bool>("--all-layers") { Description = "Every layer of G and D at --resolution" };
     var resolution = new Option<int>("--resolution") { Description = "32 or 64 (with --all-layers)", DefaultValueFactory = _ => 32 };
@@ -99,7 +104,7 @@ foreach (var (name, pass, transposed) in new[]
     var isa = new Option<string>("--isa") { Description = "auto, v512, v256 or scalar", DefaultValueFactory = _ => "auto" };
     var cmd = new Command(name, $"Validate then time {name} {(transposed ? "(G's layers)" : "")}".Trim())
     {
-        version, layer, all, resolution, batch, width, shape, outC, kernel, stride, padding, isa, threads, repeat,
+        version, layer, all, resolution, batch, width, shape, outC, kernel, stride, padding, isa, threads, repeat, device,
     };
     cmd.SetAction(parse =>
     {
@@ -111,8 +116,8 @@ foreach (var (name, pass, transposed) in new[]
             "scalar" => GemmIsa.Scalar,
             _ => GemmIsa.Auto,
         };
-        var (_, peak, peakIsa) = FmaPeak.Measure(t);
-        Console.WriteLine($"measured FMA peak: {peak:F1} GFLOP/s ({peakIsa}, {t} threads); FLOPs = 2·MACs, transposed layers counted as their adjoint convolution");
+        using var be = BenchDevice.Create(parse.GetValue(device)!, t, gemmIsa);
+        double peak = BenchDevice.Peak(be, t);
         var cases = new List<ConvCase>();
         if (parse.GetValue(all))
         {
@@ -143,7 +148,7 @@ foreach (var (name, pass, transposed) in new[]
                 ? [pass] : new[] { pass };
             foreach (var ps in passes)
             {
-                rc |= ConvBench.Run(c, ps, parse.GetValue(version), Math.Max(1, parse.GetValue(repeat)), t, gemmIsa, peak, Console.Out);
+                rc |= ConvBench.Run(c, ps, parse.GetValue(version), Math.Max(1, parse.GetValue(repeat)), be, peak, Console.Out);
             }
         }
         return rc;
@@ -184,6 +189,7 @@ layersCmd.Options.Add(lwidth);
 layersCmd.Options.Add(lver);
 layersCmd.Options.Add(threads);
 layersCmd.Options.Add(repeat);
+layersCmd.Options.Add(device);
 layersCmd.Options.Add(gkc);
 layersCmd.Options.Add(gnc);
 layersCmd.Options.Add(gmc);
@@ -193,8 +199,8 @@ layersCmd.SetAction(parse =>
     if (parse.GetValue(gnc) > 0) { ImplicitGemm.Nc = parse.GetValue(gnc); }
     if (parse.GetValue(gmc) > 0) { ImplicitGemm.McPanels = parse.GetValue(gmc); }
     int t = parse.GetValue(threads) is > 0 and var tv ? tv : Environment.ProcessorCount;
-    var (_, peak, peakIsa) = FmaPeak.Measure(t);
-    Console.WriteLine($"measured FMA peak: {peak:F1} GFLOP/s ({peakIsa}, {t} threads); FLOPs = 2·MACs, transposed layers counted as their adjoint convolution");
+    using var be = BenchDevice.Create(parse.GetValue(device)!, t, GemmIsa.Auto);
+    double peak = BenchDevice.Peak(be, t);
     int rc = 0;
     foreach (var c in ConvCase.ModelLayers(parse.GetValue(lres), parse.GetValue(lbatch), parse.GetValue(lwidth)))
     {
@@ -203,7 +209,7 @@ layersCmd.SetAction(parse =>
             bool needed = !(c.Name.EndsWith(".1", StringComparison.Ordinal) && c.Name.StartsWith('d') && p == ConvPass.BackwardData);
             if (needed)
             {
-                rc |= ConvBench.Run(c, p, parse.GetValue(lver), Math.Max(1, parse.GetValue(repeat)), t, GemmIsa.Auto, peak, Console.Out);
+                rc |= ConvBench.Run(c, p, parse.GetValue(lver), Math.Max(1, parse.GetValue(repeat)), be, peak, Console.Out);
             }
         }
     }

@@ -149,28 +149,6 @@ public static partial class Conv3dKernels
     }
 
     /// <summary>
-    /// One axis of a parity class r: the taps k = K0 + s·t (t &lt; Taps) reach the input positions
-    /// i = r + s·j (j &lt; Count) from the output positions o = j + Base − t.
-    /// </summary>
-    private struct ParityAxis
-    {
-        public int K0, Taps, Base, Count, Residue;
-
-        public static ParityAxis Create(int r, int pad, int stride, int kernel, int extent)
-        {
-            int k0 = (r + pad) % stride;
-            return new ParityAxis
-            {
-                K0 = k0,
-                Taps = k0 < kernel ? (kernel - k0 + stride - 1) / stride : 0,
-                Base = (r + pad - k0) / stride,
-                Count = r < extent ? (extent - r + stride - 1) / stride : 0,
-                Residue = r,
-            };
-        }
-    }
-
-    /// <summary>
     /// Backward-data for one parity class: A[ci, (co, t)] = W[co, ci, K0 + s·t],
     /// B[(co, t), (n, j)] = dY[n, co, j + Base − t], C[ci, (n, j)] → dX[n, ci, r + s·j].
     /// </summary>

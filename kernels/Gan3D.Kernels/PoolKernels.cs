@@ -24,7 +24,7 @@ public static class PoolKernels
         int od = t % g.Do;
         int nc = t / g.Do;
         int xb = nc * g.Di * g.Hi * g.Wi;
-        y[index] = x[xb + WindowArgMax(x, xb, g, od, oh, ow)];
+        y[index] = x[xb + WindowArgMax(new ViewReader(x), xb, g, od, oh, ow)];
     }
 
     /// <summary>
@@ -49,6 +49,7 @@ public static class PoolKernels
         int odLo = FirstWindow(id, g.Kd, g.Sd, g.Pd), odHi = LastWindow(id, g.Sd, g.Pd, g.Do);
         int ohLo = FirstWindow(ih, g.Kh, g.Sh, g.Ph), ohHi = LastWindow(ih, g.Sh, g.Ph, g.Ho);
         int owLo = FirstWindow(iw, g.Kw, g.Sw, g.Pw), owHi = LastWindow(iw, g.Sw, g.Pw, g.Wo);
+        var xr = new ViewReader(x);
         float acc = 0f;
         for (int od = odLo; od <= odHi; od++)
         {
@@ -56,7 +57,7 @@ public static class PoolKernels
             {
                 for (int ow = owLo; ow <= owHi; ow++)
                 {
-                    if (WindowArgMax(x, xb, g, od, oh, ow) == off)
+                    if (WindowArgMax(xr, xb, g, od, oh, ow) == off)
                     {
                         acc += dy[yb + (od * g.Ho + oh) * g.Wo + ow];
                     }
@@ -80,8 +81,12 @@ public static class PoolKernels
         return o < count - 1 ? o : count - 1;
     }
 
-    /// <summary>Offset in the (n, c) plane starting at xb of the first maximum of window (od, oh, ow).</summary>
-    private static int WindowArgMax(ArrayView<float> x, int xb, Pool3dGeometry g, int od, int oh, int ow)
+    /// <summary>
+    /// Offset in the (n, c) plane starting at xb of the first maximum of window (od, oh, ow): the one
+    /// definition of the winner, used by these kernels and by the CPU backend.
+    /// </summary>
+    public static int WindowArgMax<TReader>(TReader x, int xb, in Pool3dGeometry g, int od, int oh, int ow)
+        where TReader : struct, IFloatReader
     {
         int best = -1;
         float bestValue = float.NegativeInfinity;
@@ -107,7 +112,7 @@ public static class PoolKernels
                         continue;
                     }
                     int off = (id * g.Hi + ih) * g.Wi + iw;
-                    float v = x[xb + off];
+                    float v = x.Read(xb + off);
                     bool isNaN = float.IsNaN(v);
                     if (best < 0 || v > bestValue || isNaN)
                     {

@@ -1,4 +1,3 @@
-using Gan3D.Kernels;
 using Gan3D.Tensors;
 
 namespace Gan3D.Nn;
@@ -65,7 +64,6 @@ public sealed class Adam : IDisposable
     public void Step()
     {
         StepCount++;
-        var hp = AdamStepParams.Create(Lr, Beta1, Beta2, Eps, WeightDecay, StepCount);
         for (int i = 0; i < _params.Length; i++)
         {
             var p = _params[i].Value;
@@ -73,7 +71,7 @@ public sealed class Adam : IDisposable
             {
                 continue;
             }
-            p.Backend.AdamStep(p, p.Grad, _m[i], _v[i], hp);
+            Ops.AdamStep(p, p.Grad, _m[i], _v[i], Lr, Beta1, Beta2, Eps, WeightDecay, StepCount);
         }
     }
 

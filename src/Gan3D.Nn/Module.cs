@@ -15,7 +15,8 @@ public abstract class Module : IDisposable
     private readonly List<(string Name, Tensor Tensor)> _buffers = new();
     private readonly List<(string Name, Module Module)> _modules = new();
 
-    protected Module(IBackend backend) => Backend = backend;
+    /// <summary>A module on <paramref name="backend"/>, or on <see cref="Devices.Default"/> when none is given.</summary>
+    protected Module(IBackend? backend) => Backend = backend ?? Devices.Default;
 
     /// <summary>The backend that holds this module's tensors.</summary>
     public IBackend Backend { get; }

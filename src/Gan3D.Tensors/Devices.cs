@@ -3,6 +3,27 @@ namespace Gan3D.Tensors;
 /// <summary>Turns a device name from the command line or a config into a backend.</summary>
 public static class Devices
 {
+    private static readonly AsyncLocal<IBackend?> s_default = new();
+
+    /// <summary>
+    /// The backend a layer is created on when its constructor is given none, as PyTorch's default device:
+    /// <see cref="CpuBackend.Default"/>, or the backend of the innermost <see cref="Use"/> scope around the
+    /// code. The one place such a default is chosen (Module's constructor asks here).
+    /// </summary>
+    public static IBackend Default => s_default.Value ?? CpuBackend.Default;
+
+    /// <summary>
+    /// Makes <paramref name="backend"/> the <see cref="Default"/> of this thread and the async calls it makes
+    /// until the result is disposed (scopes nest), as <c>with torch.device("cuda"):</c>.
+    /// </summary>
+    public static IDisposable Use(IBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        var scope = new DefaultScope(s_default.Value);
+        s_default.Value = backend;
+        return scope;
+    }
+
     /// <summary>The names <see cref="Create"/> accepts.</summary>
     public static readonly string[] Names = ["auto", "cpu", "cuda", "ilgpu-cpu"];
 
@@ -36,4 +57,9 @@ public static class Devices
     private static IBackend? TryCreateCuda(int index) => IlgpuBackend.TryCreateCuda(index);
 
     private static IBackend CreateIlgpuCpu() => IlgpuBackend.CreateCpu();
+
+    private sealed class DefaultScope(IBackend? previous) : IDisposable
+    {
+        public void Dispose() => s_default.Value = previous;
+    }
 }

@@ -69,6 +69,18 @@ public interface IBackend : IDisposable
 
     MemoryPool Pool { get; }
 
+    /// <summary>
+    /// Which version runs the ops that have several (convolution on every backend; batch-norm statistics
+    /// and reductions on ILGPU): 1 is the naive reference, higher versions are faster and are checked
+    /// against it. The one knob callers choose, whatever the hardware. Setting a version this backend
+    /// does not have throws <see cref="ArgumentOutOfRangeException"/>; one it has but this device cannot
+    /// run throws <see cref="NotSupportedException"/>.
+    /// </summary>
+    int KernelVersion { get; set; }
+
+    /// <summary>The versions <see cref="KernelVersion"/> may be set to on this device, ascending.</summary>
+    IReadOnlyList<int> KernelVersions { get; }
+
     // ---- data movement ----
     void Upload(ReadOnlySpan<float> source, Tensor destination);
 

@@ -73,8 +73,7 @@ internal static class ProfileCommand
             }
             var backend = CliDevices.Create(parse.GetValue(device)!, parse.GetValue(threads));
             SelectKernelVersion(backend, parse.GetValue(kernelVersion));
-            int plan = requestedPlan != 0 ? requestedPlan
-                : backend is IlgpuBackend { KernelVersion: >= 2 } il ? il.KernelVersion : ModelProfiler.DefaultPlanKernelVersion;
+            int plan = requestedPlan != 0 ? requestedPlan : ModelProfiler.PlanKernelVersion(backend);
             if (layerName is not null)
             {
                 var spec = new LayerSpec(
@@ -123,27 +122,13 @@ internal static class ProfileCommand
         {
             return;
         }
-        if (version is not (1 or 2 or 3))
-        {
-            throw new UsageException($"--kernel-version {version}: use 1, 2 or 3 (or 0 for the default)");
-        }
         try
         {
-            switch (backend)
-            {
-                case IlgpuBackend ilgpu:
-                    ilgpu.KernelVersion = version;
-                    break;
-                case CpuBackend cpu when version == 3:
-                    throw new UsageException("--kernel-version 3: the CPU backend has versions 1 and 2 (version 3 is ILGPU's)");
-                case CpuBackend cpu:
-                    cpu.ConvVersion = version;
-                    break;
-            }
+            backend.KernelVersion = version;
         }
-        catch (NotSupportedException e)
+        catch (Exception e) when (e is ArgumentOutOfRangeException or NotSupportedException)
         {
-            throw new UsageException($"--kernel-version {version}: {e.Message}");
+            throw new UsageException($"--kernel-version {version}: {backend.Name} has versions {string.Join(", ", backend.KernelVersions)}");
         }
     }
 

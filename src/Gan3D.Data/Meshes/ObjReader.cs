@@ -49,16 +49,7 @@ internal static class ObjReader
             }
             if (keyword.SequenceEqual("v"u8))
             {
-                float x = 0, y = 0, z = 0;
-                for (int c = 0; c < 3; c++)
-                {
-                    if (!TextScanner.NextToken(ref rest, out var tok))
-                    {
-                        throw text.Error("a vertex needs x, y and z");
-                    }
-                    float value = text.ParseFloat(tok);
-                    if (c == 0) { x = value; } else if (c == 1) { y = value; } else { z = value; }
-                }
+                var (x, y, z) = text.ParseVertex(ref rest);
                 mesh.AddVertex(x, y, z);
             }
             else if (keyword.SequenceEqual("f"u8) || keyword.SequenceEqual("fo"u8))

@@ -73,16 +73,7 @@ internal static class OffReader
             {
                 throw DataFile.Error(path, $"truncated: expected {nv} vertices, found {v}", text.Line);
             }
-            float x = 0, y = 0, z = 0;
-            for (int c = 0; c < 3; c++)
-            {
-                if (!TextScanner.NextToken(ref line, out var tok))
-                {
-                    throw text.Error("a vertex needs x, y and z");
-                }
-                float value = text.ParseFloat(tok);
-                if (c == 0) { x = value; } else if (c == 1) { y = value; } else { z = value; }
-            }
+            var (x, y, z) = text.ParseVertex(ref line);
             mesh.AddVertex(x, y, z);
         }
         Span<int> polygon = stackalloc int[256];

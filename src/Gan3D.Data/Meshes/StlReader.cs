@@ -95,16 +95,7 @@ internal static class StlReader
                 {
                     throw text.Error("'vertex' outside an 'outer loop'");
                 }
-                float x = 0, y = 0, z = 0;
-                for (int c = 0; c < 3; c++)
-                {
-                    if (!TextScanner.NextToken(ref rest, out var tok))
-                    {
-                        throw text.Error("a vertex needs x, y and z");
-                    }
-                    float value = text.ParseFloat(tok);
-                    if (c == 0) { x = value; } else if (c == 1) { y = value; } else { z = value; }
-                }
+                var (x, y, z) = text.ParseVertex(ref rest);
                 if (inLoop == loop.Length)
                 {
                     throw text.Error($"a facet has more than {loop.Length} vertices");

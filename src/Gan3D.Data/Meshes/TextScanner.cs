@@ -121,6 +121,21 @@ internal sealed class TextScanner
         return line.Trim(" \t\v\f"u8);
     }
 
+    /// <summary>The next three tokens of <paramref name="rest"/> as a vertex's x, y and z (OBJ, OFF and ASCII STL write them alike).</summary>
+    public (float X, float Y, float Z) ParseVertex(ref ReadOnlySpan<byte> rest)
+    {
+        Span<float> xyz = stackalloc float[3];
+        for (int c = 0; c < 3; c++)
+        {
+            if (!NextToken(ref rest, out var token))
+            {
+                throw Error("a vertex needs x, y and z");
+            }
+            xyz[c] = ParseFloat(token);
+        }
+        return (xyz[0], xyz[1], xyz[2]);
+    }
+
     /// <summary>
     /// A finite float. Besides the usual forms ("1", "-2.", ".5", "3e-2") it reads the misplaced exponent
     /// sign some exporters write ("3.1+e2" as 3.1e+2), which Assimp's test files use.

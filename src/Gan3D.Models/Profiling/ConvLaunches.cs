@@ -1,4 +1,3 @@
-using Gan3D.Kernels;
 using Gan3D.Nn;
 using Gan3D.Tensors;
 
@@ -24,7 +23,7 @@ public static class ConvLaunches
         {
             return [];
         }
-        var g = Geometry(layer, input);
+        var g = LayerShape(layer, input);
         bool transposed = layer is ConvTranspose3d;
         var launches = new List<LayerLaunch>
         {
@@ -45,17 +44,13 @@ public static class ConvLaunches
         {
             return input;
         }
-        var g = Geometry(layer, input);
-        return layer is ConvTranspose3d ? new Shape(g.N, g.Cin, g.Di, g.Hi, g.Wi) : new Shape(g.N, g.Cout, g.Do, g.Ho, g.Wo);
+        return LayerShape(layer, input).Output;
     }
 
-    private static Conv3dGeometry Geometry(Module layer, Shape input) => layer switch
+    private static ConvLayerShape LayerShape(Module layer, Shape input) => layer switch
     {
-        Conv3d c => Conv3dGeometry.Create(input[0], input[1], input[2], input[3], input[4], c.Weight.Shape[0],
-            c.KernelSize.D, c.KernelSize.H, c.KernelSize.W, c.Stride.D, c.Stride.H, c.Stride.W, c.Padding.D, c.Padding.H, c.Padding.W),
-        ConvTranspose3d t => Conv3dGeometry.ForTransposed(input[0], input[1], input[2], input[3], input[4], t.Weight.Shape[1],
-            t.KernelSize.D, t.KernelSize.H, t.KernelSize.W, t.Stride.D, t.Stride.H, t.Stride.W, t.Padding.D, t.Padding.H, t.Padding.W,
-            t.OutputPadding.D, t.OutputPadding.H, t.OutputPadding.W),
+        Conv3d c => new(input, c.Weight.Shape[0], c.KernelSize, c.Stride, c.Padding),
+        ConvTranspose3d t => new(input, t.Weight.Shape[1], t.KernelSize, t.Stride, t.Padding, t.OutputPadding, Transposed: true),
         _ => throw new ArgumentException($"{layer.GetType().Name} is not a convolution"),
     };
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Gan3D.Data;
-using Gan3D.Kernels;
 using Gan3D.Nn;
 using Gan3D.Tensors;
 

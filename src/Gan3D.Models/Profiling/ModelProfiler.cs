@@ -30,8 +30,16 @@ public static class ModelProfiler
 {
     public static readonly string[] Models = ["g32", "d32", "g64", "d64", "gan32", "gan64"];
 
-    /// <summary>The kernel version a CUDA device runs by default (<see cref="IlgpuBackend.KernelVersion"/>).</summary>
+    /// <summary>The kernel version a CUDA device runs by default (<see cref="IBackend.KernelVersion"/>).</summary>
     public const int DefaultPlanKernelVersion = 2;
+
+    /// <summary>
+    /// The launch plan to show for <paramref name="backend"/>: on an ILGPU device its own kernel version
+    /// where that version has a launch plan (2 or 3); else (the CPU's versions are its own, not the
+    /// GPU kernels') the version a CUDA device runs by default.
+    /// </summary>
+    public static int PlanKernelVersion(IBackend backend) =>
+        backend.Kind != DeviceKind.Cpu && backend.KernelVersion is 2 or 3 ? backend.KernelVersion : DefaultPlanKernelVersion;
 
     public static ModelProfile Profile(string model, int batchSize, double width, IBackend backend, int repeat = 5,
         ulong seed = 0, Action<string>? progress = null, int planKernelVersion = DefaultPlanKernelVersion, bool planOnly = false,

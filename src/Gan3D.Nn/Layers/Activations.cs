@@ -3,7 +3,7 @@ using Gan3D.Tensors;
 namespace Gan3D.Nn;
 
 /// <summary>A module with no parameters that applies a function.</summary>
-public abstract class Stateless(IBackend? backend) : Module(backend ?? CpuBackend.Default);
+public abstract class Stateless(IBackend? backend) : Module(backend);
 
 public sealed class ReLU(IBackend? backend = null) : Stateless(backend)
 {

@@ -11,7 +11,7 @@ public class BatchNorm : Module
     private readonly int _rank;
 
     protected BatchNorm(int numFeatures, int rank, float eps, float momentum, IBackend? backend)
-        : base(backend ?? CpuBackend.Default)
+        : base(backend)
     {
         if (numFeatures <= 0)
         {

@@ -7,7 +7,7 @@ public sealed class Conv3d : Module
 {
     public Conv3d(int inChannels, int outChannels, Dim3 kernelSize, Dim3? stride = null, Dim3 padding = default,
         bool bias = true, IBackend? backend = null, Rng? rng = null)
-        : base(backend ?? CpuBackend.Default)
+        : base(backend)
     {
         Check.Channels(nameof(Conv3d), inChannels, outChannels);
         KernelSize = kernelSize;
@@ -42,7 +42,7 @@ public sealed class ConvTranspose3d : Module
 {
     public ConvTranspose3d(int inChannels, int outChannels, Dim3 kernelSize, Dim3? stride = null, Dim3 padding = default,
         Dim3 outputPadding = default, bool bias = true, IBackend? backend = null, Rng? rng = null)
-        : base(backend ?? CpuBackend.Default)
+        : base(backend)
     {
         Check.Channels(nameof(ConvTranspose3d), inChannels, outChannels);
         KernelSize = kernelSize;
@@ -79,7 +79,7 @@ public sealed class Conv2d : Module
 
     public Conv2d(int inChannels, int outChannels, (int H, int W) kernelSize, (int H, int W)? stride = null,
         (int H, int W) padding = default, bool bias = true, IBackend? backend = null, Rng? rng = null)
-        : base(backend ?? CpuBackend.Default)
+        : base(backend)
     {
         var s = stride ?? (1, 1);
         _conv = RegisterModule("conv", new Conv3d(inChannels, outChannels, (1, kernelSize.H, kernelSize.W),

@@ -6,7 +6,7 @@ namespace Gan3D.Nn;
 public sealed class Linear : Module
 {
     public Linear(int inFeatures, int outFeatures, bool bias = true, IBackend? backend = null, Rng? rng = null)
-        : base(backend ?? CpuBackend.Default)
+        : base(backend)
     {
         Check.Channels(nameof(Linear), inFeatures, outFeatures);
         Weight = RegisterParameter("weight", Tensor.Empty(new Shape(outFeatures, inFeatures), Backend));

@@ -39,6 +39,7 @@ public sealed partial class CpuBackend
     public void MaxPool3dForward(Tensor x, Tensor y, in Pool3dGeometry g)
     {
         var (xa, ya) = (A(x), A(y));
+        var xr = new ArrayReader(xa);
         var geo = g;
         For(g.N * g.C, nc =>
         {
@@ -47,7 +48,7 @@ public sealed partial class CpuBackend
             for (int oh = 0; oh < geo.Ho; oh++)
             for (int ow = 0; ow < geo.Wo; ow++)
             {
-                ya[yb + (od * geo.Ho + oh) * geo.Wo + ow] = xa[xb + PoolArgMax(xa, xb, geo, od, oh, ow)];
+                ya[yb + (od * geo.Ho + oh) * geo.Wo + ow] = xa[xb + PoolKernels.WindowArgMax(xr, xb, geo, od, oh, ow)];
             }
         });
     }
@@ -55,6 +56,7 @@ public sealed partial class CpuBackend
     public void MaxPool3dBackward(Tensor x, Tensor y, Tensor dy, Tensor dx, in Pool3dGeometry g)
     {
         var (xa, ga, da) = (A(x), A(dy), A(dx));
+        var xr = new ArrayReader(xa);
         var geo = g;
         For(g.N * g.C, nc =>
         {
@@ -64,52 +66,9 @@ public sealed partial class CpuBackend
             for (int oh = 0; oh < geo.Ho; oh++)
             for (int ow = 0; ow < geo.Wo; ow++)
             {
-                da[xb + PoolArgMax(xa, xb, geo, od, oh, ow)] += ga[yb + (od * geo.Ho + oh) * geo.Wo + ow];
+                da[xb + PoolKernels.WindowArgMax(xr, xb, geo, od, oh, ow)] += ga[yb + (od * geo.Ho + oh) * geo.Wo + ow];
             }
         });
-    }
-
-    /// <summary>Offset in the (n, c) plane of the first maximum of one window (padding never wins).</summary>
-    private static int PoolArgMax(float[] x, int xb, in Pool3dGeometry g, int od, int oh, int ow)
-    {
-        int best = -1;
-        float bestValue = float.NegativeInfinity;
-        for (int kd = 0; kd < g.Kd; kd++)
-        {
-            int id = od * g.Sd - g.Pd + kd;
-            if ((uint)id >= (uint)g.Di)
-            {
-                continue;
-            }
-            for (int kh = 0; kh < g.Kh; kh++)
-            {
-                int ih = oh * g.Sh - g.Ph + kh;
-                if ((uint)ih >= (uint)g.Hi)
-                {
-                    continue;
-                }
-                for (int kw = 0; kw < g.Kw; kw++)
-                {
-                    int iw = ow * g.Sw - g.Pw + kw;
-                    if ((uint)iw >= (uint)g.Wi)
-                    {
-                        continue;
-                    }
-                    int off = (id * g.Hi + ih) * g.Wi + iw;
-                    float v = x[xb + off];
-                    if (best < 0 || v > bestValue || float.IsNaN(v))
-                    {
-                        best = off;
-                        bestValue = v;
-                        if (float.IsNaN(v))
-                        {
-                            return best;
-                        }
-                    }
-                }
-            }
-        }
-        return best;
     }
 
     public void BceWithLogits(Tensor logits, Tensor? target, float constantTarget, Tensor loss)

@@ -76,6 +76,10 @@ public sealed record ConvLaunchPlan(
     public static ConvLaunchPlan Create(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion) =>
         Launch(pass, g, kernelVersion) with { NominalFlops = 2 * g.Macs };
 
+    /// <summary>The launch of <paramref name="pass"/> for the convolution a layer runs (its adjoint's, when transposed).</summary>
+    public static ConvLaunchPlan Create(ConvKernelPass pass, in ConvLayerShape layer, int kernelVersion) =>
+        Create(pass, layer.Geometry, kernelVersion);
+
     private static ConvLaunchPlan Launch(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion)
     {
         if (kernelVersion is not (2 or 3))
@@ -110,12 +114,13 @@ public sealed record ConvLaunchPlan(
                     for (int r = 0; r < classes; r++)
                     {
                         int rw = r % g.Sw, rh = r / g.Sw % g.Sh, rd = r / (g.Sw * g.Sh);
-                        var (td, cd) = Parity(rd, g.Pd, g.Sd, g.Kd, g.Di);
-                        var (th, ch) = Parity(rh, g.Ph, g.Sh, g.Kh, g.Hi);
-                        var (tw, cw) = Parity(rw, g.Pw, g.Sw, g.Kw, g.Wi);
-                        long k = (long)g.Cout * td * th * tw;
+                        // The kernels' own split, so the plan counts what they run.
+                        var ad = ParityAxis.Create(rd, g.Pd, g.Sd, g.Kd, g.Di);
+                        var ah = ParityAxis.Create(rh, g.Ph, g.Sh, g.Kh, g.Hi);
+                        var aw = ParityAxis.Create(rw, g.Pw, g.Sw, g.Kw, g.Wi);
+                        long k = (long)g.Cout * ad.Taps * ah.Taps * aw.Taps;
                         maxK = (int)Math.Max(maxK, k);
-                        executed += tileFlops * gy * CeilDiv((long)g.N * cd * ch * cw, TileN) * PaddedK(k);
+                        executed += tileFlops * gy * CeilDiv((long)g.N * ad.Count * ah.Count * aw.Count, TileN) * PaddedK(k);
                     }
                     return new(pass, kernelVersion, gx, (int)gy, classes, group, 1, maxK, false, executed, useful);
                 }
@@ -168,13 +173,6 @@ public sealed record ConvLaunchPlan(
             count += Math.Max(0, Math.Min(inExtent, first + kernel) - Math.Max(0, first));
         }
         return count;
-    }
-
-    /// <summary>Taps and positions of parity class r along one axis (as the kernels' ParityAxis).</summary>
-    private static (int Taps, int Count) Parity(int r, int pad, int stride, int kernel, int extent)
-    {
-        int k0 = (r + pad) % stride;
-        return (k0 < kernel ? (kernel - k0 + stride - 1) / stride : 0, r < extent ? (extent - r + stride - 1) / stride : 0);
     }
 
     /// <summary>The reduction length the tile loop runs: whole 8-deep slices.</summary>

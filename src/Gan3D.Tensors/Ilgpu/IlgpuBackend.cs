@@ -96,6 +96,9 @@ public sealed partial class IlgpuBackend : IBackend
         }
     }
 
+    /// <summary>1, 2 and 3 where the accelerator can run version 2 (<see cref="SupportsVersion2"/>), else 1.</summary>
+    public IReadOnlyList<int> KernelVersions => _k.V2 is null ? [1] : [1, 2, 3];
+
     /// <summary>
     /// A backend on ILGPU's CPU accelerator, for testing kernels without a GPU.
     /// </summary>

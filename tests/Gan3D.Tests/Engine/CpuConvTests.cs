@@ -14,7 +14,7 @@ public sealed class CpuConvTests
 {
     public static TheoryData<GemmIsa> Isas => new() { GemmIsa.Vector512, GemmIsa.Vector256, GemmIsa.Scalar };
 
-    private static CpuBackend Backend(GemmIsa isa) => new(threads: 2) { GemmIsa = isa, ConvVersion = 2 };
+    private static CpuBackend Backend(GemmIsa isa) => new(threads: 2) { GemmIsa = isa, KernelVersion = 2 };
 
     // (N, Cin, D, H, W, Cout, kernel, stride, padding): odd sizes so that no tile divides evenly.
     private static readonly int[][] Geometries =

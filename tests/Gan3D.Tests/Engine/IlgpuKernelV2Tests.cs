@@ -47,6 +47,8 @@ public abstract class IlgpuKernelV2Tests
         var ex = Assert.Throws<NotSupportedException>(() => small.KernelVersion = 2);
         Assert.Contains("256", ex.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => Be.KernelVersion = 4);
+        Assert.Equal([1, 2, 3], Be.KernelVersions);
+        Assert.Equal([1], small.KernelVersions);
     }
 
     // (N, Cin, D, H, W, Cout, Kd, Kh, Kw, stride, padding).

@@ -1,6 +1,6 @@
 using Gan3D.Kernels;
 
-namespace Gan3D.Tests.Engine;
+namespace Gan3D.Testing;
 
 /// <summary>
 /// Naive float64 implementations written straight from the definitions: the oracle every backend
@@ -12,27 +12,12 @@ public static class Reference
     public static double[] Conv3d(double[] x, double[] w, double[]? bias, Conv3dGeometry g)
     {
         var y = new double[g.OutputSize];
-        for (int n = 0; n < g.N; n++)
-        for (int co = 0; co < g.Cout; co++)
-        for (int od = 0; od < g.Do; od++)
-        for (int oh = 0; oh < g.Ho; oh++)
-        for (int ow = 0; ow < g.Wo; ow++)
+        for (int i = 0; i < y.Length; i++)
         {
-            double acc = bias?[co] ?? 0;
-            for (int ci = 0; ci < g.Cin; ci++)
-            for (int kd = 0; kd < g.Kd; kd++)
-            for (int kh = 0; kh < g.Kh; kh++)
-            for (int kw = 0; kw < g.Kw; kw++)
-            {
-                int id = od * g.Sd - g.Pd + kd, ih = oh * g.Sh - g.Ph + kh, iw = ow * g.Sw - g.Pw + kw;
-                if (id < 0 || id >= g.Di || ih < 0 || ih >= g.Hi || iw < 0 || iw >= g.Wi)
-                {
-                    continue;
-                }
-                acc += w[W(g, co, ci, kd, kh, kw)] * x[X(g, n, ci, id, ih, iw)];
-            }
-            y[Y(g, n, co, od, oh, ow)] = acc;
+            y[i] = bias?[i / g.OutputVolume % g.Cout] ?? 0;
         }
+        ForEachTap(g, (n, co, ci, od, oh, ow, kd, kh, kw, id, ih, iw) =>
+            y[Y(g, n, co, od, oh, ow)] += w[W(g, co, ci, kd, kh, kw)] * x[X(g, n, ci, id, ih, iw)]);
         return y;
     }
 
@@ -151,19 +136,7 @@ public static class Reference
         int m = n * s;
         for (int ch = 0; ch < c; ch++)
         {
-            double mean = 0, v = 0;
-            for (int b = 0; b < n; b++)
-            for (int i = 0; i < s; i++)
-            {
-                mean += x[(b * c + ch) * s + i];
-            }
-            mean /= m;
-            for (int b = 0; b < n; b++)
-            for (int i = 0; i < s; i++)
-            {
-                double d = x[(b * c + ch) * s + i] - mean;
-                v += d * d;
-            }
+            var (mean, v) = MeanAndSquares(x, n, c, s, ch);
             double biased = v / m, unbiased = v / (m - 1);
             for (int b = 0; b < n; b++)
             for (int i = 0; i < s; i++)
@@ -177,6 +150,25 @@ public static class Reference
         return y;
     }
 
+    /// <summary>Mean of channel <paramref name="ch"/> of a (N, C, S) array over N and S, and the sum of squared deviations from it.</summary>
+    private static (double Mean, double Squares) MeanAndSquares(double[] x, int n, int c, int s, int ch)
+    {
+        double mean = 0, squares = 0;
+        for (int b = 0; b < n; b++)
+        for (int i = 0; i < s; i++)
+        {
+            mean += x[(b * c + ch) * s + i];
+        }
+        mean /= n * s;
+        for (int b = 0; b < n; b++)
+        for (int i = 0; i < s; i++)
+        {
+            double d = x[(b * c + ch) * s + i] - mean;
+            squares += d * d;
+        }
+        return (mean, squares);
+    }
+
     /// <summary>Analytic backward of training-mode batch norm (checked against finite differences in the tests).</summary>
     public static (double[] Dx, double[] Dgamma, double[] Dbeta) BatchNormTrainBackward(
         double[] x, double[] dy, int n, int c, int s, double[] gamma, double eps)
@@ -187,19 +179,7 @@ public static class Reference
         int m = n * s;
         for (int ch = 0; ch < c; ch++)
         {
-            double mean = 0, v = 0;
-            for (int b = 0; b < n; b++)
-            for (int i = 0; i < s; i++)
-            {
-                mean += x[(b * c + ch) * s + i];
-            }
-            mean /= m;
-            for (int b = 0; b < n; b++)
-            for (int i = 0; i < s; i++)
-            {
-                double d = x[(b * c + ch) * s + i] - mean;
-                v += d * d;
-            }
+            var (mean, v) = MeanAndSquares(x, n, c, s, ch);
             double inv = 1 / Math.Sqrt(v / m + eps);
             double sdy = 0, sdyx = 0;
             for (int b = 0; b < n; b++)
