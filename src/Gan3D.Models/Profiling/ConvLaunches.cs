@@ -58,12 +58,4 @@ public static class ConvLaunches
             t.OutputPadding.D, t.OutputPadding.H, t.OutputPadding.W),
         _ => throw new ArgumentException($"{layer.GetType().Name} is not a convolution"),
     };
-
-    /// <summary>The kernel name of a pass, as the table prints it.</summary>
-    public static string KernelName(ConvKernelPass pass) => pass switch
-    {
-        ConvKernelPass.Forward => "fwd",
-        ConvKernelPass.BackwardData => "bwd-data",
-        _ => "bwd-weight",
-    };
 }
