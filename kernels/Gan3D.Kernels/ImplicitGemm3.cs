@@ -174,7 +174,7 @@ public static class ImplicitGemmTile3
         }
     }
 
-    private static GemmTap Decode(int k, int r1, int r2, int r3)
+    internal static GemmTap Decode(int k, int r1, int r2, int r3)
     {
         var t = default(GemmTap);
         t.D3 = k % r3;
@@ -187,7 +187,7 @@ public static class ImplicitGemmTile3
     }
 
     /// <summary>One k on, without branches: each digit that reaches its radix wraps and carries.</summary>
-    private static void Advance(ref GemmTap t, int r1, int r2, int r3)
+    internal static void Advance(ref GemmTap t, int r1, int r2, int r3)
     {
         int d3 = t.D3 + 1;
         int c3 = d3 == r3 ? 1 : 0;

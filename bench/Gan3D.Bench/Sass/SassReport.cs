@@ -43,10 +43,11 @@ internal static partial class SassReport
                     ? new SassKernel(modules[i].Name, "", null, null, e)
                     : Assemble(modules[i].Name, modules[i].Ptx, isa, arch, work, ptxas, cuobjdump));
             var report = new Report(version.Groups[1].Value, arch, isa, kernels);
-            o.WriteLine(json ? Json(report) : Table(report));
+            var model = TimeModel.Build(kernels);
+            o.WriteLine(json ? Json(report) : Table(report) + Environment.NewLine + Environment.NewLine + TimeModel.Table(model));
             if (markdown is not null)
             {
-                WriteAtomic(markdown, Markdown(report, command, commit));
+                WriteAtomic(markdown, Markdown(report, command, commit) + Environment.NewLine + TimeModel.Markdown(model));
             }
             var bad = kernels.Where(k => k.Error is not null || k.Ptxas!.SpillBytes > 0).ToList();
             foreach (var k in bad)

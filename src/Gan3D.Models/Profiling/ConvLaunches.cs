@@ -53,12 +53,4 @@ public static class ConvLaunches
         ConvTranspose3d t => new(input, t.Weight.Shape[1], t.KernelSize, t.Stride, t.Padding, t.OutputPadding, Transposed: true),
         _ => throw new ArgumentException($"{layer.GetType().Name} is not a convolution"),
     };
-
-    /// <summary>The kernel name of a pass, as the table prints it.</summary>
-    public static string KernelName(ConvKernelPass pass) => pass switch
-    {
-        ConvKernelPass.Forward => "fwd",
-        ConvKernelPass.BackwardData => "bwd-data",
-        _ => "bwd-weight",
-    };
 }

@@ -10,6 +10,16 @@ public enum ConvKernelPass
     BackwardWeight,
 }
 
+/// <summary>How a launch tiles its GEMM.</summary>
+public enum ConvTiling
+{
+    /// <summary>64 × 64 tiles of C (the kernel version's own kernels).</summary>
+    Tile64,
+
+    /// <summary>The small-M kernels: a thread per column of C and a block of at most 8 rows (Conv3dKernels.SmallM.cs).</summary>
+    SmallM,
+}
+
 /// <summary>
 /// How <see cref="IlgpuBackend"/> launches one implicit-GEMM convolution pass (kernel versions 2 and 3):
 /// a grid of 64 × 64 tiles of C (x over GEMM columns, y over rows, z over parity classes or split-K
@@ -54,6 +64,43 @@ public sealed record ConvLaunchPlan(
     /// <summary>Most chunks: bounds the partials buffer to 64 weight gradients.</summary>
     private const int BackwardWeightMaxChunks = 64;
 
+    /// <summary>Small-M launches: threads wanted in flight (4 groups of 64 per SM of 132, as backward-weight's target).</summary>
+    private const int SmallMTargetThreads = 4 * 132 * ImplicitGemmSmallM.Threads;
+
+    /// <summary>Small-M launches: the shortest reduction chunk (a thread's loop) worth a thread of its own.</summary>
+    private const int SmallMMinChunk = 32;
+
+    /// <summary>Small-M launches: most chunks (each a copy of the output, summed serially by the reduce kernel).</summary>
+    private const int SmallMMaxChunks = 64;
+
+    /// <summary>
+    /// Tile waste (executed ÷ nominal) above which the plan tries the small-M kernels: the bound on
+    /// executed ÷ useful. The padding border (taps on zeros) is not tile waste, and the small-M kernels
+    /// cannot skip it either, so it does not count.
+    /// </summary>
+    public const double SmallMThreshold = 1.25;
+
+    /// <summary>How the launch tiles its GEMM.</summary>
+    public ConvTiling Tiling { get; init; }
+
+    /// <summary>Small-M backward-data of a 1³ output: the batch is the GEMM's rows (dX = dY · W).</summary>
+    public bool ByBatch { get; init; }
+
+    /// <summary>The kernel, as tables print it: the pass, and "m1" / "m8" for the small-M kernels' row block.</summary>
+    public string KernelName
+    {
+        get
+        {
+            string pass = Pass switch
+            {
+                ConvKernelPass.Forward => "fwd",
+                ConvKernelPass.BackwardData => "bwd-data",
+                _ => "bwd-weight",
+            };
+            return Tiling == ConvTiling.SmallM ? $"{pass} m{RowBlock}" : pass;
+        }
+    }
+
     /// <summary>Executed ÷ useful FLOPs (1 = no waste); 1 for an empty convolution.</summary>
     public double Waste => UsefulFlops > 0 ? (double)ExecutedFlops / UsefulFlops : 1;
 
@@ -73,8 +120,79 @@ public sealed record ConvLaunchPlan(
     /// The launch of <paramref name="pass"/> for <paramref name="g"/> with kernel version 2 or 3. Depends
     /// only on the geometry and the version, never on the device: this is what the backend launches.
     /// </summary>
-    public static ConvLaunchPlan Create(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion) =>
-        Launch(pass, g, kernelVersion) with { NominalFlops = 2 * g.Macs };
+    /// <param name="pass">The pass.</param>
+    /// <param name="g">The geometry.</param>
+    /// <param name="kernelVersion">2 or 3.</param>
+    /// <param name="selectByShape">Whether to take the small-M kernels where the 64 × 64 tiles waste more than
+    /// <see cref="SmallMThreshold"/> and the small-M launch executes less (false: always the version's tiles).</param>
+    public static ConvLaunchPlan Create(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion, bool selectByShape = true)
+    {
+        var tiles = Launch(pass, g, kernelVersion) with { NominalFlops = 2 * g.Macs };
+        if (!selectByShape || tiles.WasteOverNominal <= SmallMThreshold)
+        {
+            return tiles;
+        }
+        var small = SmallM(pass, g, kernelVersion) with { NominalFlops = 2 * g.Macs };
+        return small.ExecutedFlops < tiles.ExecutedFlops ? small : tiles;
+    }
+
+    /// <summary>The small-M launch of <paramref name="pass"/> (see Conv3dKernels.SmallM.cs).</summary>
+    public static ConvLaunchPlan SmallM(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion)
+    {
+        // Per GEMM: (columns, reduction length); backward-data has one per parity class.
+        var gemms = new List<(long Columns, long K)>();
+        long rows;
+        bool byBatch = false;
+        switch (pass)
+        {
+            case ConvKernelPass.Forward:
+                rows = g.Cout;
+                gemms.Add(((long)g.N * g.OutputVolume, (long)g.Cin * g.KernelVolume));
+                break;
+            case ConvKernelPass.BackwardData when IsDenseBackwardData(g):
+                rows = g.N;
+                byBatch = true;
+                gemms.Add(((long)g.Cin * g.KernelVolume, g.Cout));
+                break;
+            case ConvKernelPass.BackwardData:
+                rows = g.Cin;
+                for (int r = 0; r < g.Sd * g.Sh * g.Sw; r++)
+                {
+                    int rw = r % g.Sw, rh = r / g.Sw % g.Sh, rd = r / (g.Sw * g.Sh);
+                    var (td, cd) = Parity(rd, g.Pd, g.Sd, g.Kd, g.Di);
+                    var (th, ch) = Parity(rh, g.Ph, g.Sh, g.Kh, g.Hi);
+                    var (tw, cw) = Parity(rw, g.Pw, g.Sw, g.Kw, g.Wi);
+                    gemms.Add(((long)g.N * cd * ch * cw, (long)g.Cout * td * th * tw));
+                }
+                break;
+            default:
+                rows = g.Cout;
+                gemms.Add(((long)g.Cin * g.KernelVolume, (long)g.N * g.OutputVolume));
+                break;
+        }
+        long blocks = rows == 1 ? 1 : CeilDiv(rows, ImplicitGemmSmallM.Rows);
+        long rowsRun = rows == 1 ? 1 : blocks * ImplicitGemmSmallM.Rows;
+        long maxColumns = gemms.Max(m => m.Columns), maxK = gemms.Max(m => m.K);
+        long threads = Math.Max(1, gemms.Sum(m => m.Columns) * blocks);
+        long wanted = Math.Clamp(CeilDiv(SmallMTargetThreads, threads), 1, SmallMMaxChunks);
+        long split = Math.Min(wanted, Math.Max(1, maxK / SmallMMinChunk));
+        long chunk = Math.Max(1, CeilDiv(maxK, split));
+        int chunks = (int)Math.Max(1, CeilDiv(maxK, chunk));
+        // Threads are flattened over (chunk, column): only the last warp of each GEMM runs idle lanes.
+        double executed = 0;
+        foreach (var (columns, k) in gemms)
+        {
+            long active = columns * chunks;
+            executed += active == 0 ? 0 : 2.0 * rowsRun * k * columns * (CeilDiv(active, 32) * 32) / active;
+        }
+        return new(pass, kernelVersion, CeilDiv(maxColumns * chunks, ImplicitGemmSmallM.Threads), (int)blocks, gemms.Count,
+            ImplicitGemmSmallM.Threads, chunks, (int)chunk, pass == ConvKernelPass.BackwardData && IsDenseBackwardData(g),
+            (long)Math.Round(executed), UsefulFlopsOf(g))
+        { Tiling = ConvTiling.SmallM, ByBatch = byBatch, RowBlock = rows == 1 ? 1 : ImplicitGemmSmallM.Rows };
+    }
+
+    /// <summary>Small-M launches: rows a thread runs (1 or <see cref="ImplicitGemmSmallM.Rows"/>); 64 for tiles.</summary>
+    public int RowBlock { get; init; } = TileM;
 
     /// <summary>The launch of <paramref name="pass"/> for the convolution a layer runs (its adjoint's, when transposed).</summary>
     public static ConvLaunchPlan Create(ConvKernelPass pass, in ConvLayerShape layer, int kernelVersion) =>

@@ -9,6 +9,12 @@ namespace Gan3D.Tensors;
 /// </summary>
 public sealed partial class IlgpuBackend
 {
+    /// <summary>
+    /// Whether versions 2 and 3 take the small-M kernels where <see cref="ConvLaunchPlan"/> picks them by shape
+    /// (default); false launches the version's 64 × 64 tiles for every shape (the tests of those kernels).
+    /// </summary>
+    public bool ConvSelectByShape { get; set; } = true;
+
     public void MatMul(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor c, int m, int n, int k)
     {
         long count = (long)m * n;
@@ -39,9 +45,15 @@ public sealed partial class IlgpuBackend
             _k.Conv3dForward1((int)g.OutputSize, V(x), V(w), V(y), g);
             return;
         }
+        var plan = ConvLaunchPlan.Create(ConvKernelPass.Forward, g, _kernelVersion, ConvSelectByShape);
+        if (plan.Tiling == ConvTiling.SmallM)
+        {
+            LaunchSmallM(plan, _k.V2!.Conv3dForwardSmallM, V(x), V(w), V(y), g.OutputSize, g);
+            return;
+        }
         // Version 3 has a kernel for the GAN's k4 layers (kw known per staged k).
         var forward = _kernelVersion != 3 ? _k.V2!.Conv3dForward : g.Kw == 4 ? _k.V2!.Conv3dForwardK43 : _k.V2!.Conv3dForward3;
-        forward(Launch(ConvLaunchPlan.Create(ConvKernelPass.Forward, g, _kernelVersion)), V(x), V(w), V(y), g);
+        forward(Launch(plan), V(x), V(w), V(y), g);
     }
 
     public void Conv3dBackwardData(Tensor dy, Tensor w, Tensor dx, in Conv3dGeometry g)
@@ -56,7 +68,12 @@ public sealed partial class IlgpuBackend
             _k.Conv3dBackwardData1((int)g.InputSize, V(dy), V(w), V(dx), g);
             return;
         }
-        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, _kernelVersion);
+        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, _kernelVersion, ConvSelectByShape);
+        if (plan.Tiling == ConvTiling.SmallM)
+        {
+            LaunchSmallM(plan, plan.ByBatch ? _k.V2!.Conv3dBackwardDataDenseSmallM : _k.V2!.Conv3dBackwardDataSmallM, V(dy), V(w), V(dx), g.InputSize, g);
+            return;
+        }
         if (plan.Dense)
         {
             var dense = _kernelVersion == 3 ? _k.V2!.Conv3dBackwardDataDense3 : _k.V2!.Conv3dBackwardDataDense;
@@ -80,7 +97,12 @@ public sealed partial class IlgpuBackend
             _k.Conv3dBackwardWeight1((int)g.WeightSize, V(x), V(dy), V(dw), g);
             return;
         }
-        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, _kernelVersion);
+        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, _kernelVersion, ConvSelectByShape);
+        if (plan.Tiling == ConvTiling.SmallM)
+        {
+            LaunchSmallM(plan, _k.V2!.Conv3dBackwardWeightSmallM, V(x), V(dy), V(dw), g.WeightSize, g);
+            return;
+        }
         int chunk = plan.KChunk, chunks = plan.SplitK;
         var grid = Launch(plan);
         var backwardWeight = _kernelVersion == 3 ? _k.V2!.Conv3dBackwardWeight3 : _k.V2!.Conv3dBackwardWeight;
@@ -94,6 +116,25 @@ public sealed partial class IlgpuBackend
         var partials = FloatScratch(partialCount);
         backwardWeight(grid, V(x), V(dy), partials, g, chunk);
         _k.V2!.Conv3dBackwardWeightReduce((int)g.WeightSize, partials, V(dw), chunks);
+    }
+
+    /// <summary>
+    /// A small-M launch: straight into <paramref name="output"/> with one chunk, else into chunk copies of it
+    /// in scratch, summed in chunk order (deterministic, as backward-weight's split-K).
+    /// </summary>
+    private void LaunchSmallM(ConvLaunchPlan plan, Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int, int> kernel,
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> output, long outputSize, in Conv3dGeometry g)
+    {
+        if (plan.SplitK == 1)
+        {
+            kernel(Launch(plan), a, b, output, g, plan.KChunk, 1);
+            return;
+        }
+        long partialCount = plan.SplitK * outputSize;
+        CheckSize(partialCount);
+        var partials = FloatScratch(partialCount);
+        kernel(Launch(plan), a, b, partials, g, plan.KChunk, plan.SplitK);
+        _k.V2!.Conv3dBackwardWeightReduce((int)outputSize, partials, output.SubView(0, outputSize), plan.SplitK);
     }
 
     /// <summary>The launch configuration of a plan (the one place the backend's grids come from).</summary>

@@ -127,6 +127,11 @@ public sealed partial class IlgpuBackend
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardData3;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Conv3dBackwardDataDense3;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> Conv3dBackwardWeight3;
+        // The small-M kernels, chosen by ConvLaunchPlan for versions 2 and 3 where 64-row tiles waste (kChunk, chunks last).
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int, int> Conv3dForwardSmallM;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int, int> Conv3dBackwardDataSmallM;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int, int> Conv3dBackwardDataDenseSmallM;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int, int> Conv3dBackwardWeightSmallM;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, ReduceParams> PartialSum;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, ChannelReduceParams> ChannelPartialSum;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<double>, BatchNormParams> BatchNormPartialStatistics;
@@ -147,6 +152,10 @@ public sealed partial class IlgpuBackend
             Conv3dBackwardData3 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataKernel3);
             Conv3dBackwardDataDense3 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataDenseKernel3);
             Conv3dBackwardWeight3 = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int>(Conv3dKernels.Conv3dBackwardWeightKernel3);
+            Conv3dForwardSmallM = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int, int>(Conv3dKernels.Conv3dForwardSmallMKernel);
+            Conv3dBackwardDataSmallM = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int, int>(Conv3dKernels.Conv3dBackwardDataSmallMKernel);
+            Conv3dBackwardDataDenseSmallM = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int, int>(Conv3dKernels.Conv3dBackwardDataDenseSmallMKernel);
+            Conv3dBackwardWeightSmallM = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int, int>(Conv3dKernels.Conv3dBackwardWeightSmallMKernel);
             PartialSum = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, ReduceParams>(ReductionKernels.PartialSumKernel2);
             ChannelPartialSum = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, ChannelReduceParams>(ReductionKernels.ChannelPartialSumKernel2);
             BatchNormPartialStatistics = a.LoadStreamKernel<ArrayView<float>, ArrayView<double>, BatchNormParams>(BatchNormKernels.BatchNormPartialStatisticsKernel2);

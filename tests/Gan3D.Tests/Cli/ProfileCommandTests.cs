@@ -61,12 +61,13 @@ public sealed class ProfileCommandTests : IDisposable
         Assert.Equal("G.convT4", last.GetProperty("name").GetString());
         Assert.Equal("2x1x32x32x32", last.GetProperty("output").GetString());
         var forward = last.GetProperty("launches")[0];
-        Assert.Equal("bwd-data", forward.GetProperty("kernel").GetString());
-        // 32 → 1 channels: M = 1 on 64-row tiles, 8 parity classes of ⌈2·16³ / 64⌉ column tiles.
+        // 32 → 1 channels: M = 1, so the small-M kernel with one row (64-row tiles would run 64): 8 parity
+        // classes of 2·16³ positions, a thread each, in groups of 64.
+        Assert.Equal("bwd-data m1", forward.GetProperty("kernel").GetString());
         Assert.Equal([128L, 1, 8], forward.GetProperty("grid").EnumerateArray().Select(e => e.GetInt64()));
-        Assert.Equal(256, forward.GetProperty("group").GetInt32());
-        Assert.Equal(64.0, forward.GetProperty("exec_per_nominal").GetDouble(), 9);
-        Assert.True(forward.GetProperty("exec_per_useful").GetDouble() > 64);
+        Assert.Equal(64, forward.GetProperty("group").GetInt32());
+        Assert.Equal(1.0, forward.GetProperty("exec_per_nominal").GetDouble(), 9);
+        Assert.InRange(forward.GetProperty("exec_per_useful").GetDouble(), 1.0, 1.25); // the padding border's zeros
         Assert.Equal(0, doc.RootElement.GetProperty("layers")[0].GetProperty("forward_ms").GetDouble()); // nothing timed
     }
 

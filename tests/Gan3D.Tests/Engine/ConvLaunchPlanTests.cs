@@ -136,7 +136,7 @@ public sealed class ConvLaunchPlanTests
         {
             foreach (int version in new[] { 2, 3 })
             {
-                var plan = ConvLaunchPlan.Create(pass, g, version);
+                var plan = ConvLaunchPlan.Create(pass, g, version, selectByShape: false);
                 Assert.Equal(WalkGrid(pass, g, plan), plan.ExecutedFlops);
                 Assert.True(plan.ExecutedFlops >= plan.UsefulFlops, $"{pass} v{version}: executed {plan.ExecutedFlops} < useful {plan.UsefulFlops}");
                 Assert.Equal(version == 3 ? 64 : 256, plan.GroupSize);
@@ -149,10 +149,10 @@ public sealed class ConvLaunchPlanTests
     public void TheGridCoversEachGemmWithNoSpareTile(int[] a)
     {
         var g = Geometry(a);
-        var fwd = ConvLaunchPlan.Create(ConvKernelPass.Forward, g, 2);
+        var fwd = ConvLaunchPlan.Create(ConvKernelPass.Forward, g, 2, selectByShape: false);
         Assert.Equal((g.N * g.OutputVolume + 63) / 64, fwd.GridX);
         Assert.Equal((g.Cout + 63) / 64, fwd.GridY);
-        var bwdWeight = ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, 2);
+        var bwdWeight = ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, 2, selectByShape: false);
         Assert.Equal((g.Cin * g.KernelVolume + 63) / 64, bwdWeight.GridX);
         Assert.Equal(bwdWeight.SplitK, bwdWeight.GridZ);
         // The chunks cover the reduction, and the last one is not empty.
@@ -160,7 +160,7 @@ public sealed class ConvLaunchPlanTests
         Assert.InRange(reduction - (long)(bwdWeight.SplitK - 1) * bwdWeight.KChunk, 1, bwdWeight.KChunk);
         Assert.Equal(ConvLaunchPlan.BackwardWeightChunk(g, out int chunks), bwdWeight.KChunk);
         Assert.Equal(chunks, bwdWeight.SplitK);
-        var bwdData = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, 2);
+        var bwdData = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, 2, selectByShape: false);
         Assert.Equal(bwdData.Dense ? 1 : g.Sd * g.Sh * g.Sw, bwdData.GridZ);
     }
 
@@ -170,7 +170,7 @@ public sealed class ConvLaunchPlanTests
         // G's last layer, ConvTranspose3d(64 → 1, k4 s2 p1) 32³ → 64³: its forward is backward-data of a
         // convolution with Cin = 1, so each 64-row tile holds one useful row.
         var g = Conv3dGeometry.ForTransposed(2, 64, 32, 32, 32, 1, 4, 4, 4, 2, 2, 2, 1, 1, 1, 0, 0, 0);
-        var forward = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, 2);
+        var forward = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, 2, selectByShape: false);
         Assert.Equal(64.0, forward.WasteOverNominal, 12);
         Assert.InRange(forward.Waste, 64.0, 64.0 * 1.06); // plus the taps on padding (1/64 per axis at each end)
         Assert.Equal((2L * 32 * 32 * 32 + 63) / 64, forward.GridX);
@@ -179,6 +179,105 @@ public sealed class ConvLaunchPlanTests
         // Its gradients put the 64 channels on the tiles' rows: no tile waste.
         Assert.Equal(1.0, ConvLaunchPlan.Create(ConvKernelPass.Forward, g, 2).WasteOverNominal, 12);
         Assert.Equal(1.0, ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, 2).WasteOverNominal, 12);
+    }
+
+    [Fact]
+    public void TheGanLastLayerTakesTheSmallMKernelWithOneRow()
+    {
+        var g = Conv3dGeometry.ForTransposed(2, 64, 32, 32, 32, 1, 4, 4, 4, 2, 2, 2, 1, 1, 1, 0, 0, 0);
+        var forward = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, 2);
+        Assert.Equal(ConvTiling.SmallM, forward.Tiling);
+        Assert.Equal("bwd-data m1", forward.KernelName);
+        Assert.Equal(1, forward.GridY);
+        Assert.Equal(8, forward.GridZ);
+        Assert.Equal((2L * 32 * 32 * 32 + 63) / 64, forward.GridX); // one thread per input position of a class
+        Assert.Equal(1.0, forward.WasteOverNominal, 12); // one row, no padded reduction: only the border's zeros
+        // The gradients keep their tiles (64 channels on the rows).
+        Assert.Equal(ConvTiling.Tile64, ConvLaunchPlan.Create(ConvKernelPass.Forward, g, 2).Tiling);
+        Assert.Equal(ConvTiling.Tile64, ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, 3).Tiling);
+    }
+
+    /// <summary>
+    /// Executed FLOPs of a small-M plan by walking its GEMMs and chunks: the chunks must partition each
+    /// reduction, and a warp's idle lanes (threads past the last chunk of a GEMM) count at the GEMM's mean work.
+    /// </summary>
+    private static double WalkThreads(ConvKernelPass pass, Conv3dGeometry g, ConvLaunchPlan plan)
+    {
+        long rowsRun = plan.RowBlock == 1 ? 1 : (long)plan.GridY * plan.RowBlock;
+        Assert.True(rowsRun >= (pass == ConvKernelPass.Forward || pass == ConvKernelPass.BackwardWeight ? g.Cout : plan.ByBatch ? g.N : g.Cin));
+        double total = 0;
+        for (int z = 0; z < plan.GridZ; z++)
+        {
+            long columns, k;
+            if (pass == ConvKernelPass.Forward)
+            {
+                (columns, k) = ((long)g.N * g.OutputVolume, (long)g.Cin * g.KernelVolume);
+            }
+            else if (pass == ConvKernelPass.BackwardWeight)
+            {
+                (columns, k) = ((long)g.Cin * g.KernelVolume, (long)g.N * g.OutputVolume);
+            }
+            else if (plan.ByBatch)
+            {
+                (columns, k) = ((long)g.Cin * g.KernelVolume, g.Cout);
+            }
+            else
+            {
+                int rw = z % g.Sw, rh = z / g.Sw % g.Sh, rd = z / (g.Sw * g.Sh);
+                columns = g.N * Positions(rd, g.Sd, g.Di) * Positions(rh, g.Sh, g.Hi) * Positions(rw, g.Sw, g.Wi);
+                k = g.Cout * Taps(rd, g.Pd, g.Sd, g.Kd) * Taps(rh, g.Ph, g.Sh, g.Kh) * Taps(rw, g.Pw, g.Sw, g.Kw);
+            }
+            long active = columns * plan.SplitK;
+            Assert.True(plan.GridX * 64 >= active, $"{pass}: grid {plan.GridText} misses threads");
+            long covered = 0;
+            for (int c = 0; c < plan.SplitK; c++)
+            {
+                long begin = Math.Min((long)c * plan.KChunk, k);
+                covered += Math.Min(begin + plan.KChunk, k) - begin;
+            }
+            Assert.Equal(k, covered);
+            total += active == 0 ? 0 : 2.0 * rowsRun * columns * k * ((active + 31) / 32 * 32) / active;
+        }
+        return total;
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void SmallMPlansCoverEachGemmAndCountItsWork(int[] a)
+    {
+        var g = Geometry(a);
+        foreach (var pass in Enum.GetValues<ConvKernelPass>())
+        {
+            var plan = ConvLaunchPlan.SmallM(pass, g, 2);
+            Assert.Equal(WalkThreads(pass, g, plan), plan.ExecutedFlops, 0.5 * plan.GridZ);
+            Assert.True(plan.ExecutedFlops >= plan.UsefulFlops);
+            Assert.InRange(plan.SplitK, 1, 64);
+        }
+    }
+
+    [Fact]
+    public void EveryGanLayerIsWithinTheTargetOrOnlyPaysItsPaddingBorder()
+    {
+        // G64 and D64 layer geometries (k4; s1 p0 at the 1³ end, s2 p1 elsewhere) at batch 32 and 100.
+        foreach (int n in new[] { 32, 100 })
+        {
+            var layers = new[]
+            {
+                Conv3dGeometry.ForTransposed(n, 200, 1, 1, 1, 512, 4, 4, 4, 1, 1, 1, 0, 0, 0, 0, 0, 0),
+                Conv3dGeometry.ForTransposed(n, 64, 32, 32, 32, 1, 4, 4, 4, 2, 2, 2, 1, 1, 1, 0, 0, 0),
+                Conv3dGeometry.Create(n, 512, 4, 4, 4, 1, 4, 4, 4, 1, 1, 1, 0, 0, 0),
+                Conv3dGeometry.Create(n, 1, 64, 64, 64, 64, 4, 4, 4, 2, 2, 2, 1, 1, 1),
+                Conv3dGeometry.Create(n, 256, 8, 8, 8, 512, 4, 4, 4, 2, 2, 2, 1, 1, 1),
+            };
+            foreach (var g in layers)
+            {
+                foreach (var pass in Enum.GetValues<ConvKernelPass>())
+                {
+                    var plan = ConvLaunchPlan.Create(pass, g, 2);
+                    Assert.True(plan.WasteOverNominal <= ConvLaunchPlan.SmallMThreshold, $"{pass} {g}: {plan.KernelName} {plan.WasteOverNominal:F2} over nominal");
+                }
+            }
+        }
     }
 
     [Fact]

@@ -21,12 +21,17 @@ public abstract class IlgpuKernelV2Tests
     /// <summary>Factor on every tolerance: CUDA kernels use fast math and may contract multiply-adds.</summary>
     protected virtual double Slack => 1;
 
-    /// <summary>Runs <paramref name="body"/> with the given kernel version, restoring the default after.</summary>
-    private T With<T>(int version, Func<IlgpuBackend, T> body)
+    /// <summary>
+    /// Runs <paramref name="body"/> with the given kernel version, restoring the defaults after. The
+    /// version's own 64 × 64 tiles run every shape unless <paramref name="selectByShape"/> (the small
+    /// shapes here would otherwise go to the small-M kernels, tested on their own below).
+    /// </summary>
+    private T With<T>(int version, Func<IlgpuBackend, T> body, bool selectByShape = false)
     {
         var be = Be;
         int saved = be.KernelVersion;
         be.KernelVersion = version;
+        be.ConvSelectByShape = selectByShape;
         try
         {
             return body(be);
@@ -34,6 +39,7 @@ public abstract class IlgpuKernelV2Tests
         finally
         {
             be.KernelVersion = saved;
+            be.ConvSelectByShape = true;
         }
     }
 
@@ -115,6 +121,56 @@ public abstract class IlgpuKernelV2Tests
         Assert.Equal(1, big); // 8 × 256 tiles already fill the GPU
         Assert.Equal(64, first); // 1 tile wants 4 × 132 groups, capped at 64 chunks
         Assert.Equal(100 * 32 * 32 * 32 / 64, chunk);
+    }
+
+    // (N, Cin, D, H, W, Cout, Kd, Kh, Kw, stride, padding): shapes whose 64-row tiles waste, so the plan
+    // picks the small-M kernels for the listed passes (F forward, D backward-data, W backward-weight).
+    public static TheoryData<int[], string> SmallMGeometries => new()
+    {
+        { new[] { 2, 9, 4, 4, 4, 1, 4, 4, 4, 1, 0 }, "FDW" },  // D's last layer: Cout = 1 over 576 reduction indices (split into chunks), dense dX by batch rows
+        { new[] { 1, 1, 7, 6, 5, 3, 4, 4, 4, 2, 1 }, "FDW" },  // G's last layer's adjoint: Cin = 1 by parity class (m1); 3 of an 8-row block
+        { new[] { 1, 2, 3, 4, 5, 11, 3, 3, 3, 1, 1 }, "FDW" }, // 11 rows: a full 8-row block and a block of 3
+        { new[] { 1, 1, 2, 5, 4, 2, 2, 2, 2, 3, 1 }, "FDW" },  // stride 3 on a depth of 2: parity classes with no position
+    };
+
+    [Theory]
+    [MemberData(nameof(SmallMGeometries), MemberType = typeof(IlgpuKernelV2Tests))]
+    public void SmallMKernelsMatchReference(int[] v, string passes)
+    {
+        var g = Conv3dGeometry.Create(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[9], v[9], v[10], v[10], v[10]);
+        var picked = new[] { ConvKernelPass.Forward, ConvKernelPass.BackwardData, ConvKernelPass.BackwardWeight }
+            .Where(pass => ConvLaunchPlan.Create(pass, g, 2).Tiling == ConvTiling.SmallM)
+            .Select(pass => "FDW"[(int)pass]);
+        Assert.Equal(passes, string.Concat(picked));
+        var rng = new Random(g.GetHashCode());
+        var x = Rounded(RandomArray(rng, g.InputSize));
+        var w = Rounded(RandomArray(rng, g.WeightSize));
+        var dy = Rounded(RandomArray(rng, g.OutputSize));
+        var r = With(2, be => RunConv(be, g, x, w, dy), selectByShape: true);
+        AssertClose($"small-M forward {g}", Reference.Conv3d(x, w, null, g), r.Y, Slack * 1e-4, Slack * 1e-4);
+        AssertClose($"small-M backward-data {g}", Reference.Conv3dBackwardData(dy, w, g), r.Dx, Slack * 1e-4, Slack * 1e-4);
+        AssertClose($"small-M backward-weight {g}", Reference.Conv3dBackwardWeight(x, dy, g), r.Dw, Slack * 1e-4, Slack * 1e-4);
+    }
+
+    [Fact]
+    public void SmallMForwardSplitsALongReductionDeterministically()
+    {
+        var g = Conv3dGeometry.Create(2, 9, 4, 4, 4, 1, 4, 4, 4, 1, 1, 1, 0, 0, 0);
+        var plan = ConvLaunchPlan.Create(ConvKernelPass.Forward, g, 2);
+        Assert.Equal(ConvTiling.SmallM, plan.Tiling);
+        Assert.True(plan.SplitK > 1, $"expected split-K, got {plan.SplitK}");
+        var rng = new Random(11);
+        var x = Rounded(RandomArray(rng, g.InputSize));
+        var w = Rounded(RandomArray(rng, g.WeightSize));
+        float[] Forward() => With(3, be =>
+        {
+            var y = Tensor.Full(new Shape(g.N, g.Cout, g.Do, g.Ho, g.Wo), float.NaN, be);
+            be.Conv3dForward(Make(be, x, g.N, g.Cin, g.Di, g.Hi, g.Wi), Make(be, w, g.Cout, g.Cin, g.Kd, g.Kh, g.Kw), y, g);
+            return y.ToArray();
+        }, selectByShape: true);
+        var first = Forward();
+        AssertClose($"small-M split-K forward {g}", Reference.Conv3d(x, w, null, g), first, Slack * 1e-4, Slack * 1e-4);
+        Assert.Equal(first, Forward());
     }
 
     // (N, Cin, D, H, W, Cout, Kd, Kh, Kw, stride, padding, output padding) of conv_transpose3d.
