@@ -159,10 +159,10 @@ public sealed record ConvLaunchPlan(
                 for (int r = 0; r < g.Sd * g.Sh * g.Sw; r++)
                 {
                     int rw = r % g.Sw, rh = r / g.Sw % g.Sh, rd = r / (g.Sw * g.Sh);
-                    var (td, cd) = Parity(rd, g.Pd, g.Sd, g.Kd, g.Di);
-                    var (th, ch) = Parity(rh, g.Ph, g.Sh, g.Kh, g.Hi);
-                    var (tw, cw) = Parity(rw, g.Pw, g.Sw, g.Kw, g.Wi);
-                    gemms.Add(((long)g.N * cd * ch * cw, (long)g.Cout * td * th * tw));
+                    var ad = ParityAxis.Create(rd, g.Pd, g.Sd, g.Kd, g.Di);
+                    var ah = ParityAxis.Create(rh, g.Ph, g.Sh, g.Kh, g.Hi);
+                    var aw = ParityAxis.Create(rw, g.Pw, g.Sw, g.Kw, g.Wi);
+                    gemms.Add(((long)g.N * ad.Count * ah.Count * aw.Count, (long)g.Cout * ad.Taps * ah.Taps * aw.Taps));
                 }
                 break;
             default:
