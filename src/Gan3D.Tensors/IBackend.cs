@@ -15,37 +15,6 @@ public enum DeviceKind
     IlgpuCpu,
 }
 
-/// <summary>Elementwise y = f(x). The comment says which tensor the backward pass needs.</summary>
-public enum UnaryOp
-{
-    /// <summary>max(x, 0); backward needs y.</summary>
-    Relu,
-
-    /// <summary>x if x &gt; 0 else α·x (α &gt; 0); backward needs y.</summary>
-    LeakyRelu,
-
-    /// <summary>1 / (1 + e^−x); backward needs y.</summary>
-    Sigmoid,
-
-    /// <summary>tanh x; backward needs y.</summary>
-    Tanh,
-
-    /// <summary>e^x; backward needs y.</summary>
-    Exp,
-
-    /// <summary>α·x; backward needs nothing.</summary>
-    Scale,
-
-    /// <summary>x + α; backward needs nothing.</summary>
-    AddScalar,
-
-    /// <summary>x²; backward needs x.</summary>
-    Square,
-
-    /// <summary>1 / sqrt(x); backward needs y.</summary>
-    Rsqrt,
-}
-
 /// <summary>Elementwise y = f(a, b) on tensors of one shape.</summary>
 public enum BinaryOp
 {

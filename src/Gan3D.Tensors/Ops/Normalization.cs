@@ -1,3 +1,5 @@
+using Gan3D.Kernels;
+
 namespace Gan3D.Tensors;
 
 public static partial class Ops
