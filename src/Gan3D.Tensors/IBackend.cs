@@ -140,4 +140,21 @@ public interface IBackend : IDisposable
     // ---- optimiser ----
     /// <summary>One fused Adam update of param, m and v from grad (see <see cref="AdamStepParams"/>).</summary>
     void AdamStep(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamStepParams p);
+
+    // ---- fused ops ----
+    /// <summary>
+    /// y = act(BatchNorm(x)) in training mode (statistics and running-statistics update as
+    /// <see cref="BatchNormForwardTraining"/>), in one pass over y after one statistics pass.
+    /// <paramref name="alpha"/> is the negative slope of <see cref="BatchNormActivation.LeakyRelu"/>.
+    /// </summary>
+    void BatchNormActivationForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y,
+        Tensor saveMean, Tensor saveInvStd, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+        BatchNormActivation activation, float alpha);
+
+    /// <summary>
+    /// The backward of act(BatchNorm(x)) given x, the output y and dy: as <see cref="BatchNormBackward"/>
+    /// with dy gated by the activation's derivative at y (which is never stored). dx may be dy.
+    /// </summary>
+    void BatchNormActivationBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor mean, Tensor invStd,
+        Tensor dx, Tensor dgamma, Tensor dbeta, bool batchStatistics, BatchNormActivation activation, float alpha);
 }

@@ -14,19 +14,7 @@ public static partial class Ops
         bool training, float momentum = 0.1f, float eps = 1e-5f)
     {
         const string op = "BatchNorm";
-        if (x.Rank < 2)
-        {
-            throw new ArgumentException($"{op}: expected an (N, C, ...) input, got {x.Shape}");
-        }
-        int c = x.Shape[1];
-        foreach (var (t, what) in new[] { (gamma, "weight"), (beta, "bias"), (runningMean, "running mean"), (runningVar, "running var") })
-        {
-            Check.SameBackend(op, x, t);
-            if (t.Rank != 1 || t.Shape[0] != c)
-            {
-                throw new ArgumentException($"{op}: {what} {t.Shape} does not match the {c} channels of input {x.Shape}");
-            }
-        }
+        int c = CheckBatchNorm(op, x, gamma, beta, runningMean, runningVar);
         var be = x.Backend;
         bool record = Autograd.IsEnabled && (x.RequiresGrad || gamma.RequiresGrad || beta.RequiresGrad);
         var y = x.EmptyLike();
@@ -63,6 +51,102 @@ public static partial class Ops
             return y;
         }
         return Autograd.Record(y, new BatchNormFunction(mean, invStd, training), x, gamma, beta);
+    }
+
+    /// <summary>
+    /// act(BatchNorm(x)) as one op (<see cref="IBackend.BatchNormActivationForwardTraining"/>): the same
+    /// values, gradients and running statistics as <see cref="BatchNorm"/> followed by
+    /// <see cref="Relu"/> or <see cref="LeakyRelu"/> (the unfused path, kept beside it), in two passes
+    /// forward and two backward instead of five and four, and without the intermediate tensor.
+    /// <paramref name="negativeSlope"/> is LeakyReLU's; ReLU ignores it. Eval mode normalises with the
+    /// running statistics and applies the activation in place.
+    /// </summary>
+    public static Tensor BatchNormActivation(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        bool training, BatchNormActivation activation, float negativeSlope = 0f, float momentum = 0.1f, float eps = 1e-5f)
+    {
+        const string op = "BatchNormActivation";
+        int c = CheckBatchNorm(op, x, gamma, beta, runningMean, runningVar);
+        if (activation == Kernels.BatchNormActivation.LeakyRelu && !(negativeSlope > 0f))
+        {
+            throw new ArgumentException($"{op}: the negative slope must be positive, got {negativeSlope}");
+        }
+        float alpha = activation == Kernels.BatchNormActivation.LeakyRelu ? negativeSlope : 0f;
+        var be = x.Backend;
+        bool record = Autograd.IsEnabled && (x.RequiresGrad || gamma.RequiresGrad || beta.RequiresGrad);
+        var y = x.EmptyLike();
+        var chan = new Shape(c);
+        Tensor mean, invStd;
+        if (training)
+        {
+            if (x.Numel / c < 2)
+            {
+                throw new ArgumentException($"{op}: training needs more than one value per channel, got input {x.Shape}");
+            }
+            mean = Tensor.Empty(chan, be);
+            invStd = Tensor.Empty(chan, be);
+            be.BatchNormActivationForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, momentum, eps, activation, alpha);
+        }
+        else
+        {
+            be.BatchNormForwardInference(x, gamma, beta, runningMean, runningVar, y, eps);
+            if (activation != Kernels.BatchNormActivation.None)
+            {
+                be.Unary(activation == Kernels.BatchNormActivation.Relu ? UnaryOp.Relu : UnaryOp.LeakyRelu, y, y, alpha);
+            }
+            if (!record)
+            {
+                return y;
+            }
+            mean = runningMean.EmptyLike();
+            be.Copy(runningMean, mean);
+            invStd = Tensor.Empty(chan, be);
+            be.Unary(UnaryOp.AddScalar, runningVar, invStd, eps);
+            be.Unary(UnaryOp.Rsqrt, invStd, invStd, 0f);
+        }
+        if (!record)
+        {
+            mean.Dispose();
+            invStd.Dispose();
+            return y;
+        }
+        return Autograd.Record(y, new BatchNormActivationFunction(y, mean, invStd, training, activation, alpha), x, gamma, beta);
+    }
+
+    /// <summary>Checks the shapes and backends of a batch norm's tensors; returns the channel count.</summary>
+    private static int CheckBatchNorm(string op, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar)
+    {
+        if (x.Rank < 2)
+        {
+            throw new ArgumentException($"{op}: expected an (N, C, ...) input, got {x.Shape}");
+        }
+        int c = x.Shape[1];
+        foreach (var (t, what) in new[] { (gamma, "weight"), (beta, "bias"), (runningMean, "running mean"), (runningVar, "running var") })
+        {
+            Check.SameBackend(op, x, t);
+            if (t.Rank != 1 || t.Shape[0] != c)
+            {
+                throw new ArgumentException($"{op}: {what} {t.Shape} does not match the {c} channels of input {x.Shape}");
+            }
+        }
+        return c;
+    }
+
+    private sealed class BatchNormActivationFunction(Tensor y, Tensor mean, Tensor invStd, bool training,
+        BatchNormActivation activation, float alpha) : Function
+    {
+        public override string Name => $"BatchNorm+{activation}";
+
+        protected internal override void Backward(Tensor gradOutput)
+        {
+            var (x, gamma, beta) = (Inputs[0], Inputs[1], Inputs[2]);
+            var dx = x.EmptyLike();
+            var dgamma = gamma.EmptyLike();
+            var dbeta = beta.EmptyLike();
+            x.Backend.BatchNormActivationBackward(x, y, gradOutput, gamma, mean, invStd, dx, dgamma, dbeta, training, activation, alpha);
+            Accumulate(0, dx);
+            Accumulate(1, dgamma);
+            Accumulate(2, dbeta);
+        }
     }
 
     private sealed class BatchNormFunction(Tensor mean, Tensor invStd, bool training) : Function
