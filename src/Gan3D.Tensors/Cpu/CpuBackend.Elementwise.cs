@@ -39,11 +39,7 @@ public sealed partial class CpuBackend
     public void Axpy(float alpha, Tensor x, Tensor y)
     {
         var (xa, ya) = (A(x), A(y));
-        Elementwise(x.Numel, (s, n) =>
-        {
-            var ys = new Span<float>(ya, s, n);
-            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(xa, s, n), alpha, ys, ys);
-        });
+        Elementwise(x.Numel, (s, n) => UnaryLoops.Axpy(alpha, new ReadOnlySpan<float>(xa, s, n), new Span<float>(ya, s, n)));
     }
 
     public void Sum(Tensor x, Tensor y, float scale)

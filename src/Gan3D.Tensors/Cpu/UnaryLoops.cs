@@ -148,4 +148,30 @@ internal static class UnaryLoops
             s[..(n - i)].CopyTo(dx[i..]);
         }
     }
+
+    /// <summary>
+    /// y += α·x: every backward pass that reaches a tensor twice, and every leaf whose gradient was
+    /// zeroed rather than dropped, runs this over the whole tensor, so it gets the same treatment.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int n = x.Length;
+        if (y.Length < n)
+        {
+            throw new ArgumentException("output shorter than input");
+        }
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        var a = Vector256.Create(alpha);
+        int i = 0;
+        for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+        {
+            Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)i), a, Vector256.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        }
+        for (; i < n; i++)
+        {
+            y[i] = MathF.FusedMultiplyAdd(x[i], alpha, y[i]);
+        }
+    }
 }

@@ -83,6 +83,20 @@ public sealed class UnaryLoopTests
     }
 
     [Fact]
+    public void AxpyAtEveryLengthMatchesFloat64()
+    {
+        var rng = new Random(4);
+        for (int n = 0; n <= 70; n++)
+        {
+            var x = ToFloat(RandomArray(rng, n));
+            var y = ToFloat(RandomArray(rng, n));
+            var expected = y.Select((v, i) => v + -1.5 * x[i]).ToArray();
+            UnaryLoops.Axpy(-1.5f, x, y);
+            AssertClose($"axpy, length {n}", expected, y, 1e-6, 1e-6);
+        }
+    }
+
+    [Fact]
     public void VectorExpIsWithinTwoPointFiveUlpOfFloat64()
     {
         // The bound VectorExp states: relative error below 3e-7 on every input whose e^x is a normal float.
