@@ -11,13 +11,10 @@ namespace Gan3D.Tensors;
 /// parallel task so the channel's rows stay in cache between the passes:
 /// forward = one statistics pass (shifted sums, see <see cref="BatchNormKernels"/>' version 2) and one
 /// normalise-scale-shift-activate pass; backward = one reduction pass over the gated gradient and one
-/// pass for dx. Rows are summed in float vector lanes in blocks of <see cref="SumBlock"/> elements, and
-/// the blocks in float64, so a lane never adds more than SumBlock/8 values in float.
+/// pass for dx. Rows are summed as <see cref="ReductionLoops"/> does.
 /// </summary>
 public sealed partial class CpuBackend
 {
-    private const int SumBlock = 1024;
-
     public void BatchNormActivationForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y,
         Tensor saveMean, Tensor saveInvStd, Tensor runningMean, Tensor runningVar, float momentum, float eps,
         BatchNormActivation activation, float alpha)
@@ -34,7 +31,7 @@ public sealed partial class CpuBackend
             double sum = 0, squares = 0;
             for (int i = 0; i < n; i++)
             {
-                var (s1, s2) = ShiftedSums(new ReadOnlySpan<float>(xa, (i * c + ch) * sp, sp), x0);
+                var (s1, s2) = ReductionLoops.ShiftedSums(new ReadOnlySpan<float>(xa, (i * c + ch) * sp, sp), x0);
                 sum += s1;
                 squares += s2;
             }
@@ -121,36 +118,6 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>(Σ (x − shift), Σ (x − shift)²) over a row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static (double Sum, double Squares) ShiftedSums(ReadOnlySpan<float> x, float shift)
-    {
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        double sum = 0, squares = 0;
-        var vs = Vector256.Create(shift);
-        int i = 0;
-        while (i <= x.Length - Vector256<float>.Count)
-        {
-            int end = Math.Min(x.Length, i + SumBlock) - Vector256<float>.Count;
-            Vector256<float> s1 = default, s2 = default;
-            for (; i <= end; i += Vector256<float>.Count)
-            {
-                var d = Vector256.LoadUnsafe(ref xr, (nuint)i) - vs;
-                s1 += d;
-                s2 = Vector256.FusedMultiplyAdd(d, d, s2);
-            }
-            sum += Vector256.Sum(s1);
-            squares += Vector256.Sum(s2);
-        }
-        for (; i < x.Length; i++)
-        {
-            float d = x[i] - shift;
-            sum += d;
-            squares += d * d;
-        }
-        return (sum, squares);
-    }
-
     /// <summary>y = act(x·scale + shift).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AffineActivate<TAct>(ReadOnlySpan<float> x, float scale, float shift, float alpha, Span<float> y)
@@ -184,7 +151,7 @@ public sealed partial class CpuBackend
         int i = 0;
         while (i <= x.Length - Vector256<float>.Count)
         {
-            int end = Math.Min(x.Length, i + SumBlock) - Vector256<float>.Count;
+            int end = Math.Min(x.Length, i + ReductionLoops.Block) - Vector256<float>.Count;
             Vector256<float> s1 = default, s2 = default;
             for (; i <= end; i += Vector256<float>.Count)
             {

@@ -48,7 +48,7 @@ public sealed partial class CpuBackend
         long n = x.Numel;
         int chunks = (int)((n + ElementChunk - 1) / ElementChunk);
         var partial = new double[chunks];
-        ForChunks(n, ElementChunk, (s, len) => partial[s / ElementChunk] = TensorPrimitives.Sum(new ReadOnlySpan<float>(xa, s, len)));
+        ForChunks(n, ElementChunk, (s, len) => partial[s / ElementChunk] = ReductionLoops.Sum(new ReadOnlySpan<float>(xa, s, len)));
         double total = 0;
         foreach (double p in partial)
         {
@@ -73,7 +73,7 @@ public sealed partial class CpuBackend
         For(n * c, nc =>
         {
             var row = new Span<float>(ya, nc * sp, sp);
-            TensorPrimitives.Add(row, ba[nc % c], row);
+            UnaryLoops.Forward<AddScalarFunction>(row, row, ba[nc % c]);
         });
     }
 
@@ -86,7 +86,7 @@ public sealed partial class CpuBackend
             double acc = 0;
             for (int i = 0; i < n; i++)
             {
-                acc += TensorPrimitives.Sum(new ReadOnlySpan<float>(ga, (i * c + ch) * sp, sp));
+                acc += ReductionLoops.Sum(new ReadOnlySpan<float>(ga, (i * c + ch) * sp, sp));
             }
             da[ch] = (float)acc;
         });

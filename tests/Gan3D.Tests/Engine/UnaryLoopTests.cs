@@ -97,6 +97,21 @@ public sealed class UnaryLoopTests
     }
 
     [Fact]
+    public void RowSumsAtEveryLengthMatchFloat64()
+    {
+        var rng = new Random(6);
+        foreach (int n in Enumerable.Range(0, 40).Concat([1023, 1024, 1031, 3000]))
+        {
+            var x = ToFloat(RandomArray(rng, n, 2, 3));
+            double sum = x.Sum(v => (double)v);
+            double squares = x.Sum(v => (v - 2.5) * (v - 2.5));
+            var (s1, s2) = ReductionLoops.ShiftedSums(x, 2.5f);
+            AssertClose($"sum, length {n}", [sum], [(float)ReductionLoops.Sum(x)], 1e-6, 1e-6);
+            AssertClose($"shifted sums, length {n}", [sum - 2.5 * n, squares], [(float)s1, (float)s2], 1e-4, 1e-6);
+        }
+    }
+
+    [Fact]
     public void VectorExpIsWithinTwoPointFiveUlpOfFloat64()
     {
         // The bound VectorExp states: relative error below 3e-7 on every input whose e^x is a normal float.
