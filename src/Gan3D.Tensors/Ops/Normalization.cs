@@ -11,9 +11,37 @@ public static partial class Ops
     /// running statistics.
     /// </summary>
     public static Tensor BatchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-        bool training, float momentum = 0.1f, float eps = 1e-5f)
+        bool training, float momentum = 0.1f, float eps = 1e-5f) =>
+        BatchNormCore("BatchNorm", x, gamma, beta, runningMean, runningVar, training, momentum, eps, fused: false,
+            Kernels.BatchNormActivation.None, 0f);
+
+    /// <summary>
+    /// act(BatchNorm(x)) as one op (<see cref="IBackend.BatchNormActivationForwardTraining"/>): the same
+    /// values, gradients and running statistics as <see cref="BatchNorm"/> followed by
+    /// <see cref="Relu"/> or <see cref="LeakyRelu"/> (the unfused path, kept beside it), in two passes
+    /// forward and two backward instead of five and four, and without the intermediate tensor.
+    /// <paramref name="negativeSlope"/> is LeakyReLU's; ReLU ignores it. Eval mode normalises with the
+    /// running statistics and applies the activation in place.
+    /// </summary>
+    public static Tensor BatchNormActivation(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        bool training, BatchNormActivation activation, float negativeSlope = 0f, float momentum = 0.1f, float eps = 1e-5f)
     {
-        const string op = "BatchNorm";
+        bool leaky = activation == Kernels.BatchNormActivation.LeakyRelu;
+        if (leaky && !(negativeSlope > 0f))
+        {
+            throw new ArgumentException($"BatchNormActivation: the negative slope must be positive, got {negativeSlope}");
+        }
+        return BatchNormCore("BatchNormActivation", x, gamma, beta, runningMean, runningVar, training, momentum, eps, fused: true,
+            activation, leaky ? negativeSlope : 0f);
+    }
+
+    /// <summary>
+    /// Both batch-norm ops: <paramref name="fused"/> picks the backend's fused pair (any activation)
+    /// or the plain batch norm (version 1, no activation).
+    /// </summary>
+    private static Tensor BatchNormCore(string op, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        bool training, float momentum, float eps, bool fused, BatchNormActivation activation, float alpha)
+    {
         int c = CheckBatchNorm(op, x, gamma, beta, runningMean, runningVar);
         var be = x.Backend;
         bool record = Autograd.IsEnabled && (x.RequiresGrad || gamma.RequiresGrad || beta.RequiresGrad);
@@ -28,11 +56,22 @@ public static partial class Ops
             }
             mean = Tensor.Empty(chan, be);
             invStd = Tensor.Empty(chan, be);
-            be.BatchNormForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, momentum, eps);
+            if (fused)
+            {
+                be.BatchNormActivationForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, momentum, eps, activation, alpha);
+            }
+            else
+            {
+                be.BatchNormForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, momentum, eps);
+            }
         }
         else
         {
             be.BatchNormForwardInference(x, gamma, beta, runningMean, runningVar, y, eps);
+            if (activation != Kernels.BatchNormActivation.None)
+            {
+                be.Unary(activation == Kernels.BatchNormActivation.Relu ? UnaryOp.Relu : UnaryOp.LeakyRelu, y, y, alpha);
+            }
             if (!record)
             {
                 return y;
@@ -50,66 +89,10 @@ public static partial class Ops
             invStd.Dispose();
             return y;
         }
-        return Autograd.Record(y, new BatchNormFunction(mean, invStd, training), x, gamma, beta);
-    }
-
-    /// <summary>
-    /// act(BatchNorm(x)) as one op (<see cref="IBackend.BatchNormActivationForwardTraining"/>): the same
-    /// values, gradients and running statistics as <see cref="BatchNorm"/> followed by
-    /// <see cref="Relu"/> or <see cref="LeakyRelu"/> (the unfused path, kept beside it), in two passes
-    /// forward and two backward instead of five and four, and without the intermediate tensor.
-    /// <paramref name="negativeSlope"/> is LeakyReLU's; ReLU ignores it. Eval mode normalises with the
-    /// running statistics and applies the activation in place.
-    /// </summary>
-    public static Tensor BatchNormActivation(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-        bool training, BatchNormActivation activation, float negativeSlope = 0f, float momentum = 0.1f, float eps = 1e-5f)
-    {
-        const string op = "BatchNormActivation";
-        int c = CheckBatchNorm(op, x, gamma, beta, runningMean, runningVar);
-        if (activation == Kernels.BatchNormActivation.LeakyRelu && !(negativeSlope > 0f))
-        {
-            throw new ArgumentException($"{op}: the negative slope must be positive, got {negativeSlope}");
-        }
-        float alpha = activation == Kernels.BatchNormActivation.LeakyRelu ? negativeSlope : 0f;
-        var be = x.Backend;
-        bool record = Autograd.IsEnabled && (x.RequiresGrad || gamma.RequiresGrad || beta.RequiresGrad);
-        var y = x.EmptyLike();
-        var chan = new Shape(c);
-        Tensor mean, invStd;
-        if (training)
-        {
-            if (x.Numel / c < 2)
-            {
-                throw new ArgumentException($"{op}: training needs more than one value per channel, got input {x.Shape}");
-            }
-            mean = Tensor.Empty(chan, be);
-            invStd = Tensor.Empty(chan, be);
-            be.BatchNormActivationForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, momentum, eps, activation, alpha);
-        }
-        else
-        {
-            be.BatchNormForwardInference(x, gamma, beta, runningMean, runningVar, y, eps);
-            if (activation != Kernels.BatchNormActivation.None)
-            {
-                be.Unary(activation == Kernels.BatchNormActivation.Relu ? UnaryOp.Relu : UnaryOp.LeakyRelu, y, y, alpha);
-            }
-            if (!record)
-            {
-                return y;
-            }
-            mean = runningMean.EmptyLike();
-            be.Copy(runningMean, mean);
-            invStd = Tensor.Empty(chan, be);
-            be.Unary(UnaryOp.AddScalar, runningVar, invStd, eps);
-            be.Unary(UnaryOp.Rsqrt, invStd, invStd, 0f);
-        }
-        if (!record)
-        {
-            mean.Dispose();
-            invStd.Dispose();
-            return y;
-        }
-        return Autograd.Record(y, new BatchNormActivationFunction(y, mean, invStd, training, activation, alpha), x, gamma, beta);
+        Function function = fused
+            ? new BatchNormActivationFunction(y, mean, invStd, training, activation, alpha)
+            : new BatchNormFunction(mean, invStd, training);
+        return Autograd.Record(y, function, x, gamma, beta);
     }
 
     /// <summary>Checks the shapes and backends of a batch norm's tensors; returns the channel count.</summary>
