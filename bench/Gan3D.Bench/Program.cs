@@ -232,4 +232,16 @@ sassCmd.SetAction(parse => Gan3D.Bench.Sass.SassReport.Run(parse.GetValue(sassTo
     parse.GetValue(sassMarkdown), parse.GetValue(sassPtx), parse.GetValue(sassCommand)!, parse.GetValue(sassCommit)!, Console.Out));
 root.Subcommands.Add(sassCmd);
 
+var elementwiseRounds = new Option<int>("--rounds") { Description = "Alternations of A and B (the minimum of each is reported)", DefaultValueFactory = _ => 30 };
+var elementwiseCmd = new Command("elementwise", "A/B in one process: the previous sigmoid, LeakyReLU and unfused batch norm + activation against the current ones, at the gan32 batch-32 shapes")
+{
+    elementwiseRounds,
+};
+elementwiseCmd.SetAction(parse =>
+{
+    ElementwiseBench.Run(parse.GetValue(elementwiseRounds), Console.Out);
+    return 0;
+});
+root.Subcommands.Add(elementwiseCmd);
+
 return root.Parse(args).Invoke();

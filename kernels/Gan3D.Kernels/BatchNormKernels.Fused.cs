@@ -15,6 +15,22 @@ public enum BatchNormActivation
     LeakyRelu = 2,
 }
 
+/// <summary>The activation of a fused batch norm, its formulas those of <see cref="UnaryMath"/>.</summary>
+public static class BatchNormActivationMath
+{
+    /// <summary>act(v).</summary>
+    public static float Activate(BatchNormActivation activation, float v, float alpha) =>
+        activation == BatchNormActivation.Relu ? ReluFunction.Forward(v, alpha)
+        : activation == BatchNormActivation.LeakyRelu ? LeakyReluFunction.Forward(v, alpha)
+        : v;
+
+    /// <summary>dy·act′ given the activation's output y (the gradient reaching the normalisation).</summary>
+    public static float Gate(BatchNormActivation activation, float y, float dy, float alpha) =>
+        activation == BatchNormActivation.Relu ? ReluFunction.Backward(y, dy, alpha)
+        : activation == BatchNormActivation.LeakyRelu ? LeakyReluFunction.Backward(y, dy, alpha)
+        : dy;
+}
+
 /// <summary>
 /// Version 2 of batch normalisation: the statistics in one pass over x instead of three (mean, then
 /// squared deviations), and the normalisation fused with the activation that follows it in the GAN.
@@ -100,16 +116,7 @@ public static partial class BatchNormKernels
         int c = index / p.S % p.C;
         float scale = gamma[c] * invStd[c];
         float shift = beta[c] - mean[c] * scale;
-        float v = x[index] * scale + shift;
-        if (p.Activation == (int)BatchNormActivation.Relu)
-        {
-            v = v > 0f ? v : 0f;
-        }
-        else if (p.Activation == (int)BatchNormActivation.LeakyRelu)
-        {
-            v = v > 0f ? v : p.Alpha * v;
-        }
-        y[index] = v;
+        y[index] = BatchNormActivationMath.Activate((BatchNormActivation)p.Activation, x[index] * scale + shift, p.Alpha);
     }
 
     /// <summary>
@@ -143,5 +150,74 @@ public static partial class BatchNormKernels
             partials[c * p.Partials + j] = sumDy;
             partials[(p.C + c) * p.Partials + j] = sumDyCentred;
         }
+    }
+
+    /// <summary>
+    /// The backward of <see cref="BatchNormActivationKernel2"/>, reduction half: Σ g and Σ g·(x − mean[c])
+    /// over part j of channel c, g = dy gated by the activation at y (<see cref="BatchNormActivationMath.Gate"/>).
+    /// Grid (P, C), groups of 256; the per-channel step is <see cref="BatchNormBackwardReduceKernel"/>.
+    /// </summary>
+    /// <param name="x">Forward input (N, C, S).</param>
+    /// <param name="y">Forward output, after the activation (N, C, S).</param>
+    /// <param name="dy">Gradient of the output (N, C, S).</param>
+    /// <param name="mean">The mean the forward used (C).</param>
+    /// <param name="partials">Output (2, C, P), float64.</param>
+    /// <param name="p">N, C, S, P, the activation and its slope.</param>
+    public static void BatchNormActivationPartialBackwardKernel2(ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy,
+        ArrayView<float> mean, ArrayView<double> partials, BatchNormParams p)
+    {
+        int c = Grid.IdxY, j = Grid.IdxX;
+        int count = p.N * p.S, stride = p.Partials * GroupReduction.Threads;
+        float m = mean[c];
+        var activation = (BatchNormActivation)p.Activation;
+        double sumG = 0, sumGCentred = 0;
+        for (int e = j * GroupReduction.Threads + Group.IdxX; e < count; e += stride)
+        {
+            int n = e / p.S;
+            int k = (n * p.C + c) * p.S + e - n * p.S;
+            float g = BatchNormActivationMath.Gate(activation, y[k], dy[k], p.Alpha);
+            sumG += g;
+            sumGCentred += g * (x[k] - m);
+        }
+        sumG = GroupReduction.Sum(sumG);
+        sumGCentred = GroupReduction.Sum(sumGCentred);
+        if (Group.IdxX == 0)
+        {
+            partials[c * p.Partials + j] = sumG;
+            partials[(p.C + c) * p.Partials + j] = sumGCentred;
+        }
+    }
+
+    /// <summary>
+    /// The backward of <see cref="BatchNormActivationKernel2"/>, data half: <see cref="BatchNormBackwardDataKernel"/>
+    /// with dy replaced by the gated g (recomputed from y, not stored).
+    /// </summary>
+    /// <param name="index">One thread per element.</param>
+    /// <param name="x">Forward input (N, C, S).</param>
+    /// <param name="y">Forward output, after the activation (N, C, S).</param>
+    /// <param name="dy">Gradient of the output (N, C, S).</param>
+    /// <param name="gamma">Scale γ (C).</param>
+    /// <param name="mean">The mean the forward used (C).</param>
+    /// <param name="invStd">The 1/sqrt(var + eps) the forward used (C).</param>
+    /// <param name="coefficients">From <see cref="BatchNormBackwardReduceKernel"/> (2, C), float64.</param>
+    /// <param name="dx">Output (N, C, S); may be dy.</param>
+    /// <param name="p">C, S, the mode, the activation and its slope.</param>
+    public static void BatchNormActivationBackwardDataKernel2(Index1D index, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy,
+        ArrayView<float> gamma, ArrayView<float> mean, ArrayView<float> invStd, ArrayView<double> coefficients,
+        ArrayView<float> dx, BatchNormParams p)
+    {
+        int c = index / p.S % p.C;
+        float inv = invStd[c];
+        float k = gamma[c] * inv;
+        float g = BatchNormActivationMath.Gate((BatchNormActivation)p.Activation, y[index], dy[index], p.Alpha);
+        if (p.BatchStatistics == 0)
+        {
+            dx[index] = g * k;
+            return;
+        }
+        float meanG = (float)coefficients[c];
+        float meanGXhat = (float)coefficients[p.C + c];
+        float xhat = (x[index] - mean[c]) * inv;
+        dx[index] = k * (g - meanG - xhat * meanGXhat);
     }
 }

@@ -2,40 +2,6 @@ using ILGPU;
 
 namespace Gan3D.Kernels;
 
-/// <summary>
-/// Codes of the elementwise functions of <see cref="ElementwiseKernels.UnaryKernel"/>. Kernels know
-/// nothing of tensors, so the backend maps its own enum onto these explicitly.
-/// </summary>
-public static class UnaryCode
-{
-    /// <summary>max(x, 0).</summary>
-    public const int Relu = 0;
-
-    /// <summary>x if x &gt; 0 else α·x.</summary>
-    public const int LeakyRelu = 1;
-
-    /// <summary>1 / (1 + e^−x).</summary>
-    public const int Sigmoid = 2;
-
-    /// <summary>tanh x.</summary>
-    public const int Tanh = 3;
-
-    /// <summary>e^x.</summary>
-    public const int Exp = 4;
-
-    /// <summary>α·x.</summary>
-    public const int Scale = 5;
-
-    /// <summary>x + α.</summary>
-    public const int AddScalar = 6;
-
-    /// <summary>x².</summary>
-    public const int Square = 7;
-
-    /// <summary>1 / sqrt(x).</summary>
-    public const int Rsqrt = 8;
-}
-
 /// <summary>Codes of <see cref="ElementwiseKernels.BinaryKernel"/>.</summary>
 public static class BinaryCode
 {
@@ -47,8 +13,7 @@ public static class BinaryCode
 /// <summary>Which function a unary kernel applies, and its scalar.</summary>
 public struct UnaryParams
 {
-    /// <summary>A <see cref="UnaryCode"/>.</summary>
-    public int Op;
+    public UnaryOp Op;
 
     /// <summary>The slope of leaky ReLU, the factor of Scale, the addend of AddScalar; unused otherwise.</summary>
     public float Alpha;
@@ -67,65 +32,25 @@ public struct ChannelParams
 /// </summary>
 public static class ElementwiseKernels
 {
-    /// <summary>y = f(x) for the function <c>p.Op</c> (the switch is uniform across threads).</summary>
+    /// <summary>y = f(x) for the function <c>p.Op</c> (the switch is uniform across threads; the formulas are <see cref="UnaryMath"/>'s).</summary>
     /// <param name="index">One thread per element.</param>
     /// <param name="x">Input (n).</param>
     /// <param name="y">Output (n); may be x.</param>
-    /// <param name="p">Function code and α.</param>
+    /// <param name="p">Function and α.</param>
     public static void UnaryKernel(Index1D index, ArrayView<float> x, ArrayView<float> y, UnaryParams p)
     {
-        float v = x[index];
-        float r;
-        switch (p.Op)
-        {
-            case UnaryCode.Relu: r = v < 0f ? 0f : v; break; // NaN passes through, as on the CPU
-            case UnaryCode.LeakyRelu: r = v > 0f ? v : p.Alpha * v; break;
-            case UnaryCode.Sigmoid: r = 1f / (1f + MathF.Exp(-v)); break;
-            case UnaryCode.Tanh: r = Tanh(v); break;
-            case UnaryCode.Exp: r = MathF.Exp(v); break;
-            case UnaryCode.Scale: r = p.Alpha * v; break;
-            case UnaryCode.AddScalar: r = v + p.Alpha; break;
-            case UnaryCode.Square: r = v * v; break;
-            default: r = 1f / MathF.Sqrt(v); break; // UnaryCode.Rsqrt
-        }
-        y[index] = r;
+        y[index] = UnaryMath.Forward(p.Op, x[index], p.Alpha);
     }
 
-    /// <summary>dx = dy · f'(·), where <paramref name="saved"/> is y for every function but Square (x) and Scale/AddScalar (unused).</summary>
+    /// <summary>dx = dy · f'(·), where <paramref name="saved"/> is what <see cref="UnaryOp"/> says (y, x for Square, unused for Scale/AddScalar).</summary>
     /// <param name="index">One thread per element.</param>
-    /// <param name="saved">The saved forward tensor (n): y, or x for Square.</param>
+    /// <param name="saved">The saved forward tensor (n).</param>
     /// <param name="dy">Gradient of the output (n).</param>
     /// <param name="dx">Gradient of the input (n); may be dy.</param>
-    /// <param name="p">Function code and α.</param>
+    /// <param name="p">Function and α.</param>
     public static void UnaryBackwardKernel(Index1D index, ArrayView<float> saved, ArrayView<float> dy, ArrayView<float> dx, UnaryParams p)
     {
-        float v = saved[index];
-        float g = dy[index];
-        float r;
-        switch (p.Op)
-        {
-            case UnaryCode.Relu: r = v > 0f ? g : 0f * g; break;
-            case UnaryCode.LeakyRelu: r = v > 0f ? g : p.Alpha * g; break;
-            case UnaryCode.Sigmoid: r = g * v * (1f - v); break;
-            case UnaryCode.Tanh: r = g * (1f - v * v); break;
-            case UnaryCode.Exp: r = g * v; break;
-            case UnaryCode.Scale: r = g * p.Alpha; break;
-            case UnaryCode.AddScalar: r = g; break;
-            case UnaryCode.Square: r = 2f * v * g; break;
-            default: r = -0.5f * v * v * v * g; break; // UnaryCode.Rsqrt: d(x^−½) = −½·y³
-        }
-        dx[index] = r;
-    }
-
-    /// <summary>
-    /// tanh x = sign(x)·(1 − t)/(1 + t) with t = e^−2|x| (no overflow, abs error about 1e-7). Not MathF.Tanh:
-    /// under fast math ILGPU emits PTX tanh.approx.f32, whose relative error is 2^−11.
-    /// </summary>
-    private static float Tanh(float x)
-    {
-        float t = MathF.Exp(-2f * (x < 0f ? -x : x));
-        float magnitude = (1f - t) / (1f + t);
-        return x < 0f ? -magnitude : magnitude;
+        dx[index] = UnaryMath.Backward(p.Op, saved[index], dy[index], p.Alpha);
     }
 
     /// <summary>y = a ∘ b for the operation <paramref name="op"/> (a <see cref="BinaryCode"/>).</summary>

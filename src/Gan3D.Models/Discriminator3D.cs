@@ -88,11 +88,7 @@ public sealed class Discriminator3D : Module
         foreach (var (conv, norm) in _stages)
         {
             x = conv.Forward(x);
-            if (norm is not null)
-            {
-                x = norm.Forward(x);
-            }
-            x = Ops.LeakyRelu(x, LeakySlope);
+            x = norm is null ? Ops.LeakyRelu(x, LeakySlope) : norm.ForwardLeakyRelu(x, LeakySlope);
             outputs?.Add(x);
         }
         return x;

@@ -71,7 +71,7 @@ public sealed class Generator3D : Module
             x = conv.Forward(x);
             if (norm is not null)
             {
-                x = Ops.Relu(norm.Forward(x));
+                x = norm.ForwardRelu(x);
             }
         }
         return x;

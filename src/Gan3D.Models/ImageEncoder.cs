@@ -121,7 +121,7 @@ public sealed class ImageEncoder : Module
         var x = images;
         foreach (var (conv, norm) in _stages)
         {
-            x = Ops.Relu(norm.Forward(conv.Forward(x)));
+            x = norm.ForwardRelu(conv.Forward(x));
         }
         var flat = Ops.Flatten(x);
         return (_mu.Forward(flat), _logVar.Forward(flat));

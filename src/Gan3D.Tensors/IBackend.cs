@@ -15,37 +15,6 @@ public enum DeviceKind
     IlgpuCpu,
 }
 
-/// <summary>Elementwise y = f(x). The comment says which tensor the backward pass needs.</summary>
-public enum UnaryOp
-{
-    /// <summary>max(x, 0); backward needs y.</summary>
-    Relu,
-
-    /// <summary>x if x &gt; 0 else α·x (α &gt; 0); backward needs y.</summary>
-    LeakyRelu,
-
-    /// <summary>1 / (1 + e^−x); backward needs y.</summary>
-    Sigmoid,
-
-    /// <summary>tanh x; backward needs y.</summary>
-    Tanh,
-
-    /// <summary>e^x; backward needs y.</summary>
-    Exp,
-
-    /// <summary>α·x; backward needs nothing.</summary>
-    Scale,
-
-    /// <summary>x + α; backward needs nothing.</summary>
-    AddScalar,
-
-    /// <summary>x²; backward needs x.</summary>
-    Square,
-
-    /// <summary>1 / sqrt(x); backward needs y.</summary>
-    Rsqrt,
-}
-
 /// <summary>Elementwise y = f(a, b) on tensors of one shape.</summary>
 public enum BinaryOp
 {
@@ -183,4 +152,21 @@ public interface IBackend : IDisposable
     // ---- optimiser ----
     /// <summary>One fused Adam update of param, m and v from grad (see <see cref="AdamStepParams"/>).</summary>
     void AdamStep(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamStepParams p);
+
+    // ---- fused ops ----
+    /// <summary>
+    /// y = act(BatchNorm(x)) in training mode (statistics and running-statistics update as
+    /// <see cref="BatchNormForwardTraining"/>), in one pass over y after one statistics pass.
+    /// <paramref name="alpha"/> is the negative slope of <see cref="BatchNormActivation.LeakyRelu"/>.
+    /// </summary>
+    void BatchNormActivationForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y,
+        Tensor saveMean, Tensor saveInvStd, Tensor runningMean, Tensor runningVar, float momentum, float eps,
+        BatchNormActivation activation, float alpha);
+
+    /// <summary>
+    /// The backward of act(BatchNorm(x)) given x, the output y and dy: as <see cref="BatchNormBackward"/>
+    /// with dy gated by the activation's derivative at y (which is never stored). dx may be dy.
+    /// </summary>
+    void BatchNormActivationBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor mean, Tensor invStd,
+        Tensor dx, Tensor dgamma, Tensor dbeta, bool batchStatistics, BatchNormActivation activation, float alpha);
 }

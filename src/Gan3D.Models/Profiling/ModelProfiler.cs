@@ -134,7 +134,7 @@ public static class ModelProfiler
         return new ModelProfile(backend.Name, layers, iteration, peak, Process.GetCurrentProcess().PeakWorkingSet64, planKernelVersion, planOnly, samples, reserved);
     }
 
-    /// <summary>G as (name, layer) in order, activation fused with the batch norm before it, as the peer names them.</summary>
+    /// <summary>G as (name, layer) in order, each batch norm with its activation (one fused op, as G runs it), as the peer names them.</summary>
     private static List<(string Name, Func<Tensor, Tensor> Forward, Module Params, bool IsConv)> GeneratorChain(Generator3D g)
     {
         var chain = new List<(string, Func<Tensor, Tensor>, Module, bool)>();
@@ -142,7 +142,7 @@ public static class ModelProfiler
         {
             if (layer is BatchNorm3d bn)
             {
-                chain.Add(($"G.{name}+relu", t => Ops.Relu(bn.Forward(t)), bn, false));
+                chain.Add(($"G.{name}+relu", bn.ForwardRelu, bn, false));
             }
             else
             {
@@ -162,7 +162,7 @@ public static class ModelProfiler
             var (name, layer) = layers[i];
             if (layer is BatchNorm3d bn)
             {
-                chain.Add(($"D.{name}+lrelu", t => Ops.LeakyRelu(bn.Forward(t), Discriminator3D.LeakySlope), bn, false));
+                chain.Add(($"D.{name}+lrelu", t => bn.ForwardLeakyRelu(t, Discriminator3D.LeakySlope), bn, false));
                 continue;
             }
             chain.Add(($"D.{name}", layer.Forward, layer, true));

@@ -1,3 +1,4 @@
+using Gan3D.Kernels;
 using Gan3D.Tensors;
 
 namespace Gan3D.Nn;
@@ -46,6 +47,21 @@ public class BatchNorm : Module
             throw new ArgumentException($"{GetType().Name}: expected a rank-{_rank} input, got {input.Shape}");
         }
         return Ops.BatchNorm(input, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
+    }
+
+    /// <summary>ReLU(this(input)) as one fused op: the values and gradients of <c>Ops.Relu(Forward(input))</c>.</summary>
+    public Tensor ForwardRelu(Tensor input) => ForwardActivation(input, BatchNormActivation.Relu, 0f);
+
+    /// <summary>LeakyReLU(this(input)) as one fused op: the values and gradients of <c>Ops.LeakyRelu(Forward(input), slope)</c>.</summary>
+    public Tensor ForwardLeakyRelu(Tensor input, float negativeSlope) => ForwardActivation(input, BatchNormActivation.LeakyRelu, negativeSlope);
+
+    private Tensor ForwardActivation(Tensor input, BatchNormActivation activation, float negativeSlope)
+    {
+        if (input.Rank != _rank)
+        {
+            throw new ArgumentException($"{GetType().Name}: expected a rank-{_rank} input, got {input.Shape}");
+        }
+        return Ops.BatchNormActivation(input, Weight, Bias, RunningMean, RunningVar, Training, activation, negativeSlope, Momentum, Eps);
     }
 }
 

@@ -8,7 +8,7 @@ public sealed partial class IlgpuBackend
     {
         if (x.Numel > 0)
         {
-            _k.Unary((int)x.Numel, V(x), V(y), new UnaryParams { Op = UnaryCodeOf(op), Alpha = alpha });
+            _k.Unary((int)x.Numel, V(x), V(y), new UnaryParams { Op = op, Alpha = alpha });
         }
     }
 
@@ -16,7 +16,7 @@ public sealed partial class IlgpuBackend
     {
         if (dy.Numel > 0)
         {
-            _k.UnaryBackward((int)dy.Numel, V(saved), V(dy), V(dx), new UnaryParams { Op = UnaryCodeOf(op), Alpha = alpha });
+            _k.UnaryBackward((int)dy.Numel, V(saved), V(dy), V(dx), new UnaryParams { Op = op, Alpha = alpha });
         }
     }
 
@@ -51,20 +51,6 @@ public sealed partial class IlgpuBackend
             _k.AddChannelBias((int)y.Numel, V(y), V(bias), new ChannelParams { C = c, S = s });
         }
     }
-
-    private static int UnaryCodeOf(UnaryOp op) => op switch
-    {
-        UnaryOp.Relu => UnaryCode.Relu,
-        UnaryOp.LeakyRelu => UnaryCode.LeakyRelu,
-        UnaryOp.Sigmoid => UnaryCode.Sigmoid,
-        UnaryOp.Tanh => UnaryCode.Tanh,
-        UnaryOp.Exp => UnaryCode.Exp,
-        UnaryOp.Scale => UnaryCode.Scale,
-        UnaryOp.AddScalar => UnaryCode.AddScalar,
-        UnaryOp.Square => UnaryCode.Square,
-        UnaryOp.Rsqrt => UnaryCode.Rsqrt,
-        _ => throw new NotSupportedException(op.ToString()),
-    };
 
     /// <summary>(N, C, S) view of a tensor whose axis 1 is channels (S = 1 for (N, C)).</summary>
     private static (int N, int C, int S) ChannelLayout(Tensor t)

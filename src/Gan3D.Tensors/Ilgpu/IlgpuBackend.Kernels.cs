@@ -138,6 +138,8 @@ public sealed partial class IlgpuBackend
         public readonly Action<Index1D, ArrayView<double>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams> BatchNormStatistics;
         public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams> BatchNormActivation;
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams> BatchNormPartialBackward;
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams> BatchNormActivationPartialBackward;
+        public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, ArrayView<float>, BatchNormParams> BatchNormActivationBackwardData;
 
         public KernelSet2(Accelerator a)
         {
@@ -162,6 +164,8 @@ public sealed partial class IlgpuBackend
             BatchNormStatistics = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams>(BatchNormKernels.BatchNormStatisticsKernel2);
             BatchNormActivation = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, BatchNormParams>(BatchNormKernels.BatchNormActivationKernel2);
             BatchNormPartialBackward = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams>(BatchNormKernels.BatchNormPartialBackwardKernel2);
+            BatchNormActivationPartialBackward = a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, BatchNormParams>(BatchNormKernels.BatchNormActivationPartialBackwardKernel2);
+            BatchNormActivationBackwardData = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, ArrayView<float>, BatchNormParams>(BatchNormKernels.BatchNormActivationBackwardDataKernel2);
         }
     }
 }

@@ -86,14 +86,13 @@ public sealed partial class IlgpuBackend
 
     public void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y,
         Tensor saveMean, Tensor saveInvStd, Tensor runningMean, Tensor runningVar, float momentum, float eps) =>
-        BatchNormForwardTraining(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, momentum, eps, BatchNormActivation.None, 0f);
+        BatchNormActivationForwardTraining(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, momentum, eps, BatchNormActivation.None, 0f);
 
     /// <summary>
-    /// <see cref="BatchNormForwardTraining(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, float, float)"/>
-    /// followed by an activation, in one pass over the output with version 2 (y = act(BN(x)); the
-    /// backward of the activation needs this y). Version 1 runs the two ops one after the other.
+    /// Batch norm followed by an activation, in one pass over the output with version 2 (y = act(BN(x))).
+    /// Version 1 runs the two ops one after the other.
     /// </summary>
-    public void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y,
+    public void BatchNormActivationForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y,
         Tensor saveMean, Tensor saveInvStd, Tensor runningMean, Tensor runningVar, float momentum, float eps,
         BatchNormActivation activation, float alpha)
     {
@@ -161,6 +160,44 @@ public sealed partial class IlgpuBackend
         }
         _k.BatchNormBackwardReduce(q.C, partials, invv, V(dgamma), V(dbeta), coefficients, q);
         _k.BatchNormBackwardData((int)x.Numel, xv, dyv, V(gamma), meanv, invv, coefficients, V(dx), q);
+    }
+
+    /// <summary>
+    /// The backward of <see cref="BatchNormActivationForwardTraining"/>: version 2 gates dy by the
+    /// activation inside the reduction and the data kernel (g is never stored); version 1 writes the
+    /// gated gradient into dx and runs <see cref="BatchNormBackward"/> on it in place.
+    /// </summary>
+    public void BatchNormActivationBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor mean, Tensor invStd,
+        Tensor dx, Tensor dgamma, Tensor dbeta, bool batchStatistics, BatchNormActivation activation, float alpha)
+    {
+        if (_kernelVersion == 1 || activation == BatchNormActivation.None)
+        {
+            if (activation == BatchNormActivation.None)
+            {
+                Copy(dy, dx);
+            }
+            else
+            {
+                UnaryBackward(activation == BatchNormActivation.Relu ? UnaryOp.Relu : UnaryOp.LeakyRelu, y, dy, dx, alpha);
+            }
+            BatchNormBackward(x, dx, gamma, mean, invStd, dx, dgamma, dbeta, batchStatistics);
+            return;
+        }
+        var q = BatchNormShape(x, 0f, 0f, batchStatistics);
+        q.Activation = (int)activation;
+        q.Alpha = alpha;
+        long cp = (long)q.C * q.Partials;
+        // Scratch as in BatchNormBackward: partials (2, C, P), then the two per-channel means (2, C).
+        var scratch = Scratch(2 * cp + 2L * q.C);
+        var partials = scratch.SubView(0, 2 * cp);
+        var coefficients = scratch.SubView(2 * cp, 2L * q.C);
+        var (xv, yv, dyv, meanv, invv) = (V(x), V(y), V(dy), V(mean), V(invStd));
+        _k.V2!.BatchNormActivationPartialBackward(PartialGrid(q.Partials, q.C), xv, yv, dyv, meanv, partials, q);
+        _k.BatchNormBackwardReduce(q.C, partials, invv, V(dgamma), V(dbeta), coefficients, q);
+        if (x.Numel > 0)
+        {
+            _k.V2!.BatchNormActivationBackwardData((int)x.Numel, xv, yv, dyv, V(gamma), meanv, invv, coefficients, V(dx), q);
+        }
     }
 
     private BatchNormParams BatchNormShape(Tensor x, float momentum, float eps, bool batchStatistics)

@@ -1,3 +1,5 @@
+using Gan3D.Kernels;
+
 namespace Gan3D.Tensors;
 
 /// <summary>Differentiable tensor operations (the functional API, like torch.nn.functional).</summary>

@@ -1,3 +1,4 @@
+using Gan3D.Kernels;
 using Gan3D.Tensors;
 using static Gan3D.Tests.Engine.TestSupport;
 

@@ -335,7 +335,7 @@ public abstract class IlgpuKernelV2Tests
             var y = With(version, be =>
             {
                 var t = Tensor.Empty(new Shape(n, c, s), be);
-                be.BatchNormForwardTraining(Make(be, xd, n, c, s), Make(be, gammaD, c), Make(be, betaD, c), t,
+                be.BatchNormActivationForwardTraining(Make(be, xd, n, c, s), Make(be, gammaD, c), Make(be, betaD, c), t,
                     Tensor.Empty(new Shape(c), be), Tensor.Empty(new Shape(c), be), Make(be, new double[c], c), Make(be, ones, c),
                     0.1f, 1e-5f, activation, alpha);
                 return t.ToArray();
