@@ -1,4 +1,3 @@
-using Gan3D.Kernels;
 using Gan3D.Tensors;
 
 namespace Gan3D.Nn;
@@ -50,19 +49,15 @@ public class BatchNorm : Module
     }
 
     /// <summary>ReLU(this(input)) as one fused op: the values and gradients of <c>Ops.Relu(Forward(input))</c>.</summary>
-    public Tensor ForwardRelu(Tensor input) => ForwardActivation(input, BatchNormActivation.Relu, 0f);
+    public Tensor ForwardRelu(Tensor input) =>
+        Ops.BatchNormRelu(CheckRank(input), Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
 
     /// <summary>LeakyReLU(this(input)) as one fused op: the values and gradients of <c>Ops.LeakyRelu(Forward(input), slope)</c>.</summary>
-    public Tensor ForwardLeakyRelu(Tensor input, float negativeSlope) => ForwardActivation(input, BatchNormActivation.LeakyRelu, negativeSlope);
+    public Tensor ForwardLeakyRelu(Tensor input, float negativeSlope) =>
+        Ops.BatchNormLeakyRelu(CheckRank(input), Weight, Bias, RunningMean, RunningVar, Training, negativeSlope, Momentum, Eps);
 
-    private Tensor ForwardActivation(Tensor input, BatchNormActivation activation, float negativeSlope)
-    {
-        if (input.Rank != _rank)
-        {
-            throw new ArgumentException($"{GetType().Name}: expected a rank-{_rank} input, got {input.Shape}");
-        }
-        return Ops.BatchNormActivation(input, Weight, Bias, RunningMean, RunningVar, Training, activation, negativeSlope, Momentum, Eps);
-    }
+    private Tensor CheckRank(Tensor input) => input.Rank == _rank ? input
+        : throw new ArgumentException($"{GetType().Name}: expected a rank-{_rank} input, got {input.Shape}");
 }
 
 /// <summary>Batch norm over (N, C, D, H, W).</summary>

@@ -35,6 +35,16 @@ public static partial class Ops
             activation, leaky ? negativeSlope : 0f);
     }
 
+    /// <summary><see cref="BatchNormActivation"/> with ReLU, for callers above Tensors (which never see kernel enums).</summary>
+    public static Tensor BatchNormRelu(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        bool training, float momentum = 0.1f, float eps = 1e-5f) =>
+        BatchNormActivation(x, gamma, beta, runningMean, runningVar, training, Kernels.BatchNormActivation.Relu, 0f, momentum, eps);
+
+    /// <summary><see cref="BatchNormActivation"/> with LeakyReLU of slope <paramref name="negativeSlope"/>.</summary>
+    public static Tensor BatchNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        bool training, float negativeSlope, float momentum = 0.1f, float eps = 1e-5f) =>
+        BatchNormActivation(x, gamma, beta, runningMean, runningVar, training, Kernels.BatchNormActivation.LeakyRelu, negativeSlope, momentum, eps);
+
     /// <summary>
     /// Both batch-norm ops: <paramref name="fused"/> picks the backend's fused pair (any activation)
     /// or the plain batch norm (version 1, no activation).
