@@ -86,7 +86,7 @@ internal static class ConvBench
         _ => "convT backward-weight",
     };
 
-    private static (Tensor A, Tensor B, Tensor Out) Operands(Conv3dGeometry g, ConvPass pass, IBackend be)
+    internal static (Tensor A, Tensor B, Tensor Out) Operands(Conv3dGeometry g, ConvPass pass, IBackend be)
     {
         var rng = new Rng(42);
         var x = new Shape(g.N, g.Cin, g.Di, g.Hi, g.Wi);
@@ -100,7 +100,7 @@ internal static class ConvBench
         };
     }
 
-    private static void Apply(CpuBackend be, ConvPass pass, Tensor a, Tensor b, Tensor o, in Conv3dGeometry g)
+    internal static void Apply(CpuBackend be, ConvPass pass, Tensor a, Tensor b, Tensor o, in Conv3dGeometry g)
     {
         switch (pass)
         {
@@ -110,7 +110,7 @@ internal static class ConvBench
         }
     }
 
-    private static (double MaxDiff, double MaxRef) Validate(Conv3dGeometry g, ConvPass pass, int version, CpuBackend be)
+    internal static (double MaxDiff, double MaxRef) Validate(Conv3dGeometry g, ConvPass pass, int version, CpuBackend be)
     {
         var (a, b, o) = Operands(g, pass, be);
         be.ConvVersion = 1;

@@ -200,6 +200,21 @@ layersCmd.SetAction(parse =>
 });
 root.Subcommands.Add(layersCmd);
 
+var abA = new Option<int>("--a") { Description = "Version A", DefaultValueFactory = _ => 2 };
+var abB = new Option<int>("--b") { Description = "Version B", DefaultValueFactory = _ => 3 };
+var abRounds = new Option<int>("--rounds") { Description = "A/B alternations (the minimum of each is reported)", DefaultValueFactory = _ => 10 };
+var abFilter = new Option<string?>("--filter") { Description = "Only layers whose label (e.g. \"d32.2 b32 w1\") contains this" };
+var abCmd = new Command("conv-ab", "The convolution layers of the CPU performance issue: two versions validated against version 1, then timed alternating in one process (minimum of each)")
+{
+    abA, abB, abRounds, abFilter, threads,
+};
+abCmd.SetAction(parse =>
+{
+    int t = parse.GetValue(threads) is > 0 and var tv ? tv : Environment.ProcessorCount;
+    return ConvAb.Run(parse.GetValue(abFilter), parse.GetValue(abA), parse.GetValue(abB), Math.Max(2, parse.GetValue(abRounds)), t, Console.Out);
+});
+root.Subcommands.Add(abCmd);
+
 var sassToolkit = new Option<string>("--toolkit") { Description = "Folder holding NVIDIA's ptxas and cuobjdump (bench/gpu/sass.sh fetches them)", Required = true };
 var sassArch = new Option<string>("--arch") { Description = "Target architecture", DefaultValueFactory = _ => "sm_90" };
 var sassJson = new Option<bool>("--json") { Description = "Print JSON instead of a table" };

@@ -8,9 +8,10 @@ public sealed partial class CpuBackend
 
     /// <summary>
     /// Which convolution implementation runs: 1 = <see cref="CpuConvDirect"/> (naive, the reference),
-    /// 2 = <see cref="CpuConvGemm"/> (implicit GEMM, the default).
+    /// 2 = <see cref="CpuConvGemm"/> (implicit GEMM), 3 = the same GEMMs with shape-specific paths for the
+    /// layers where version 2 lost to PyTorch (the default; see <see cref="CpuConvGemm"/>).
     /// </summary>
-    public int ConvVersion { get; set; } = 2;
+    public int ConvVersion { get; set; } = 3;
 
     /// <summary>The micro-kernel of version 2 (tests force each one; Auto picks the widest the CPU runs).</summary>
     public GemmIsa GemmIsa
@@ -27,7 +28,7 @@ public sealed partial class CpuBackend
         }
         else
         {
-            _convGemm.Forward(this, A(x), A(w), A(y), g);
+            _convGemm.Forward(this, A(x), A(w), A(y), g, ConvVersion);
         }
     }
 
@@ -39,7 +40,7 @@ public sealed partial class CpuBackend
         }
         else
         {
-            _convGemm.BackwardData(this, A(dy), A(w), A(dx), g);
+            _convGemm.BackwardData(this, A(dy), A(w), A(dx), g, ConvVersion);
         }
     }
 
@@ -51,7 +52,7 @@ public sealed partial class CpuBackend
         }
         else
         {
-            _convGemm.BackwardWeight(this, A(x), A(dy), A(dw), g);
+            _convGemm.BackwardWeight(this, A(x), A(dy), A(dw), g, ConvVersion);
         }
     }
 }
