@@ -118,10 +118,12 @@ public sealed class CpuConvV3Tests
         var rng = new Random(17);
         using var be = new CpuBackend(threads: 2);
         var gemm = new ImplicitGemm();
-        foreach (int m in new[] { 1, 2 })
-        foreach (int n in new[] { 1, 7, 8, 9, 63, 64, 65, 130, 700 })
-        foreach (int k in new[] { 1, 3, 33 })
-        foreach (bool stridedColumns in new[] { false, true })
+        var cases = from m in new[] { 1, 2 }
+                    from n in new[] { 1, 7, 8, 9, 63, 64, 65, 130, 700 }
+                    from k in new[] { 1, 3, 33 }
+                    from stridedColumns in new[] { false, true }
+                    select (m, n, k, stridedColumns);
+        foreach (var (m, n, k, stridedColumns) in cases)
         {
             var a = ToFloat(RandomArray(rng, m * k));
             var b = ToFloat(RandomArray(rng, k * n));
