@@ -160,7 +160,7 @@ internal sealed class CpuConvGemm
         lock (_lock)
         {
             var xp = Pad(be, x, g.N, g.Cin, g.Di, g.Hi, g.Wi, g.Pd, g.Ph, g.Pw,
-                Overhang(g.Do, g.Sd, g.Kd, g.Pd, g.Di), Overhang(g.Ho, g.Sh, g.Kh, g.Ph, g.Hi), Overhang(g.Wo, g.Sw, g.Kw, g.Pw, g.Wi));
+                Overhang(g.Do, g.Sd, g.Kd, g.Pd, g.Di), Overhang(g.Ho, g.Sh, g.Kh, g.Ph, g.Hi), Overhang(g.Wo, g.Sw, g.Kw, g.Pw, g.Wi), version >= 3 ? g.Sw : 1);
             int vout = g.OutputVolume, k = g.N * vout, n = g.Cin * g.KernelVolume;
             var aCol = Grow(ref _aColOff, k);
             for (int b = 0, j = 0; b < g.N; b++)
@@ -172,11 +172,13 @@ internal sealed class CpuConvGemm
             }
             PositionOffsets(g, xp, Grow(ref _bRowOff, k), null, batchMinor: false);
             // Channel-minor taps make runs as long as Cin (strided by a channel); kernel-minor ones only Kw long.
-            // Version 3: when the window is the whole unpadded input (one output position) kernel-minor
-            // taps are one contiguous run across all channels, which beats any channel-strided one.
-            bool wholeInput = g.OutputVolume == 1 && xp.Volume == g.KernelVolume;
-            TapOffsets(g, xp, Grow(ref _bColOff, n), Grow(ref _cOff, n), channelMinor: g.Cin >= 16 && !(version >= 3 && wholeInput));
-            _gemm.Run(be, g.Cout, n, k, dy, vout, aCol, xp.Data, _bRowOff, _bColOff, dw, _cOff, n, accumulate: false, version);
+            // Version 3 packs B tap by tap along runs of positions (contiguous in the deinterleaved
+            // input), so the taps' order no longer matters for the gather: kernel-minor, which also
+            // makes dW's stores contiguous, and which for a one-position output (the window is the
+            // whole input) is one run across all channels for the small-M path.
+            TapOffsets(g, xp, Grow(ref _bColOff, n), Grow(ref _cOff, n), channelMinor: g.Cin >= 16 && version < 3);
+            _gemm.Run(be, g.Cout, n, k, dy, vout, aCol, xp.Data, _bRowOff, _bColOff, dw, _cOff, n, accumulate: false, version,
+                packByRows: version >= 3);
         }
     }
 

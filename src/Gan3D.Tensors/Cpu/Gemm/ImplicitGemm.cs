@@ -60,7 +60,7 @@ internal sealed unsafe partial class ImplicitGemm
     public void Run(CpuBackend backend, int m, int n, int k,
         float[] a, int aRowStride, int[] aColOff,
         float[] src, int[] bRowOff, int[] bColOff,
-        float[] c, int[] cOff, int cRowStride, bool accumulate, int version = 2)
+        float[] c, int[] cOff, int cRowStride, bool accumulate, int version = 2, bool packByRows = false)
     {
         if (m == 0 || n == 0)
         {
@@ -75,6 +75,7 @@ internal sealed unsafe partial class ImplicitGemm
         var job = new Job(isa, nr, m, n, k, mPanels, 1, 1, a, aRowStride, aColOff, src, bRowOff, bColOff, c, cOff, cRowStride, accumulate)
         {
             Version = version,
+            PackByRows = packByRows,
         };
 
         if ((m <= SmallM && (long)m * (Nc + k) <= Kc * Nc) || k == 0)
@@ -144,6 +145,9 @@ internal sealed unsafe partial class ImplicitGemm
 
         /// <summary>Whether B's rows are consecutive in memory (bRowOff[k] = bRowOff[0] + k), for small M.</summary>
         public bool RowsContiguous { get; init; }
+
+        /// <summary>Pack B column by column along runs of rows (<see cref="PackBByRows"/>).</summary>
+        public bool PackByRows { get; init; }
     }
 
     /// <summary>A into MR-row panels, block by block of Kc columns: [k block][panel][p][r], zero-padded rows.</summary>
@@ -250,7 +254,14 @@ internal sealed unsafe partial class ImplicitGemm
             for (int k0 = kStart; k0 < kEnd; k0 += Kc)
             {
                 int kc = Math.Min(Kc, kEnd - k0);
-                PackB(job, runs, psrc, k0, kc, nb, nr, pb);
+                if (job.PackByRows)
+                {
+                    PackBByRows(job, runs, psrc, j0, k0, kc, nb, nr, pb);
+                }
+                else
+                {
+                    PackB(job, runs, psrc, k0, kc, nb, nr, pb);
+                }
                 bool add = accumulate || k0 > kStart;
                 float* aBlock = pa + (long)k0 * mPad;
                 for (int ic = p0; ic < p1; ic += McPanels)

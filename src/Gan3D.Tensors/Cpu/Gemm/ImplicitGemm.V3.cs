@@ -5,13 +5,15 @@ using System.Runtime.Intrinsics;
 namespace Gan3D.Tensors;
 
 /// <summary>
-/// Version 3 of the small-M schedule (one or two output rows: a transposed convolution to one channel,
+/// The parts of <see cref="ImplicitGemm"/> that only convolution version 3 takes.
+/// <para>The small-M schedule (one or two output rows: a transposed convolution to one channel,
 /// a convolution to one channel, the input gradient of a one-channel input). Like version 2 it never
 /// packs B and vectorizes over the output positions, but it holds 8 output vectors at once: each
 /// step of the reduction loads one row offset and one weight (per row) for 8 vector loads and 8 FMAs,
 /// where version 2 loaded the offset and the weight again for every vector (three loads an FMA, so
 /// the load ports, not the FMA units, set its pace). When B's rows are consecutive in memory (a
-/// convolution whose window is the whole input) each column is instead one contiguous dot product.
+/// convolution whose window is the whole input) each column is instead one contiguous dot product.</para>
+/// <para>A packing of B by columns for weight gradients (<see cref="PackBByRows"/>).</para>
 /// </summary>
 internal sealed unsafe partial class ImplicitGemm
 {
@@ -212,6 +214,58 @@ internal sealed unsafe partial class ImplicitGemm
             for (int row = 0; row < m; row++)
             {
                 acc[row * Nc + run.Start + q] = TensorPrimitives.Dot(new ReadOnlySpan<float>(a + row * k, k), column);
+            }
+        }
+    }
+    /// <summary>
+    /// Version 3's packing of B for a weight gradient, where B's rows are output positions (runs of
+    /// consecutive memory along an output row) and its columns are taps (one channel plane apart, or a
+    /// few floats). Row by row, as <see cref="PackB"/> does, every element of a row comes from another
+    /// cache line; column by column, each tap reads whole runs of positions and writes them down its
+    /// panel column, NR floats apart in the L1-resident panel.
+    /// </summary>
+    private static void PackBByRows(Job job, GatherRuns runs, float* src, int j0, int k0, int kc, int nb, int nr, float* dst)
+    {
+        runs.Build(job.BRowOff, k0, kc, 0);
+        var items = runs.Items;
+        var colOff = job.BColOff;
+        for (int j = 0; j < nb; j++)
+        {
+            int panel = j / nr;
+            float* column = dst + (long)panel * nr * kc + (j - panel * nr);
+            int co = colOff[j0 + j];
+            for (int i = 0; i < runs.Count; i++)
+            {
+                ref readonly var run = ref items[i];
+                float* s = src + co + run.Off;
+                float* d = column + (long)run.Start * nr;
+                int len = run.Length, step = run.Step;
+                if (step == 1)
+                {
+                    for (int q = 0; q < len; q++)
+                    {
+                        d[(long)q * nr] = s[q];
+                    }
+                }
+                else
+                {
+                    for (int q = 0; q < len; q++)
+                    {
+                        d[(long)q * nr] = s[(long)q * step];
+                    }
+                }
+            }
+        }
+        int tail = nb % nr;
+        if (tail != 0)
+        {
+            float* last = dst + (long)(nb / nr) * nr * kc;
+            for (int p = 0; p < kc; p++)
+            {
+                for (int q = tail; q < nr; q++)
+                {
+                    last[p * nr + q] = 0f;
+                }
             }
         }
     }
