@@ -13,7 +13,8 @@ namespace Gan3D.Tensors;
 /// where version 2 loaded the offset and the weight again for every vector (three loads an FMA, so
 /// the load ports, not the FMA units, set its pace). When B's rows are consecutive in memory (a
 /// convolution whose window is the whole input) each column is instead one contiguous dot product.</para>
-/// <para>A packing of B by columns for weight gradients (<see cref="PackBByRows"/>).</para>
+/// <para>A packing of B by columns for weight gradients (<see cref="PackBByRows"/>), and by rows with
+/// the runs' places worked out once per block (<see cref="PackBVectors"/>).</para>
 /// </summary>
 internal sealed unsafe partial class ImplicitGemm
 {
@@ -268,5 +269,67 @@ internal sealed unsafe partial class ImplicitGemm
                 }
             }
         }
+    }
+    /// <summary>
+    /// <see cref="PackB"/> for the common case of contiguous runs whose lengths are multiples of 4 (an
+    /// output row of 4, 8 or 16 positions): each run's place in the panels is worked out once per
+    /// block instead of once per row, leaving one vector load and store per 4 or 8 floats. False (and
+    /// nothing packed) when the runs are not all of that kind.
+    /// </summary>
+    private static bool PackBVectors(Job job, GatherRuns runs, float* src, int k0, int kc, int nb, int nr, float* dst)
+    {
+        int count = runs.Count;
+        var items = runs.Items;
+        if (count > Nc)
+        {
+            return false;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            if (items[i].Step != 1 || (items[i].Length & 3) != 0)
+            {
+                return false;
+            }
+        }
+        int* srcOff = stackalloc int[count];
+        long* dstOff = stackalloc long[count];
+        int* len = stackalloc int[count];
+        for (int i = 0; i < count; i++)
+        {
+            int panel = items[i].Start / nr;
+            srcOff[i] = items[i].Off;
+            dstOff[i] = (long)panel * nr * kc + (items[i].Start - panel * nr);
+            len[i] = items[i].Length;
+        }
+        var rowOff = job.BRowOff;
+        int tail = nb % nr;
+        float* lastPanel = dst + (long)(nb / nr) * nr * kc;
+        for (int p = 0; p < kc; p++)
+        {
+            float* s = src + rowOff[k0 + p];
+            float* d = dst + p * nr;
+            for (int i = 0; i < count; i++)
+            {
+                float* si = s + srcOff[i];
+                float* di = d + dstOff[i];
+                int q = 0, n = len[i];
+                for (; q + 8 <= n; q += 8)
+                {
+                    Vector256.Store(Vector256.Load(si + q), di + q);
+                }
+                if (q < n)
+                {
+                    Vector128.Store(Vector128.Load(si + q), di + q);
+                }
+            }
+            if (tail != 0)
+            {
+                for (int q = tail; q < nr; q++)
+                {
+                    lastPanel[p * nr + q] = 0f;
+                }
+            }
+        }
+        return true;
     }
 }

@@ -258,7 +258,7 @@ internal sealed unsafe partial class ImplicitGemm
                 {
                     PackBByRows(job, runs, psrc, j0, k0, kc, nb, nr, pb);
                 }
-                else
+                else if (job.Version < 3 || !PackBVectors(job, runs, psrc, k0, kc, nb, nr, pb))
                 {
                     PackB(job, runs, psrc, k0, kc, nb, nr, pb);
                 }
