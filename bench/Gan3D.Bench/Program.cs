@@ -74,7 +74,7 @@ foreach (var (name, pass, transposed) in new[]
     ("conv-transpose3d-forward", ConvPass.BackwardData, true),
 })
 {
-    var version = new Option<int>("--version", "-v") { Description = "Kernel version: 1 (naive direct loops) or 2 (implicit GEMM)", DefaultValueFactory = _ => 2 };
+    var version = new Option<int>("--version", "-v") { Description = "Kernel version: 1 (naive direct loops), 2 (implicit GEMM) or 3 (with shape-specific paths)", DefaultValueFactory = _ => 3 };
     var layer = new Option<string?>("--layer") { Description = "A GAN layer: g32.1..4, d32.1..4, g64.1..5, d64.1..5" };
     var all = new Option<bool>("--all-layers") { Description = "Every layer of G and D at --resolution" };
     var resolution = new Option<int>("--resolution") { Description = "32 or 64 (with --all-layers)", DefaultValueFactory = _ => 32 };
@@ -166,7 +166,7 @@ var layersCmd = new Command("layers", "Every convolution of G and D, all three p
 var lres = new Option<int>("--resolution") { DefaultValueFactory = _ => 32 };
 var lbatch = new Option<int>("--batch") { DefaultValueFactory = _ => 32 };
 var lwidth = new Option<double>("--width") { DefaultValueFactory = _ => 1.0 };
-var lver = new Option<int>("--version", "-v") { DefaultValueFactory = _ => 2 };
+var lver = new Option<int>("--version", "-v") { DefaultValueFactory = _ => 3 };
 layersCmd.Options.Add(lres);
 layersCmd.Options.Add(lbatch);
 layersCmd.Options.Add(lwidth);

@@ -8,8 +8,8 @@ namespace Gan3D.Tests.Engine;
 /// Version 3 of the CPU convolution against the float64 reference, on shapes that reach each of its
 /// paths with odd sizes: the stride-deinterleaved forward gather (strides 2 and 3, odd widths,
 /// padding), the fused small-M backward-data (one and two input channels, rows that are not whole
-/// vectors, a class no tap reaches), the contiguous dot product and kernel-minor weight gradient of
-/// a one-position output, and the slot kernels of the small-M product.
+/// vectors, a class no tap reaches), the kernel-minor weight gradient of a one-position output, the
+/// column-by-column packing of weight gradients, and the slot kernels of the small-M product.
 /// </summary>
 public sealed class CpuConvV3Tests
 {
@@ -21,7 +21,7 @@ public sealed class CpuConvV3Tests
         [2, 2, 9, 11, 37, 5, 4, 2, 1],    // two input channels (M = 2), rows of 19: 8-wide slots and tails
         [1, 1, 6, 7, 35, 3, 3, 3, 2],     // stride 3, padding 2
         [2, 1, 7, 7, 7, 3, 2, 3, 0],      // kernel < stride: a residue class with no tap
-        [3, 20, 4, 4, 4, 1, 4, 1, 0],     // one output position, one channel: dot products, kernel-minor dW
+        [3, 20, 4, 4, 4, 1, 4, 1, 0],     // one output position, one channel: kernel-minor dW, small M
         [2, 3, 5, 7, 9, 13, 3, 1, 1],     // stride 1 (no deinterleave), M = 13
         [2, 70, 3, 4, 5, 33, 2, 2, 1],    // K = 70·8 = 560 > one K block
     ];
@@ -114,7 +114,7 @@ public sealed class CpuConvV3Tests
     public void SmallMProductsMatchNaiveProducts()
     {
         // One and two rows, column counts around the 8-wide slots and groups of 8, contiguous and
-        // strided columns, rows contiguous (the dot-product path) or not.
+        // strided columns (the per-column path) or not.
         var rng = new Random(17);
         using var be = new CpuBackend(threads: 2);
         var gemm = new ImplicitGemm();

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -11,8 +10,7 @@ namespace Gan3D.Tensors;
 /// packs B and vectorizes over the output positions, but it holds 8 output vectors at once: each
 /// step of the reduction loads one row offset and one weight (per row) for 8 vector loads and 8 FMAs,
 /// where version 2 loaded the offset and the weight again for every vector (three loads an FMA, so
-/// the load ports, not the FMA units, set its pace). When B's rows are consecutive in memory (a
-/// convolution whose window is the whole input) each column is instead one contiguous dot product.</para>
+/// the load ports, not the FMA units, set its pace).</para>
 /// <para>A packing of B by columns for weight gradients (<see cref="PackBByRows"/>), and by rows with
 /// the runs' places worked out once per block (<see cref="PackBVectors"/>).</para>
 /// </summary>
@@ -33,15 +31,9 @@ internal sealed unsafe partial class ImplicitGemm
     public Job SmallMJob(int m, int n, int k, float[] a, int aRowStride, int[] aColOff,
         float[] src, int[] bRowOff, int[] bColOff, float[] c, int[] cOff, int cRowStride)
     {
-        bool rowsContiguous = true;
-        for (int kk = 1; kk < k && rowsContiguous; kk++)
-        {
-            rowsContiguous = bRowOff[kk] - bRowOff[kk - 1] == 1;
-        }
         return new Job(GemmIsa.Auto, 0, m, n, k, 1, 1, 1, a, aRowStride, aColOff, src, bRowOff, bColOff, c, cOff, cRowStride, false)
         {
             Version = 3,
-            RowsContiguous = rowsContiguous,
         };
     }
 
@@ -85,16 +77,9 @@ internal sealed unsafe partial class ImplicitGemm
                 var run = runs.Items[i];
                 if (run.Step != 1 || run.Length < 8)
                 {
-                    if (job.RowsContiguous)
+                    for (int row = 0; row < m; row++)
                     {
-                        DotColumns(run, psrc + ro[0], arows, m, k, acc);
-                    }
-                    else
-                    {
-                        for (int row = 0; row < m; row++)
-                        {
-                            DotRun(run, psrc, ro, arows + row * k, k, acc + row * Nc + run.Start);
-                        }
+                        DotRun(run, psrc, ro, arows + row * k, k, acc + row * Nc + run.Start);
                     }
                     continue;
                 }
@@ -203,21 +188,6 @@ internal sealed unsafe partial class ImplicitGemm
         c10.Store(acc1 + slotOut[0]); c11.Store(acc1 + slotOut[1]); c12.Store(acc1 + slotOut[2]); c13.Store(acc1 + slotOut[3]);
     }
 
-    /// <summary>
-    /// Columns whose B column is a contiguous K-long vector (rows consecutive in memory): one dot
-    /// product a column and row, vectorized along K.
-    /// </summary>
-    private static void DotColumns(in GatherRuns.Run run, float* src, float* a, int m, int k, float* acc)
-    {
-        for (int q = 0; q < run.Length; q++)
-        {
-            var column = new ReadOnlySpan<float>(src + run.Off + (long)q * run.Step, k);
-            for (int row = 0; row < m; row++)
-            {
-                acc[row * Nc + run.Start + q] = TensorPrimitives.Dot(new ReadOnlySpan<float>(a + row * k, k), column);
-            }
-        }
-    }
     /// <summary>
     /// Version 3's packing of B for a weight gradient, where B's rows are output positions (runs of
     /// consecutive memory along an output row) and its columns are taps (one channel plane apart, or a

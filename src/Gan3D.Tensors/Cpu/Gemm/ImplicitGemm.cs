@@ -82,12 +82,6 @@ internal sealed unsafe partial class ImplicitGemm
         {
             if (version >= 3 && k > 0)
             {
-                bool rowsContiguous = true;
-                for (int kk = 1; kk < k && rowsContiguous; kk++)
-                {
-                    rowsContiguous = bRowOff[kk] - bRowOff[kk - 1] == 1;
-                }
-                job = job with { RowsContiguous = rowsContiguous };
                 backend.For(nBlocks, item => SmallMBlock3(job, item, Scratch(), _runs.Value!));
             }
             else
@@ -142,9 +136,6 @@ internal sealed unsafe partial class ImplicitGemm
 
         /// <summary>The convolution version asking: 3 takes the faster gathers and the blocked small-M kernel.</summary>
         public int Version { get; init; } = 2;
-
-        /// <summary>Whether B's rows are consecutive in memory (bRowOff[k] = bRowOff[0] + k), for small M.</summary>
-        public bool RowsContiguous { get; init; }
 
         /// <summary>Pack B column by column along runs of rows (<see cref="PackBByRows"/>).</summary>
         public bool PackByRows { get; init; }
