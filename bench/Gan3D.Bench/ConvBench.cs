@@ -101,7 +101,7 @@ internal static class ConvBench
         _ => "convT backward-weight",
     };
 
-    private static (Tensor A, Tensor B, Tensor Out) Operands(Conv3dGeometry g, ConvPass pass, IBackend be)
+    internal static (Tensor A, Tensor B, Tensor Out) Operands(Conv3dGeometry g, ConvPass pass, IBackend be)
     {
         var rng = new Rng(42);
         var x = new Shape(g.N, g.Cin, g.Di, g.Hi, g.Wi);
@@ -115,7 +115,7 @@ internal static class ConvBench
         };
     }
 
-    private static void Apply(IBackend be, ConvPass pass, Tensor a, Tensor b, Tensor o, in Conv3dGeometry g)
+    internal static void Apply(IBackend be, ConvPass pass, Tensor a, Tensor b, Tensor o, in Conv3dGeometry g)
     {
         switch (pass)
         {
@@ -125,9 +125,9 @@ internal static class ConvBench
         }
     }
 
-    private static double[] Float64(Tensor t) => Array.ConvertAll(t.ToArray(), v => (double)v);
+    internal static double[] Float64(Tensor t) => Array.ConvertAll(t.ToArray(), v => (double)v);
 
-    private static (double MaxDiff, double MaxRef) Validate(Conv3dGeometry g, ConvPass pass, IBackend be)
+    internal static (double MaxDiff, double MaxRef) Validate(Conv3dGeometry g, ConvPass pass, IBackend be)
     {
         var (a, b, o) = Operands(g, pass, be);
         var reference = pass switch

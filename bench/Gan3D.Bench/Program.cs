@@ -90,7 +90,7 @@ foreach (var (name, pass, transposed) in new[]
     ("conv-transpose3d-forward", ConvPass.BackwardData, true),
 })
 {
-    var version = new Option<int>("--version", "-v") { Description = "Kernel version: 1 (naive), 2 (implicit GEMM), 3 (ILGPU: 8×8 register tiles)", DefaultValueFactory = _ => 2 };
+    var version = new Option<int>("--version", "-v") { Description = "Kernel version: 1 (naive), 2 (implicit GEMM), 3 (CPU: with shape-specific paths, the default; ILGPU: 8×8 register tiles)", DefaultValueFactory = _ => 3 };
     var layer = new Option<string?>("--layer") { Description = "A GAN layer: g32.1..4, d32.1..4, g64.1..5, d64.1..5" };
     var all = new Option<bool>("--all-layers") { Description = "Every layer of G and D at --resolution" };
     var resolution = new Option<int>("--resolution") { Description = "32 or 64 (with --all-layers)", DefaultValueFactory = _ => 32 };
@@ -182,7 +182,7 @@ var layersCmd = new Command("layers", "Every convolution of G and D, all three p
 var lres = new Option<int>("--resolution") { DefaultValueFactory = _ => 32 };
 var lbatch = new Option<int>("--batch") { DefaultValueFactory = _ => 32 };
 var lwidth = new Option<double>("--width") { DefaultValueFactory = _ => 1.0 };
-var lver = new Option<int>("--version", "-v") { DefaultValueFactory = _ => 2 };
+var lver = new Option<int>("--version", "-v") { DefaultValueFactory = _ => 3 };
 layersCmd.Options.Add(lres);
 layersCmd.Options.Add(lbatch);
 layersCmd.Options.Add(lwidth);
@@ -216,6 +216,21 @@ layersCmd.SetAction(parse =>
     return rc;
 });
 root.Subcommands.Add(layersCmd);
+
+var abA = new Option<int>("--a") { Description = "Version A", DefaultValueFactory = _ => 2 };
+var abB = new Option<int>("--b") { Description = "Version B", DefaultValueFactory = _ => 3 };
+var abRounds = new Option<int>("--rounds") { Description = "A/B alternations (the minimum of each is reported)", DefaultValueFactory = _ => 10 };
+var abFilter = new Option<string?>("--filter") { Description = "Only layers whose label (e.g. \"d32.2 b32 w1\") contains this" };
+var abCmd = new Command("conv-ab", "The convolution layers of the CPU performance issue: two versions validated against version 1, then timed alternating in one process (minimum of each)")
+{
+    abA, abB, abRounds, abFilter, threads,
+};
+abCmd.SetAction(parse =>
+{
+    int t = parse.GetValue(threads) is > 0 and var tv ? tv : Environment.ProcessorCount;
+    return ConvAb.Run(parse.GetValue(abFilter), parse.GetValue(abA), parse.GetValue(abB), Math.Max(2, parse.GetValue(abRounds)), t, Console.Out);
+});
+root.Subcommands.Add(abCmd);
 
 var sassToolkit = new Option<string>("--toolkit") { Description = "Folder holding NVIDIA's ptxas and cuobjdump (bench/gpu/sass.sh fetches them)", Required = true };
 var sassArch = new Option<string>("--arch") { Description = "Target architecture", DefaultValueFactory = _ => "sm_90" };

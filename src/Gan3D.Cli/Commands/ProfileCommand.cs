@@ -30,7 +30,7 @@ internal static class ProfileCommand
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var kernelVersion = new Option<int>("--kernel-version")
         {
-            Description = "Kernel version to time: 1 (naive reference), 2 (tiled) or 3 (ILGPU: convolutions on 8×8 register tiles); 0 = the backend's default",
+            Description = "Kernel version to time: 1 (naive reference), 2 (tiled) or 3 (ILGPU: convolutions on 8×8 register tiles; CPU: shape-specific convolution paths, the CPU default); 0 = the backend's default",
             DefaultValueFactory = _ => 0,
         };
         var iterationOnly = new Option<bool>("--iteration-only") { Description = "--model gan32|gan64: time only the training iteration (the process's peak memory is then the iteration's)" };

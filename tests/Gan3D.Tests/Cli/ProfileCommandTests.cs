@@ -111,7 +111,7 @@ public sealed class ProfileCommandTests : IDisposable
     [InlineData(new[] { "profile", "--layer", "conv3d", "--model", "g32" }, "exactly one")]
     [InlineData(new[] { "profile", "--layer", "conv3d", "--input", "1,2,3,3,3", "--out-channels", "2", "--kernel", "5" }, "does not fit")]
     [InlineData(new[] { "profile", "--model", "g32", "--device", "cuda" }, "no CUDA device")]
-    [InlineData(new[] { "profile", "--model", "g32", "--kernel-version", "3" }, "--kernel-version 3")]
+    [InlineData(new[] { "profile", "--model", "g32", "--kernel-version", "4" }, "--kernel-version 4")]
     [InlineData(new[] { "profile", "--model", "g32", "--plan-version", "1" }, "--plan-version 1")]
     [InlineData(new[] { "profile", "--layer", "batchnorm3d", "--input", "1,2,3,3,3", "--plan-only" }, "--plan-only")]
     public void BadArgumentsAreOneLineErrors(string[] args, string expected) => AssertBadInput(Run(args), expected);

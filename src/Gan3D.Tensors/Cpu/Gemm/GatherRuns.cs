@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Gan3D.Tensors;
 
 /// <summary>
@@ -59,6 +61,39 @@ internal sealed class GatherRuns
         if (run.Step == 1)
         {
             Buffer.MemoryCopy(s, dst, len * sizeof(float), len * sizeof(float));
+        }
+        else
+        {
+            int step = run.Step;
+            for (int q = 0; q < len; q++)
+            {
+                dst[q] = s[(long)q * step];
+            }
+        }
+    }
+
+    /// <summary>As <see cref="Copy"/> (version 3), with contiguous runs copied by inline vector moves.</summary>
+    public static unsafe void CopyShort(in Run run, float* src, int ro, float* dst)
+    {
+        float* s = src + ro + run.Off;
+        int len = run.Length;
+        if (run.Step == 1)
+        {
+            // Runs are short (an output row: 4 to 32 floats); a call to MemoryCopy costs more than the copy.
+            int q = 0;
+            for (; q + 8 <= len; q += 8)
+            {
+                Vector256.Store(Vector256.Load(s + q), dst + q);
+            }
+            if (q + 4 <= len)
+            {
+                Vector128.Store(Vector128.Load(s + q), dst + q);
+                q += 4;
+            }
+            for (; q < len; q++)
+            {
+                dst[q] = s[q];
+            }
         }
         else
         {

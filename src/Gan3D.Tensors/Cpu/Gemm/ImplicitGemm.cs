@@ -23,7 +23,7 @@ namespace Gan3D.Tensors;
 /// Every C element is produced by a fixed sequence of operations that does not depend on the thread
 /// count, so results are reproducible.
 /// </summary>
-internal sealed unsafe class ImplicitGemm
+internal sealed unsafe partial class ImplicitGemm
 {
     // kc·NR floats of a B panel (32 KB at NR = 32) stay in L1 across the MR-row A panels; a kc × nc B
     // block (512 KB) stays in a 1 MB L2 while every A panel streams past it.
@@ -60,7 +60,7 @@ internal sealed unsafe class ImplicitGemm
     public void Run(CpuBackend backend, int m, int n, int k,
         float[] a, int aRowStride, int[] aColOff,
         float[] src, int[] bRowOff, int[] bColOff,
-        float[] c, int[] cOff, int cRowStride, bool accumulate)
+        float[] c, int[] cOff, int cRowStride, bool accumulate, int version = 2, bool packByRows = false)
     {
         if (m == 0 || n == 0)
         {
@@ -72,11 +72,22 @@ internal sealed unsafe class ImplicitGemm
         int mPanels = (m + mr - 1) / mr;
         int nBlocks = (n + Nc - 1) / Nc;
         int threads = backend.Threads;
-        var job = new Job(isa, nr, m, n, k, mPanels, 1, 1, a, aRowStride, aColOff, src, bRowOff, bColOff, c, cOff, cRowStride, accumulate);
+        var job = new Job(isa, nr, m, n, k, mPanels, 1, 1, a, aRowStride, aColOff, src, bRowOff, bColOff, c, cOff, cRowStride, accumulate)
+        {
+            Version = version,
+            PackByRows = packByRows,
+        };
 
         if ((m <= SmallM && (long)m * (Nc + k) <= Kc * Nc) || k == 0)
         {
-            backend.For(nBlocks, item => SmallMBlock(job, item, Scratch(), _runs.Value!));
+            if (version >= 3 && k > 0)
+            {
+                backend.For(nBlocks, item => SmallMBlock3(job, item, Scratch(), _runs.Value!));
+            }
+            else
+            {
+                backend.For(nBlocks, item => SmallMBlock(job, item, Scratch(), _runs.Value!));
+            }
             return;
         }
         PackA(backend, job);
@@ -116,12 +127,18 @@ internal sealed unsafe class ImplicitGemm
         backend.For(nBlocks * mSplits, item => BlockItem(job, item, Scratch(), _runs.Value!));
     }
 
-    private sealed record Job(GemmIsa Isa, int Nr, int M, int N, int K, int MPanels, int MSplits, int KSplits,
+    internal sealed record Job(GemmIsa Isa, int Nr, int M, int N, int K, int MPanels, int MSplits, int KSplits,
         float[] A, int ARowStride, int[] AColOff,
         float[] Src, int[] BRowOff, int[] BColOff,
         float[] C, int[] COff, int CRowStride, bool Accumulate)
     {
         public float[] PackedA { get; init; } = [];
+
+        /// <summary>The convolution version asking: 3 takes the faster gathers and the blocked small-M kernel.</summary>
+        public int Version { get; init; } = 2;
+
+        /// <summary>Pack B column by column along runs of rows (<see cref="PackBByRows"/>).</summary>
+        public bool PackByRows { get; init; }
     }
 
     /// <summary>A into MR-row panels, block by block of Kc columns: [k block][panel][p][r], zero-padded rows.</summary>
@@ -228,7 +245,14 @@ internal sealed unsafe class ImplicitGemm
             for (int k0 = kStart; k0 < kEnd; k0 += Kc)
             {
                 int kc = Math.Min(Kc, kEnd - k0);
-                PackB(job, runs, psrc, k0, kc, nb, nr, pb);
+                if (job.PackByRows)
+                {
+                    PackBByRows(job, runs, psrc, j0, k0, kc, nb, nr, pb);
+                }
+                else if (job.Version < 3 || !PackBVectors(job, runs, psrc, k0, kc, nb, nr, pb))
+                {
+                    PackB(job, runs, psrc, k0, kc, nb, nr, pb);
+                }
                 bool add = accumulate || k0 > kStart;
                 float* aBlock = pa + (long)k0 * mPad;
                 for (int ic = p0; ic < p1; ic += McPanels)
@@ -265,6 +289,7 @@ internal sealed unsafe class ImplicitGemm
         int tail = nb % nr;
         int lastPanel = nb - tail;
         var items = runs.Items;
+        bool fast = job.Version >= 3;
         for (int p = 0; p < kc; p++)
         {
             int ro = rowOff[k0 + p];
@@ -273,7 +298,14 @@ internal sealed unsafe class ImplicitGemm
                 ref readonly var run = ref items[i];
                 int panel = run.Start / nr;
                 float* line = dst + (long)panel * nr * kc + p * nr + (run.Start - panel * nr);
-                GatherRuns.Copy(run, src, ro, line);
+                if (fast)
+                {
+                    GatherRuns.CopyShort(run, src, ro, line);
+                }
+                else
+                {
+                    GatherRuns.Copy(run, src, ro, line);
+                }
             }
             if (tail != 0)
             {
