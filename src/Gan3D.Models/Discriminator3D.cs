@@ -88,7 +88,9 @@ public sealed class Discriminator3D : Module
         foreach (var (conv, norm) in _stages)
         {
             x = conv.Forward(x);
-            x = norm is null ? Ops.LeakyRelu(x, LeakySlope) : norm.ForwardLeakyRelu(x, LeakySlope);
+            // The first stage has no batch norm: its activation overwrites the convolution's output,
+            // which nothing else reads (PyTorch's inplace=True), saving a tensor of the largest size.
+            x = norm is null ? Ops.LeakyReluInPlace(x, LeakySlope) : norm.ForwardLeakyRelu(x, LeakySlope);
             outputs?.Add(x);
         }
         return x;

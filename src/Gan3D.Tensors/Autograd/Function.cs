@@ -13,6 +13,13 @@ public abstract class Function
     /// <summary>A short name for error messages and profiles ("Conv3d", "BatchNorm").</summary>
     public virtual string Name => GetType().Name.Replace("Function", "", StringComparison.Ordinal);
 
+    /// <summary>
+    /// Whether backward reads this op's own output. An in-place op may overwrite an output only when
+    /// its producer says no (a convolution's gradients need its inputs, never its output); the default
+    /// is the safe answer.
+    /// </summary>
+    protected internal virtual bool BackwardReadsOutput => true;
+
     /// <summary>Computes input gradients from <paramref name="gradOutput"/> and passes each to <see cref="Accumulate"/>.</summary>
     protected internal abstract void Backward(Tensor gradOutput);
 

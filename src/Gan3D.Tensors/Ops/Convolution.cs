@@ -102,6 +102,8 @@ public static partial class Ops
     {
         public override string Name => transposed ? "ConvTranspose3d" : "Conv3d";
 
+        protected internal override bool BackwardReadsOutput => false;
+
         protected internal override void Backward(Tensor gradOutput)
         {
             var be = gradOutput.Backend;

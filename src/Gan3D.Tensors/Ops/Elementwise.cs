@@ -16,6 +16,29 @@ public static partial class Ops
         return Unary(UnaryOp.LeakyRelu, x, negativeSlope);
     }
 
+    /// <summary>
+    /// LeakyReLU written over <paramref name="x"/>'s own memory (PyTorch's <c>inplace=True</c>): no second
+    /// tensor of x's size lives until backward, which works from the output (its sign is the input's).
+    /// <paramref name="x"/> must be an intermediate nothing else reads afterwards: its values are gone.
+    /// Refused when x's producer needs its output for its own backward (a sigmoid's, say); a
+    /// convolution's output is fine. Returns the result, a new tensor sharing x's memory.
+    /// </summary>
+    public static Tensor LeakyReluInPlace(Tensor x, float negativeSlope)
+    {
+        if (!(negativeSlope > 0f))
+        {
+            throw new ArgumentException($"LeakyReluInPlace: the negative slope must be positive, got {negativeSlope}");
+        }
+        if (x.RequiresGrad && (x.GradFn is null || x.GradFn.BackwardReadsOutput))
+        {
+            throw new InvalidOperationException(
+                $"LeakyReluInPlace: {(x.GradFn is null ? "a leaf that requires grad" : $"the output of {x.GradFn.Name}, which its backward reads,")} cannot be overwritten");
+        }
+        var y = x.View(x.Shape);
+        x.Backend.Unary(UnaryOp.LeakyRelu, x, y, negativeSlope);
+        return Autograd.Record(y, new UnaryFunction(UnaryOp.LeakyRelu, negativeSlope, y), x);
+    }
+
     public static Tensor Sigmoid(Tensor x) => Unary(UnaryOp.Sigmoid, x, 0f);
 
     public static Tensor Tanh(Tensor x) => Unary(UnaryOp.Tanh, x, 0f);
