@@ -12,7 +12,8 @@
 # the median ratio and its spread.
 #
 # The peer is Debian's python3-torch with libopenblas0-pthread (see ../shared/notes/pytorch-peer.md) in its
-# fastest configuration found by bench/peer/tune.sh: PEER_FLAGS and PEER_PRELOAD below hold it. It is never a
+# fastest configuration found by bench/peer/tune.sh (bench/results/2026-11-29-peer-tune.md: tcmalloc preloaded);
+# PEER_FLAGS and PEER_PRELOAD below hold it (PEER_PRELOAD= runs glibc's malloc). It is never a
 # dependency of the product or of CI. Run on a quiet machine: nothing else may share the CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,8 @@ LAYERS=${LAYERS:-1}
 PY=${PYTHON:-/usr/bin/python3}
 THREADS=${THREADS:-$(nproc)}
 PEER_FLAGS=${PEER_FLAGS:-}
-PEER_PRELOAD=${PEER_PRELOAD:-}
+TCMALLOC=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 # apt-get install libtcmalloc-minimal4
+PEER_PRELOAD=${PEER_PRELOAD-$([ -f "$TCMALLOC" ] && echo "$TCMALLOC" || true)}
 if [ $# -ge 3 ]; then CONFIGS=("$1 $2 $3"); else CONFIGS=("gan32 32 1" "gan32 32 0.5" "gan64 4 1"); fi
 
 dotnet build -c Release src/Gan3D.Cli bench/Gan3D.Bench >/dev/null 2>&1 || dotnet build -c Release
