@@ -58,7 +58,7 @@ internal sealed class TrainOptions
 
     public Option<float?> KlWeight { get; } = new("--kl-weight") { Description = "vae-gan: α1 ≥ 0, weight of the KL term (paper: 5)" };
 
-    public Option<float?> ReconWeight { get; } = new("--recon-weight") { Description = "vae-gan: α2 ≥ 0, weight of the reconstruction term ‖G(E(y)) − x‖² (paper: 1e-4)" };
+    public Option<float?> ReconWeight { get; } = new("--recon-weight") { Description = "vae-gan: α2 ≥ 0, weight of the reconstruction term ‖G(E(y)) − x‖² (paper preset: the paper's 1e-4; quick preset: 1e-2)" };
 
     public Option<float?> LrE { get; } = new("--lr-e") { Description = "vae-gan: encoder learning rate in (0, 1] (default 1e-4)" };
 

@@ -20,8 +20,9 @@ public sealed class RecipeTests : IDisposable
     [Fact]
     public void PresetsHoldTheValuesTheCommandLineUsed()
     {
-        // The values of gan3d train's presets before they moved into the library, written out.
-        Assert.Equal(new TrainingPreset("quick", 32, 0.25, 32, 0.0025f, 1e-4f, 1500, 250, 250, 50, LatentDistribution.Normal, 0.995f), TrainingPreset.Quick);
+        // The values of gan3d train's presets before they moved into the library, written out; since then
+        // the quick preset's 3D-VAE-GAN carries the reconstruction weight that was measured to work.
+        Assert.Equal(new TrainingPreset("quick", 32, 0.25, 32, 0.0025f, 1e-4f, 1500, 250, 250, 50, LatentDistribution.Normal, 0.995f, 1e-2f), TrainingPreset.Quick);
         Assert.Equal(new TrainingPreset("paper", 64, 1.0, 100, 0.0025f, 1e-5f, 20000, 500, 1000, 200, LatentDistribution.Uniform, 0f), TrainingPreset.Paper);
         Assert.Same(TrainingPreset.Quick, TrainingPreset.Find("QUICK"));
         Assert.Same(TrainingPreset.Paper, TrainingPreset.Find("paper"));
@@ -76,7 +77,7 @@ public sealed class RecipeTests : IDisposable
         // The encoder's overrides are a 3D-VAE-GAN's only.
         Assert.Equal(gan, TrainingPreset.Paper.GanOptions(overrides with { ImageSize = 16, KlWeight = 1, Rgb = true }));
 
-        // train --model vae-gan --preset quick: z ~ N(0, I) and no moving average, the encoder's defaults.
+        // train --model vae-gan --preset quick: z ~ N(0, I), no moving average, α2 = 1e-2, the encoder's defaults.
         var vae = TrainingPreset.Quick.VaeGanOptions(new TrainingOverrides());
         Assert.Equal(new VaeGanTrainingOptions
         {
@@ -88,7 +89,7 @@ public sealed class RecipeTests : IDisposable
             GeneratorEma = 0f,
             ImageSize = 64,
             KlWeight = 5f,
-            ReconstructionWeight = 1e-4f,
+            ReconstructionWeight = 1e-2f,
             LearningRateE = 1e-4f,
         }, vae);
 
