@@ -277,23 +277,21 @@ internal sealed class CpuConvGemm
         int lo = 0, hi = 0;
         for (int r = 0; r < s; r++)
         {
-            count[r] = r < inExtent ? (inExtent - r + s - 1) / s : 0;
-            var taps = new List<(int, int)>();
-            for (int k = 0; k < kernel; k++)
+            // The class's taps k = K0 + s·t read output j + Base − t (the split the ILGPU kernels use).
+            var axis = ParityAxis.Create(r, p, s, kernel, inExtent);
+            count[r] = axis.Count;
+            var taps = new (int, int)[axis.Taps];
+            for (int t = 0; t < axis.Taps; t++)
             {
-                int num = r + p - k;
-                if (((num % s) + s) % s == 0)
+                int off = axis.Base - t;
+                taps[t] = (axis.K0 + s * t, off);
+                if (count[r] > 0)
                 {
-                    int off = (int)Math.Floor((double)num / s);
-                    taps.Add((k, off));
-                    if (count[r] > 0)
-                    {
-                        lo = Math.Max(lo, -off);
-                        hi = Math.Max(hi, count[r] - 1 + off - (outExtent - 1));
-                    }
+                    lo = Math.Max(lo, -off);
+                    hi = Math.Max(hi, count[r] - 1 + off - (outExtent - 1));
                 }
             }
-            byResidue[r] = [.. taps];
+            byResidue[r] = taps;
         }
         return new AxisTapSet(byResidue, count, lo, hi);
     }
