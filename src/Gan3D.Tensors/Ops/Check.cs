@@ -43,6 +43,15 @@ internal static class Check
             throw new ArgumentException($"{op}: {what} must not be negative, got {value}");
         }
     }
+
+    /// <summary>A LeakyReLU slope: positive (and not NaN), so the output's sign is the input's.</summary>
+    public static void NegativeSlope(string op, float slope)
+    {
+        if (!(slope > 0f))
+        {
+            throw new ArgumentException($"{op}: the negative slope must be positive, got {slope}");
+        }
+    }
 }
 
 /// <summary>A per-axis triple (depth, height, width) for kernel sizes, strides and paddings.</summary>

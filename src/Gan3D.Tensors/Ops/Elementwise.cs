@@ -9,10 +9,7 @@ public static partial class Ops
 
     public static Tensor LeakyRelu(Tensor x, float negativeSlope = 0.01f)
     {
-        if (!(negativeSlope > 0f))
-        {
-            throw new ArgumentException($"LeakyRelu: the negative slope must be positive, got {negativeSlope}");
-        }
+        Check.NegativeSlope("LeakyRelu", negativeSlope);
         return Unary(UnaryOp.LeakyRelu, x, negativeSlope);
     }
 
@@ -25,10 +22,7 @@ public static partial class Ops
     /// </summary>
     public static Tensor LeakyReluInPlace(Tensor x, float negativeSlope)
     {
-        if (!(negativeSlope > 0f))
-        {
-            throw new ArgumentException($"LeakyReluInPlace: the negative slope must be positive, got {negativeSlope}");
-        }
+        Check.NegativeSlope("LeakyReluInPlace", negativeSlope);
         if (x.RequiresGrad && (x.GradFn is null || x.GradFn.BackwardReadsOutput))
         {
             throw new InvalidOperationException(

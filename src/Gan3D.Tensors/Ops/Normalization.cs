@@ -27,9 +27,9 @@ public static partial class Ops
         bool training, BatchNormActivation activation, float negativeSlope = 0f, float momentum = 0.1f, float eps = 1e-5f)
     {
         bool leaky = activation == Kernels.BatchNormActivation.LeakyRelu;
-        if (leaky && !(negativeSlope > 0f))
+        if (leaky)
         {
-            throw new ArgumentException($"BatchNormActivation: the negative slope must be positive, got {negativeSlope}");
+            Check.NegativeSlope("BatchNormActivation", negativeSlope);
         }
         return BatchNormCore("BatchNormActivation", x, gamma, beta, runningMean, runningVar, training, momentum, eps, fused: true,
             activation, leaky ? negativeSlope : 0f);
