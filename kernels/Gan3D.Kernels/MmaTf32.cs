@@ -70,47 +70,52 @@ public static class MmaTf32
 
     /// <summary>
     /// The instruction in software, from the fragment layout alone. A lane (g, t) owns D rows g and g + 8,
-    /// columns 2t and 2t + 1: it needs rows g and g + 8 of A, held by lanes 4g .. 4g + 3 (k = j in a0/a1,
-    /// k = j + 4 in a2/a3 of lane 4g + j), and columns 2t and 2t + 1 of B, held by lanes 8t + j and
-    /// 8t + 4 + j (k = j in b0, k = j + 4 in b1). Inputs are rounded to TF32 first; a TF32 product has at
-    /// most 22 significant bits, so it is exact in float32, and the sums run in float32 in k order after C.
+    /// columns 2t and 2t + 1: it needs rows g and g + 8 of A, held by lanes 4g + j (A[·, j] in a0/a1,
+    /// A[·, j + 4] in a2/a3), and columns 2t and 2t + 1 of B, held by lanes 8t + j and 8t + 4 + j (B[j, ·] in
+    /// b0, B[j + 4, ·] in b1), j = 0..3. Each step j fetches a source lane's whole fragment in one shuffle
+    /// (the emulator pays a warp barrier per shuffle, whatever its size). Inputs are rounded to TF32 first; a
+    /// TF32 product has at most 22 significant bits, so it is exact in float32, and the sums run in float32
+    /// after C, k in the order 0, 4, 1, 5, 2, 6, 3, 7 (the hardware's order is not specified).
     /// </summary>
     public static void Emulate(ref float d0, ref float d1, ref float d2, ref float d3,
         float a0, float a1, float a2, float a3, float b0, float b1)
     {
-        a0 = Round(a0);
-        a1 = Round(a1);
-        a2 = Round(a2);
-        a3 = Round(a3);
-        b0 = Round(b0);
-        b1 = Round(b1);
+        var a = new FragmentA { A0 = Round(a0), A1 = Round(a1), A2 = Round(a2), A3 = Round(a3) };
+        var b = new FragmentB { B0 = Round(b0), B1 = Round(b1) };
         int lane = Warp.LaneIdx;
         int rowLanes = (lane >> 2) << 2;
         int column0Lanes = (lane & 3) << 3, column1Lanes = column0Lanes + 4;
         float s0 = d0, s1 = d1, s2 = d2, s3 = d3;
-        // k = j: a0/a1 and b0 of the source lanes; every lane shuffles in every step (full warp).
         for (int j = 0; j < 4; j++)
         {
-            float top = Warp.Shuffle(a0, rowLanes + j), bottom = Warp.Shuffle(a1, rowLanes + j);
-            float left = Warp.Shuffle(b0, column0Lanes + j), right = Warp.Shuffle(b0, column1Lanes + j);
-            s0 += top * left;
-            s1 += top * right;
-            s2 += bottom * left;
-            s3 += bottom * right;
-        }
-        // k = j + 4: a2/a3 and b1.
-        for (int j = 0; j < 4; j++)
-        {
-            float top = Warp.Shuffle(a2, rowLanes + j), bottom = Warp.Shuffle(a3, rowLanes + j);
-            float left = Warp.Shuffle(b1, column0Lanes + j), right = Warp.Shuffle(b1, column1Lanes + j);
-            s0 += top * left;
-            s1 += top * right;
-            s2 += bottom * left;
-            s3 += bottom * right;
+            // Every lane shuffles in every step: the full warp takes part, as shuffles require.
+            var rows = Warp.Shuffle(a, rowLanes + j);
+            var left = Warp.Shuffle(b, column0Lanes + j);
+            var right = Warp.Shuffle(b, column1Lanes + j);
+            s0 += rows.A0 * left.B0;
+            s1 += rows.A0 * right.B0;
+            s2 += rows.A1 * left.B0;
+            s3 += rows.A1 * right.B0;
+            s0 += rows.A2 * left.B1;
+            s1 += rows.A2 * right.B1;
+            s2 += rows.A3 * left.B1;
+            s3 += rows.A3 * right.B1;
         }
         d0 = s0;
         d1 = s1;
         d2 = s2;
         d3 = s3;
+    }
+
+    /// <summary>A lane's A fragment, shuffled as one value.</summary>
+    private struct FragmentA
+    {
+        public float A0, A1, A2, A3;
+    }
+
+    /// <summary>A lane's B fragment, shuffled as one value.</summary>
+    private struct FragmentB
+    {
+        public float B0, B1;
     }
 }
