@@ -51,7 +51,7 @@ public sealed record ConvLaunchPlan(
     long ExecutedFlops,
     long UsefulFlops)
 {
-    // Both versions tile C in the same 64 × 64 × 8 (ImplicitGemmTile3 has the same constants).
+    // Both versions tile C in the same 64 × 64 × 8 (ImplicitGemmTile3 and ImplicitGemmTileTf32 have the same constants).
     private const int TileM = ImplicitGemmTile.TileM, TileN = ImplicitGemmTile.TileN, TileK = ImplicitGemmTile.TileK;
 
     /// <summary>Groups of backward-weight wanted in flight: 4 per SM of a 132-SM H100/H200 (256, under 2 per SM,
@@ -86,7 +86,19 @@ public sealed record ConvLaunchPlan(
     /// <summary>Small-M backward-data of a 1³ output: the batch is the GEMM's rows (dX = dY · W).</summary>
     public bool ByBatch { get; init; }
 
-    /// <summary>The kernel, as tables print it: the pass, and "m1" / "m8" for the small-M kernels' row block.</summary>
+    /// <summary>The arithmetic of the launch: TF32 only for 64 × 64 tiles marked by <see cref="WithPrecision"/>.</summary>
+    public ConvPrecision Precision { get; init; }
+
+    /// <summary>
+    /// This launch with <paramref name="precision"/>: a TF32 launch of 64 × 64 tiles runs the TF32 kernels
+    /// (Conv3dKernels.Tf32.cs: the same tiles and grid as version 2, groups of 256); small-M launches stay float32.
+    /// </summary>
+    public ConvLaunchPlan WithPrecision(ConvPrecision precision) =>
+        precision == ConvPrecision.Tf32 && Tiling == ConvTiling.Tile64
+            ? this with { Precision = precision, GroupSize = ImplicitGemmTileTf32.Threads }
+            : this;
+
+    /// <summary>The kernel, as tables print it: the pass, "m1" / "m8" for the small-M kernels' row block, "tf32" for tensor cores.</summary>
     public string KernelName
     {
         get
@@ -97,7 +109,7 @@ public sealed record ConvLaunchPlan(
                 ConvKernelPass.BackwardData => "bwd-data",
                 _ => "bwd-weight",
             };
-            return Tiling == ConvTiling.SmallM ? $"{pass} m{RowBlock}" : pass;
+            return Tiling == ConvTiling.SmallM ? $"{pass} m{RowBlock}" : Precision == ConvPrecision.Tf32 ? $"{pass} tf32" : pass;
         }
     }
 

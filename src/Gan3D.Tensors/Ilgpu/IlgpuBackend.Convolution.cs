@@ -4,7 +4,7 @@ using ILGPU;
 namespace Gan3D.Tensors;
 
 /// <summary>
-/// Convolution (version 1 naive, version 2 implicit GEMM: see <see cref="Conv3dKernels"/>), pooling,
+/// Convolution (version 1 naive, versions 2 and 3 implicit GEMM, TF32 on tensor cores: see <see cref="Conv3dKernels"/>), pooling,
 /// matrix product and the optimiser step.
 /// </summary>
 public sealed partial class IlgpuBackend
@@ -45,14 +45,14 @@ public sealed partial class IlgpuBackend
             _k.Conv3dForward1((int)g.OutputSize, V(x), V(w), V(y), g);
             return;
         }
-        var plan = ConvLaunchPlan.Create(ConvKernelPass.Forward, g, _kernelVersion, ConvSelectByShape);
+        var plan = ConvLaunchPlan.Create(ConvKernelPass.Forward, g, _kernelVersion, ConvSelectByShape).WithPrecision(_precision);
         if (plan.Tiling == ConvTiling.SmallM)
         {
             LaunchSmallM(plan, _k.V2!.Conv3dForwardSmallM, V(x), V(w), V(y), g.OutputSize, g);
             return;
         }
         // Version 3 has a kernel for the GAN's k4 layers (kw known per staged k).
-        var forward = _kernelVersion != 3 ? _k.V2!.Conv3dForward : g.Kw == 4 ? _k.V2!.Conv3dForwardK43 : _k.V2!.Conv3dForward3;
+        var forward = Tf32For(plan)?.Forward ?? (_kernelVersion != 3 ? _k.V2!.Conv3dForward : g.Kw == 4 ? _k.V2!.Conv3dForwardK43 : _k.V2!.Conv3dForward3);
         forward(Launch(plan), V(x), V(w), V(y), g);
     }
 
@@ -68,7 +68,7 @@ public sealed partial class IlgpuBackend
             _k.Conv3dBackwardData1((int)g.InputSize, V(dy), V(w), V(dx), g);
             return;
         }
-        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, _kernelVersion, ConvSelectByShape);
+        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, _kernelVersion, ConvSelectByShape).WithPrecision(_precision);
         if (plan.Tiling == ConvTiling.SmallM)
         {
             LaunchSmallM(plan, plan.ByBatch ? _k.V2!.Conv3dBackwardDataDenseSmallM : _k.V2!.Conv3dBackwardDataSmallM, V(dy), V(w), V(dx), g.InputSize, g);
@@ -76,12 +76,12 @@ public sealed partial class IlgpuBackend
         }
         if (plan.Dense)
         {
-            var dense = _kernelVersion == 3 ? _k.V2!.Conv3dBackwardDataDense3 : _k.V2!.Conv3dBackwardDataDense;
+            var dense = Tf32For(plan)?.BackwardDataDense ?? (_kernelVersion == 3 ? _k.V2!.Conv3dBackwardDataDense3 : _k.V2!.Conv3dBackwardDataDense);
             dense(Launch(plan), V(dy), V(w), V(dx), g);
             return;
         }
-        var parity = _kernelVersion != 3 ? _k.V2!.Conv3dBackwardData
-            : g.Kw == 4 && g.Sw == 2 ? _k.V2!.Conv3dBackwardDataK4S23 : _k.V2!.Conv3dBackwardData3;
+        var parity = Tf32For(plan)?.BackwardData ?? (_kernelVersion != 3 ? _k.V2!.Conv3dBackwardData
+            : g.Kw == 4 && g.Sw == 2 ? _k.V2!.Conv3dBackwardDataK4S23 : _k.V2!.Conv3dBackwardData3);
         parity(Launch(plan), V(dy), V(w), V(dx), g);
     }
 
@@ -97,7 +97,7 @@ public sealed partial class IlgpuBackend
             _k.Conv3dBackwardWeight1((int)g.WeightSize, V(x), V(dy), V(dw), g);
             return;
         }
-        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, _kernelVersion, ConvSelectByShape);
+        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, _kernelVersion, ConvSelectByShape).WithPrecision(_precision);
         if (plan.Tiling == ConvTiling.SmallM)
         {
             LaunchSmallM(plan, _k.V2!.Conv3dBackwardWeightSmallM, V(x), V(dy), V(dw), g.WeightSize, g);
@@ -105,7 +105,7 @@ public sealed partial class IlgpuBackend
         }
         int chunk = plan.KChunk, chunks = plan.SplitK;
         var grid = Launch(plan);
-        var backwardWeight = _kernelVersion == 3 ? _k.V2!.Conv3dBackwardWeight3 : _k.V2!.Conv3dBackwardWeight;
+        var backwardWeight = Tf32For(plan)?.BackwardWeight ?? (_kernelVersion == 3 ? _k.V2!.Conv3dBackwardWeight3 : _k.V2!.Conv3dBackwardWeight);
         if (chunks == 1)
         {
             backwardWeight(grid, V(x), V(dy), V(dw), g, chunk);

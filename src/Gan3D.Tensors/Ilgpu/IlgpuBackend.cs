@@ -29,6 +29,7 @@ public sealed partial class IlgpuBackend : IBackend
     private readonly KernelSet _k;
     private MemoryBuffer1D<double, Stride1D.Dense>? _scratch;
     private MemoryBuffer1D<float, Stride1D.Dense>? _floatScratch;
+    private readonly string _deviceName;
     private int _kernelVersion;
     private bool _disposed;
 
@@ -55,7 +56,7 @@ public sealed partial class IlgpuBackend : IBackend
             AcceleratorType.CPU => DeviceKind.IlgpuCpu,
             _ => throw new NotSupportedException($"ILGPU accelerator type {accelerator.AcceleratorType} is not supported (CUDA or CPU only)"),
         };
-        Name = accelerator is CudaAccelerator cuda
+        _deviceName = accelerator is CudaAccelerator cuda
             ? $"cuda:{cuda.DeviceId} {cuda.Name} ({DescribeArchitecture(cuda.Architecture)}, {cuda.MemorySize / (double)(1L << 30):F1} GiB)"
             : "ilgpu-cpu (emulator)";
         _pool = new IlgpuMemoryPool(accelerator);
@@ -160,7 +161,8 @@ public sealed partial class IlgpuBackend : IBackend
 
     internal static string DescribeArchitecture(CudaArchitecture arch) => $"sm_{arch.Major}{arch.Minor}";
 
-    public string Name { get; }
+    /// <summary>The device, and ", TF32 convolutions" while <see cref="Precision"/> is TF32 (runs and profiles say which path ran).</summary>
+    public string Name => _precision == ConvPrecision.Tf32 ? _deviceName + ", TF32 convolutions" : _deviceName;
 
     public DeviceKind Kind { get; }
 
