@@ -13,6 +13,49 @@ internal static class CliDevices
     public static System.CommandLine.Option<string> Option() =>
         new("--device") { Description = Description, DefaultValueFactory = _ => "auto" };
 
+    /// <summary>The --precision option of train and profile (default fp32).</summary>
+    public static System.CommandLine.Option<string> PrecisionOption() =>
+        new("--precision")
+        {
+            Description = "Convolution arithmetic: fp32 (default) or tf32 (--device cuda: tensor cores; ilgpu-cpu: emulated; " +
+                "operands rounded to a 10-bit mantissa, sums in fp32, about 1e-3 relative error; the cpu device computes fp32 only)",
+            DefaultValueFactory = _ => "fp32",
+        };
+
+    /// <summary>
+    /// Sets --precision on <paramref name="backend"/>. TF32 on the CPU backend is refused rather than ignored:
+    /// a run asked for TF32 would otherwise report fp32 figures as TF32 ones.
+    /// </summary>
+    public static void ApplyPrecision(IBackend backend, string value)
+    {
+        var precision = value.ToLowerInvariant() switch
+        {
+            "fp32" => ConvPrecision.Fp32,
+            "tf32" => ConvPrecision.Tf32,
+            _ => throw new UsageException($"--precision {value}: use fp32 or tf32"),
+        };
+        if (precision == ConvPrecision.Fp32)
+        {
+            return;
+        }
+        if (backend is not IlgpuBackend ilgpu)
+        {
+            throw new UsageException($"--precision tf32: {backend.Name} computes in fp32 only; tf32 needs --device cuda (tensor cores) or ilgpu-cpu (emulated)");
+        }
+        if (ilgpu.KernelVersion == 1)
+        {
+            throw new UsageException("--precision tf32 runs the implicit-GEMM convolutions (kernel versions 2 and 3), not version 1");
+        }
+        try
+        {
+            ilgpu.Precision = precision;
+        }
+        catch (NotSupportedException ex)
+        {
+            throw new UsageException($"--precision tf32: {ex.Message}");
+        }
+    }
+
     public static IBackend Create(string name, int threads = 0)
     {
         if (threads < 0 || threads > 1024)

@@ -28,6 +28,7 @@ internal static class ProfileCommand
         var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (the median is reported, after one warm-up)", DefaultValueFactory = _ => 5 };
         var dump = new Option<string?>("--dump") { Description = "--layer: write input, weight, bias, grad_output, output, grad_input, grad_weight, grad_bias (and running statistics) as .npy files here" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var precision = CliDevices.PrecisionOption();
         var kernelVersion = new Option<int>("--kernel-version")
         {
             Description = "Kernel version to time: 1 (naive reference), 2 (tiled) or 3 (ILGPU: convolutions on 8×8 register tiles; CPU: shape-specific convolution paths, the CPU default); 0 = the backend's default",
@@ -47,7 +48,7 @@ internal static class ProfileCommand
             "Example: gan3d profile --model g64 --batch-size 100 --plan-only")
         {
             layer, model, input, outChannels, kernel, stride, padding, outputPadding, bias, batch, width, device, threads, seed, repeat, dump, json, kernelVersion,
-            planOnly, planVersion, iterationOnly,
+            planOnly, planVersion, iterationOnly, precision,
         };
         command.SetAction(parse =>
         {
@@ -73,6 +74,7 @@ internal static class ProfileCommand
             }
             var backend = CliDevices.Create(parse.GetValue(device)!, parse.GetValue(threads));
             SelectKernelVersion(backend, parse.GetValue(kernelVersion));
+            CliDevices.ApplyPrecision(backend, parse.GetValue(precision)!);
             int plan = requestedPlan != 0 ? requestedPlan : ModelProfiler.PlanKernelVersion(backend);
             if (layerName is not null)
             {
@@ -179,6 +181,7 @@ internal static class ProfileCommand
                 ["launches"] = (l.Launches ?? []).Select(LaunchJson).ToList(),
             }).ToList(),
             ["launch_plan"] = PlanLabel(p),
+            ["precision"] = p.Precision == ConvPrecision.Tf32 ? "tf32" : "fp32",
             ["plan_only"] = p.PlanOnly,
         };
         if (p.IterationMs is { } it)
@@ -192,7 +195,8 @@ internal static class ProfileCommand
         return JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true });
     }
 
-    private static string PlanLabel(ModelProfile p) => $"CUDA plan, kernel v{p.PlanKernelVersion}";
+    private static string PlanLabel(ModelProfile p) =>
+        p.Precision == ConvPrecision.Tf32 ? $"CUDA plan, kernel v{p.PlanKernelVersion}, TF32 tensor cores" : $"CUDA plan, kernel v{p.PlanKernelVersion}";
 
     private static Dictionary<string, object> LaunchJson(LayerLaunch l) => new()
     {
@@ -200,6 +204,7 @@ internal static class ProfileCommand
         ["kernel"] = l.Plan.KernelName,
         ["grid"] = new long[] { l.Plan.GridX, l.Plan.GridY, l.Plan.GridZ },
         ["group"] = l.Plan.GroupSize,
+        ["precision"] = l.Plan.Precision == ConvPrecision.Tf32 ? "tf32" : "fp32",
         ["split_k"] = l.Plan.SplitK,
         ["executed_flops"] = l.Plan.ExecutedFlops,
         ["useful_flops"] = l.Plan.UsefulFlops,

@@ -26,6 +26,8 @@ internal sealed class TrainOptions
 
     public Option<string> Device { get; } = CliDevices.Option();
 
+    public Option<string> Precision { get; } = CliDevices.PrecisionOption();
+
     public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
 
     public Option<string?> Output { get; } = new("--out", "-o") { Description = "Run directory (default runs/gan-<date>-<time>; with --resume the checkpoint's folder). Must be new or empty unless --resume continues the run in it or --overwrite replaces it" };
@@ -70,7 +72,7 @@ internal sealed class TrainOptions
 
     public IEnumerable<Option> All =>
     [
-        Data, Preset, Resolution, Width, Iterations, Batch, Device, Threads, Output, Resume, Overwrite, Seed,
+        Data, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
         LrG, LrD, Threshold, Latent, GEma, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
@@ -154,6 +156,7 @@ internal static class TrainOptionChecks
             }
         }
         var backend = CliDevices.Create(parse.GetValue(opt.Device)!, parse.GetValue(opt.Threads));
+        CliDevices.ApplyPrecision(backend, parse.GetValue(opt.Precision)!);
         return new GivenOptions(isVae, latent, views, backend);
     }
 

@@ -46,7 +46,7 @@ internal static class TrainResumeChecks
 {
     /// <summary>
     /// Refuses an option that contradicts the checkpoint (one line naming the option and both values);
-    /// an equal value is accepted. --iterations, the cadences, --device, --threads and --out are the
+    /// an equal value is accepted. --iterations, the cadences, --device, --precision, --threads and --out are the
     /// resumed run's own; --preset is stated as ignored.
     /// </summary>
     public static void CheckAgainstCheckpoint(ParseResult parse, TrainOptions opt, GivenOptions given, TrainingCheckpoint resume, TextWriter o)

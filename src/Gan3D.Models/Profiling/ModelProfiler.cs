@@ -15,7 +15,11 @@ public sealed record ModelProfile(
     int PlanKernelVersion = ModelProfiler.DefaultPlanKernelVersion,
     bool PlanOnly = false,
     IReadOnlyList<double>? IterationSamplesMs = null,
-    long PeakReservedBytes = 0);
+    long PeakReservedBytes = 0)
+{
+    /// <summary>The convolutions' arithmetic (TF32 launches are marked in their plans too).</summary>
+    public ConvPrecision Precision { get; init; }
+}
 
 /// <summary>
 /// <c>gan3d profile --model g32|d32|g64|d64|gan32|gan64</c>: each layer of G and/or D timed on its own
@@ -131,8 +135,18 @@ public static class ModelProfiler
         {
             peak = layers.Count == 0 ? 0 : layers.Max(l => l.PeakBytes);
         }
-        return new ModelProfile(backend.Name, layers, iteration, peak, Process.GetCurrentProcess().PeakWorkingSet64, planKernelVersion, planOnly, samples, reserved);
+        // The TF32 kernels take over the 64 × 64-tile launches (same grids), so the plans only change their label and group.
+        var precision = PlanPrecision(backend);
+        var planned = layers.Select(l => l.Launches is null ? l
+            : l with { Launches = l.Launches.Select(launch => launch with { Plan = launch.Plan.WithPrecision(precision) }).ToList() }).ToList();
+        return new ModelProfile(backend.Name, planned, iteration, peak, Process.GetCurrentProcess().PeakWorkingSet64, planKernelVersion, planOnly, samples, reserved)
+        {
+            Precision = precision,
+        };
     }
+
+    /// <summary>The convolutions' arithmetic on <paramref name="backend"/>: the ILGPU backend's <see cref="IlgpuBackend.Precision"/>, else float32.</summary>
+    public static ConvPrecision PlanPrecision(IBackend backend) => backend is IlgpuBackend ilgpu ? ilgpu.Precision : ConvPrecision.Fp32;
 
     /// <summary>G as (name, layer) in order, each batch norm with its activation (one fused op, as G runs it), as the peer names them.</summary>
     private static List<(string Name, Func<Tensor, Tensor> Forward, Module Params, bool IsConv)> GeneratorChain(Generator3D g)
