@@ -10,8 +10,9 @@
 #            If it fails, the run stops here with a clear message: nothing else can work.
 #   tests    the CUDA test classes (every op and the v2 kernels vs float64 on the GPU); a skipped test
 #            counts as a failure (a test skips when no device opens, so a dead GPU must not look green)
-#   per batch size (32, then 100): gan3d profile --model gan64 with the fastest fp32 kernels, then
-#            PyTorch's figures for the same work (bench/peer/torch_gan.py), fp32 then TF32
+#   per batch size (32, then 100): gan3d profile --model gan64 with the fastest fp32 kernels, then with
+#            --precision tf32 (tensor cores; reported, not required), then PyTorch's figures for the same
+#            work (bench/peer/torch_gan.py), fp32 then TF32
 # Every step has a cap, and no step starts past the budget; after each step the results so far are
 # packed again, so even a run killed at the limit leaves them. $OUT gets exactly two files:
 #   gpu-run.tar.gz  every step's output (stdout, stderr, test XML), under 50 MiB
@@ -108,7 +109,7 @@ pack() {
     for b in $BATCHES; do
         (( first )) || runs+=", "
         first=0
-        runs+="\"$b\": {\"ours\": $(json_or_null "$stage/ours-b$b.out"), \"torch_fp32\": $(json_or_null "$stage/torch-b$b-fp32.out"), \"torch_tf32\": $(json_or_null "$stage/torch-b$b-tf32.out")}"
+        runs+="\"$b\": {\"ours\": $(json_or_null "$stage/ours-b$b.out"), \"ours_tf32\": $(json_or_null "$stage/ours-b$b-tf32.out"), \"torch_fp32\": $(json_or_null "$stage/torch-b$b-fp32.out"), \"torch_tf32\": $(json_or_null "$stage/torch-b$b-tf32.out")}"
     done
     local steps
     steps=$(IFS=,; echo "${steps_json[*]}")
@@ -152,6 +153,9 @@ for b in $BATCHES; do
     step "ours-b$b" 120 "$gan3d" profile --model "$MODEL" --batch-size "$b" --width "$WIDTH" --device "$DEVICE" \
         --kernel-version "$KERNEL_VERSION" --repeat "$REPEAT" --json
     (( step_rc == 0 )) || ours_ok=false
+    # Our TF32 tensor-core convolutions (--precision tf32), reported beside PyTorch's TF32, not required.
+    step "ours-b$b-tf32" 120 "$gan3d" profile --model "$MODEL" --batch-size "$b" --width "$WIDTH" --device "$DEVICE" \
+        --kernel-version "$KERNEL_VERSION" --precision tf32 --repeat "$REPEAT" --json
     step "torch-b$b-fp32" 60 "$python" "$work/bench/peer/torch_gan.py" --model "$MODEL" --batch-size "$b" --width "$WIDTH" \
         --device "$PEER_DEVICE" --repeat "$REPEAT"
     step "torch-b$b-tf32" 60 "$python" "$work/bench/peer/torch_gan.py" --model "$MODEL" --batch-size "$b" --width "$WIDTH" \
