@@ -17,8 +17,8 @@ internal static class CliDevices
     public static System.CommandLine.Option<string> PrecisionOption() =>
         new("--precision")
         {
-            Description = "Convolution arithmetic: fp32 (default) or tf32 (--device cuda: tensor cores; ilgpu-cpu: emulated; " +
-                "operands rounded to a 10-bit mantissa, sums in fp32, about 1e-3 relative error; the cpu device computes fp32 only)",
+            Description = "Convolution arithmetic: fp32 (default) or tf32 (--device cuda: tensor cores; operands rounded to a 10-bit " +
+                "mantissa, sums in fp32: errors up to about 1e-3 of the sum of |products|; the cpu device computes fp32 only)",
             DefaultValueFactory = _ => "fp32",
         };
 
@@ -40,11 +40,11 @@ internal static class CliDevices
         }
         if (backend is not IlgpuBackend ilgpu)
         {
-            throw new UsageException($"--precision tf32: {backend.Name} computes in fp32 only; tf32 needs --device cuda (tensor cores) or ilgpu-cpu (emulated)");
+            throw new UsageException($"--precision tf32: {backend.Name} computes in fp32 only; tf32 needs --device cuda (tensor cores)");
         }
-        if (ilgpu.KernelVersion == 1)
+        if (ilgpu.KernelVersion == 1 && ilgpu.KernelVersions.Contains(2))
         {
-            throw new UsageException("--precision tf32 runs the implicit-GEMM convolutions (kernel versions 2 and 3), not version 1");
+            throw new UsageException("--precision tf32 runs the implicit-GEMM convolutions (kernel versions 2 and 3), not --kernel-version 1");
         }
         try
         {

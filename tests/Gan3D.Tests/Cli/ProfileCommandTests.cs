@@ -114,5 +114,8 @@ public sealed class ProfileCommandTests : IDisposable
     [InlineData(new[] { "profile", "--model", "g32", "--kernel-version", "4" }, "--kernel-version 4")]
     [InlineData(new[] { "profile", "--model", "g32", "--plan-version", "1" }, "--plan-version 1")]
     [InlineData(new[] { "profile", "--layer", "batchnorm3d", "--input", "1,2,3,3,3", "--plan-only" }, "--plan-only")]
+    [InlineData(new[] { "profile", "--model", "g32", "--plan-only", "--device", "cpu", "--precision", "tf32" }, "--precision tf32: cpu")]
+    [InlineData(new[] { "profile", "--model", "g32", "--plan-only", "--device", "cpu", "--precision", "fp16" }, "--precision fp16: use fp32 or tf32")]
+    [InlineData(new[] { "train", "--device", "cpu", "--precision", "tf32", "--iterations", "1" }, "--precision tf32: cpu")]
     public void BadArgumentsAreOneLineErrors(string[] args, string expected) => AssertBadInput(Run(args), expected);
 }
