@@ -18,6 +18,7 @@ public sealed partial class IlgpuBackend
         public readonly Action<Index1D, ArrayView<float>, float> Fill;
         public readonly Action<Index1D, ArrayView<float>, ArrayView<float>> Copy;
         public readonly Action<Index1D, ArrayView<float>, ArrayView<float>, CopyRowsParams> CopyRows;
+        public readonly Action<Index1D, ArrayView<byte>, ArrayView<float>> ExpandBits;
 
         // random
         public readonly Action<Index1D, ArrayView<float>, RandomParams> FillUniform;
@@ -70,6 +71,7 @@ public sealed partial class IlgpuBackend
             Fill = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(CopyKernels.FillKernel);
             Copy = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(CopyKernels.CopyKernel);
             CopyRows = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, CopyRowsParams>(CopyKernels.CopyRowsKernel);
+            ExpandBits = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<float>>(CopyKernels.ExpandBitsKernel);
 
             FillUniform = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, RandomParams>(RandomKernels.FillUniformKernel);
             FillNormal = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, RandomParams>(RandomKernels.FillNormalKernel);

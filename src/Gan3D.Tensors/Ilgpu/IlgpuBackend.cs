@@ -180,6 +180,7 @@ public sealed partial class IlgpuBackend : IBackend
         _pool.Trim();
         _scratch?.Dispose();
         _floatScratch?.Dispose();
+        DisposeTransfers();
         _accelerator.Dispose();
         _context.Dispose();
     }
@@ -269,6 +270,7 @@ public sealed partial class IlgpuBackend : IBackend
         {
             return;
         }
+        Interlocked.Increment(ref _hostReads);
         // Pinned for the same reason as in Upload: unpinned, the copy could land in a moved array's old place.
         fixed (float* host = destination)
         {
@@ -320,7 +322,11 @@ public sealed partial class IlgpuBackend : IBackend
         }
     }
 
-    public void Synchronize() => _accelerator.Synchronize();
+    public void Synchronize()
+    {
+        Interlocked.Increment(ref _hostReads);
+        _accelerator.Synchronize();
+    }
 
     // ------------------------------------------------------------ random
 
