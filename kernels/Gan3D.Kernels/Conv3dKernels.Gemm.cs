@@ -22,48 +22,72 @@ namespace Gan3D.Kernels;
 /// </summary>
 public static partial class Conv3dKernels
 {
-    /// <summary>Version-2 forward. Grid (⌈N·Do·Ho·Wo / 64⌉, ⌈Cout / 64⌉, 1), groups of 256.</summary>
+    /// <summary>
+    /// Version-2 forward, chunk z of the reduction (split-K, see <see cref="ReductionChunk"/>): with one chunk y
+    /// is the output, else chunks copies of it, summed by <see cref="Conv3dBackwardWeightReduceKernel2"/>.
+    /// Grid (⌈N·Do·Ho·Wo / 64⌉, ⌈Cout / 64⌉, chunks), groups of 256.
+    /// </summary>
     /// <param name="x">Input (N, Cin, Di, Hi, Wi).</param>
     /// <param name="w">Weight (Cout, Cin, Kd, Kh, Kw).</param>
-    /// <param name="y">Output (N, Cout, Do, Ho, Wo), overwritten.</param>
+    /// <param name="y">Output (N, Cout, Do, Ho, Wo), or chunks copies of it; overwritten.</param>
     /// <param name="g">The geometry.</param>
-    public static void Conv3dForwardKernel2(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, Conv3dGeometry g)
+    /// <param name="kChunk">Reduction indices per chunk, a multiple of <see cref="ImplicitGemmTile.TileK"/> (the whole reduction: no split).</param>
+    public static void Conv3dForwardKernel2(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, Conv3dGeometry g, int kChunk)
     {
-        var p = new ForwardGemm { X = x, W = w, Y = y, G = g };
-        ImplicitGemmTile.Run(p, Grid.IdxY * ImplicitGemmTile.TileM, Grid.IdxX * ImplicitGemmTile.TileN, 0, g.Cin * g.KernelVolume);
+        int z = Grid.IdxZ;
+        var p = new ForwardGemm { X = x, W = w, Y = ChunkCopy(y, z, g.OutputSize), G = g };
+        ReductionChunk(z, kChunk, g.Cin * g.KernelVolume, out int kBegin, out int kEnd);
+        ImplicitGemmTile.Run(p, Grid.IdxY * ImplicitGemmTile.TileM, Grid.IdxX * ImplicitGemmTile.TileN, kBegin, kEnd);
     }
+
+    /// <summary>Chunk z of a split reduction [0, k): [z·kChunk, (z + 1)·kChunk) ∩ [0, k), empty past its end (the tile then stores zeros).</summary>
+    internal static void ReductionChunk(int z, int kChunk, int k, out int kBegin, out int kEnd)
+    {
+        kBegin = Math.Min(z * kChunk, k);
+        kEnd = Math.Min(kBegin + kChunk, k);
+    }
+
+    /// <summary>Copy z of an output of <paramref name="size"/> elements in a buffer of chunk copies (the output itself when z = 0).</summary>
+    internal static ArrayView<float> ChunkCopy(ArrayView<float> output, int z, long size) => output.SubView(z * size, size);
 
     /// <summary>
     /// Version-2 backward-data by parity class. Grid (⌈N·⌈Di/Sd⌉·⌈Hi/Sh⌉·⌈Wi/Sw⌉ / 64⌉, ⌈Cin / 64⌉,
-    /// Sd·Sh·Sw), groups of 256; grid z is the class, and groups past a smaller class's columns exit.
+    /// Sd·Sh·Sw·chunks), groups of 256; grid z is the class plus the classes times the reduction chunk
+    /// (split-K as <see cref="Conv3dForwardKernel2"/>), and groups past a smaller class's columns exit.
     /// </summary>
     /// <param name="dy">Output gradient (N, Cout, Do, Ho, Wo).</param>
     /// <param name="w">Weight (Cout, Cin, Kd, Kh, Kw).</param>
-    /// <param name="dx">Input gradient (N, Cin, Di, Hi, Wi), overwritten.</param>
+    /// <param name="dx">Input gradient (N, Cin, Di, Hi, Wi), or chunks copies of it; overwritten.</param>
     /// <param name="g">The geometry.</param>
-    public static void Conv3dBackwardDataKernel2(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g)
+    /// <param name="kChunk">Reduction indices per chunk, a multiple of <see cref="ImplicitGemmTile.TileK"/>.</param>
+    public static void Conv3dBackwardDataKernel2(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g, int kChunk)
     {
-        var p = BackwardDataClass(dy, w, dx, g, Grid.IdxZ);
+        int classes = g.Sd * g.Sh * g.Sw, chunk = Grid.IdxZ / classes;
+        var p = BackwardDataClass(dy, w, ChunkCopy(dx, chunk, g.InputSize), g, Grid.IdxZ - chunk * classes);
         int n0 = Grid.IdxX * ImplicitGemmTile.TileN;
         if (n0 >= p.N)
         {
             return; // the whole group leaves before any barrier
         }
-        ImplicitGemmTile.Run(p, Grid.IdxY * ImplicitGemmTile.TileM, n0, 0, g.Cout * p.Ad.Taps * p.Ah.Taps * p.Aw.Taps);
+        ReductionChunk(chunk, kChunk, g.Cout * p.Ad.Taps * p.Ah.Taps * p.Aw.Taps, out int kBegin, out int kEnd);
+        ImplicitGemmTile.Run(p, Grid.IdxY * ImplicitGemmTile.TileM, n0, kBegin, kEnd);
     }
 
     /// <summary>
     /// Version-2 backward-data when the output is 1³ with no padding (so Di·Hi·Wi = Kd·Kh·Kw):
-    /// dX[n, (ci, k)] = Σ_co W[co, (ci, k)] · dY[n, co]. Grid (⌈N / 64⌉, ⌈Cin·Kd·Kh·Kw / 64⌉, 1), groups of 256.
+    /// dX[n, (ci, k)] = Σ_co W[co, (ci, k)] · dY[n, co]. Grid (⌈N / 64⌉, ⌈Cin·Kd·Kh·Kw / 64⌉, chunks), groups of 256.
     /// </summary>
     /// <param name="dy">Output gradient (N, Cout, 1, 1, 1).</param>
     /// <param name="w">Weight (Cout, Cin, Kd, Kh, Kw).</param>
-    /// <param name="dx">Input gradient (N, Cin, Kd, Kh, Kw), overwritten.</param>
+    /// <param name="dx">Input gradient (N, Cin, Kd, Kh, Kw), or chunks copies of it; overwritten.</param>
     /// <param name="g">The geometry.</param>
-    public static void Conv3dBackwardDataDenseKernel2(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g)
+    /// <param name="kChunk">Reduction indices per chunk, a multiple of <see cref="ImplicitGemmTile.TileK"/>.</param>
+    public static void Conv3dBackwardDataDenseKernel2(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g, int kChunk)
     {
-        var p = new DenseBackwardDataGemm { Dy = dy, W = w, Dx = dx, Rows = g.Cin * g.KernelVolume, Batch = g.N, Cout = g.Cout };
-        ImplicitGemmTile.Run(p, Grid.IdxY * ImplicitGemmTile.TileM, Grid.IdxX * ImplicitGemmTile.TileN, 0, g.Cout);
+        int z = Grid.IdxZ;
+        var p = new DenseBackwardDataGemm { Dy = dy, W = w, Dx = ChunkCopy(dx, z, g.InputSize), Rows = g.Cin * g.KernelVolume, Batch = g.N, Cout = g.Cout };
+        ReductionChunk(z, kChunk, g.Cout, out int kBegin, out int kEnd);
+        ImplicitGemmTile.Run(p, Grid.IdxY * ImplicitGemmTile.TileM, Grid.IdxX * ImplicitGemmTile.TileN, kBegin, kEnd);
     }
 
     /// <summary>

@@ -10,15 +10,18 @@ namespace Gan3D.Kernels;
 /// </summary>
 public static partial class Conv3dKernels
 {
-    /// <summary>Version-3 forward. Grid (⌈N·Do·Ho·Wo / 64⌉, ⌈Cout / 64⌉, 1), groups of 64.</summary>
+    /// <summary>Version-3 forward. Grid (⌈N·Do·Ho·Wo / 64⌉, ⌈Cout / 64⌉, chunks), groups of 64.</summary>
     /// <param name="x">Input (N, Cin, Di, Hi, Wi).</param>
     /// <param name="w">Weight (Cout, Cin, Kd, Kh, Kw).</param>
     /// <param name="y">Output (N, Cout, Do, Ho, Wo), overwritten.</param>
     /// <param name="g">The geometry.</param>
-    public static void Conv3dForwardKernel3(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, Conv3dGeometry g)
+    /// <param name="kChunk">Reduction indices per chunk, a multiple of 8 (split-K as <see cref="Conv3dForwardKernel2"/>).</param>
+    public static void Conv3dForwardKernel3(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, Conv3dGeometry g, int kChunk)
     {
-        var p = new ForwardGemm { X = x, W = w, Y = y, G = g };
-        ImplicitGemmTile3.Run<ForwardGemm, RadixAny>(p, Grid.IdxY * ImplicitGemmTile3.TileM, Grid.IdxX * ImplicitGemmTile3.TileN, 0, g.Cin * g.KernelVolume);
+        int z = Grid.IdxZ;
+        var p = new ForwardGemm { X = x, W = w, Y = ChunkCopy(y, z, g.OutputSize), G = g };
+        ReductionChunk(z, kChunk, g.Cin * g.KernelVolume, out int kBegin, out int kEnd);
+        ImplicitGemmTile3.Run<ForwardGemm, RadixAny>(p, Grid.IdxY * ImplicitGemmTile3.TileM, Grid.IdxX * ImplicitGemmTile3.TileN, kBegin, kEnd);
     }
 
     /// <summary>Version-3 forward of a kernel 4 wide (every GAN layer): kw known in each k of a slice. Launch as <see cref="Conv3dForwardKernel3"/>.</summary>
@@ -26,29 +29,35 @@ public static partial class Conv3dKernels
     /// <param name="w">Weight (Cout, Cin, Kd, Kh, 4).</param>
     /// <param name="y">Output (N, Cout, Do, Ho, Wo), overwritten.</param>
     /// <param name="g">The geometry (Kw = 4).</param>
-    public static void Conv3dForwardK4Kernel3(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, Conv3dGeometry g)
+    /// <param name="kChunk">Reduction indices per chunk, a multiple of 8.</param>
+    public static void Conv3dForwardK4Kernel3(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, Conv3dGeometry g, int kChunk)
     {
-        var p = new ForwardGemm { X = x, W = w, Y = y, G = g };
-        ImplicitGemmTile3.Run<ForwardGemm, Radix4>(p, Grid.IdxY * ImplicitGemmTile3.TileM, Grid.IdxX * ImplicitGemmTile3.TileN, 0, g.Cin * g.KernelVolume);
+        int z = Grid.IdxZ;
+        var p = new ForwardGemm { X = x, W = w, Y = ChunkCopy(y, z, g.OutputSize), G = g };
+        ReductionChunk(z, kChunk, g.Cin * g.KernelVolume, out int kBegin, out int kEnd);
+        ImplicitGemmTile3.Run<ForwardGemm, Radix4>(p, Grid.IdxY * ImplicitGemmTile3.TileM, Grid.IdxX * ImplicitGemmTile3.TileN, kBegin, kEnd);
     }
 
     /// <summary>
     /// Version-3 backward-data by parity class (see <see cref="Conv3dBackwardDataKernel2"/>).
-    /// Grid (⌈N·⌈Di/Sd⌉·⌈Hi/Sh⌉·⌈Wi/Sw⌉ / 64⌉, ⌈Cin / 64⌉, Sd·Sh·Sw), groups of 64.
+    /// Grid (⌈N·⌈Di/Sd⌉·⌈Hi/Sh⌉·⌈Wi/Sw⌉ / 64⌉, ⌈Cin / 64⌉, Sd·Sh·Sw·chunks), groups of 64.
     /// </summary>
     /// <param name="dy">Output gradient (N, Cout, Do, Ho, Wo).</param>
     /// <param name="w">Weight (Cout, Cin, Kd, Kh, Kw).</param>
     /// <param name="dx">Input gradient (N, Cin, Di, Hi, Wi), overwritten.</param>
     /// <param name="g">The geometry.</param>
-    public static void Conv3dBackwardDataKernel3(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g)
+    /// <param name="kChunk">Reduction indices per chunk, a multiple of 8 (grid z: class + classes · chunk).</param>
+    public static void Conv3dBackwardDataKernel3(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g, int kChunk)
     {
-        var p = BackwardDataClass(dy, w, dx, g, Grid.IdxZ);
+        int classes = g.Sd * g.Sh * g.Sw, chunk = Grid.IdxZ / classes;
+        var p = BackwardDataClass(dy, w, ChunkCopy(dx, chunk, g.InputSize), g, Grid.IdxZ - chunk * classes);
         int n0 = Grid.IdxX * ImplicitGemmTile3.TileN;
         if (n0 >= p.N)
         {
             return; // the whole group leaves before any barrier
         }
-        ImplicitGemmTile3.Run<BackwardDataGemm, RadixAny>(p, Grid.IdxY * ImplicitGemmTile3.TileM, n0, 0, g.Cout * p.Ad.Taps * p.Ah.Taps * p.Aw.Taps);
+        ReductionChunk(chunk, kChunk, g.Cout * p.Ad.Taps * p.Ah.Taps * p.Aw.Taps, out int kBegin, out int kEnd);
+        ImplicitGemmTile3.Run<BackwardDataGemm, RadixAny>(p, Grid.IdxY * ImplicitGemmTile3.TileM, n0, kBegin, kEnd);
     }
 
     /// <summary>
@@ -59,15 +68,18 @@ public static partial class Conv3dKernels
     /// <param name="w">Weight (Cout, Cin, Kd, Kh, 4).</param>
     /// <param name="dx">Input gradient (N, Cin, Di, Hi, Wi), overwritten.</param>
     /// <param name="g">The geometry (Kw = 4, Sw = 2).</param>
-    public static void Conv3dBackwardDataK4S2Kernel3(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g)
+    /// <param name="kChunk">Reduction indices per chunk, a multiple of 8.</param>
+    public static void Conv3dBackwardDataK4S2Kernel3(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g, int kChunk)
     {
-        var p = BackwardDataClass(dy, w, dx, g, Grid.IdxZ);
+        int classes = g.Sd * g.Sh * g.Sw, chunk = Grid.IdxZ / classes;
+        var p = BackwardDataClass(dy, w, ChunkCopy(dx, chunk, g.InputSize), g, Grid.IdxZ - chunk * classes);
         int n0 = Grid.IdxX * ImplicitGemmTile3.TileN;
         if (n0 >= p.N)
         {
             return; // the whole group leaves before any barrier
         }
-        ImplicitGemmTile3.Run<BackwardDataGemm, Radix2>(p, Grid.IdxY * ImplicitGemmTile3.TileM, n0, 0, g.Cout * p.Ad.Taps * p.Ah.Taps * p.Aw.Taps);
+        ReductionChunk(chunk, kChunk, g.Cout * p.Ad.Taps * p.Ah.Taps * p.Aw.Taps, out int kBegin, out int kEnd);
+        ImplicitGemmTile3.Run<BackwardDataGemm, Radix2>(p, Grid.IdxY * ImplicitGemmTile3.TileM, n0, kBegin, kEnd);
     }
 
     /// <summary>The backward-data GEMM of parity class r (r = (rd·Sh + rh)·Sw + rw), for versions 2 and 3 (version 2 ignores the weight strides).</summary>
@@ -93,15 +105,18 @@ public static partial class Conv3dKernels
         };
     }
 
-    /// <summary>Version-3 backward-data with a 1³ unpadded output. Grid (⌈N / 64⌉, ⌈Cin·Kd·Kh·Kw / 64⌉, 1), groups of 64.</summary>
+    /// <summary>Version-3 backward-data with a 1³ unpadded output. Grid (⌈N / 64⌉, ⌈Cin·Kd·Kh·Kw / 64⌉, chunks), groups of 64.</summary>
     /// <param name="dy">Output gradient (N, Cout, 1, 1, 1).</param>
     /// <param name="w">Weight (Cout, Cin, Kd, Kh, Kw).</param>
     /// <param name="dx">Input gradient (N, Cin, Kd, Kh, Kw), overwritten.</param>
     /// <param name="g">The geometry.</param>
-    public static void Conv3dBackwardDataDenseKernel3(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g)
+    /// <param name="kChunk">Reduction indices per chunk, a multiple of 8.</param>
+    public static void Conv3dBackwardDataDenseKernel3(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g, int kChunk)
     {
-        var p = new DenseBackwardDataGemm { Dy = dy, W = w, Dx = dx, Rows = g.Cin * g.KernelVolume, Batch = g.N, Cout = g.Cout };
-        ImplicitGemmTile3.Run<DenseBackwardDataGemm, Radix1>(p, Grid.IdxY * ImplicitGemmTile3.TileM, Grid.IdxX * ImplicitGemmTile3.TileN, 0, g.Cout);
+        int z = Grid.IdxZ;
+        var p = new DenseBackwardDataGemm { Dy = dy, W = w, Dx = ChunkCopy(dx, z, g.InputSize), Rows = g.Cin * g.KernelVolume, Batch = g.N, Cout = g.Cout };
+        ReductionChunk(z, kChunk, g.Cout, out int kBegin, out int kEnd);
+        ImplicitGemmTile3.Run<DenseBackwardDataGemm, Radix1>(p, Grid.IdxY * ImplicitGemmTile3.TileM, Grid.IdxX * ImplicitGemmTile3.TileN, kBegin, kEnd);
     }
 
     /// <summary>

@@ -21,6 +21,13 @@ public struct CopyRowsParams
 /// </summary>
 public static class CopyKernels
 {
+    /// <summary>y[i] = bit i mod 8 of bits[i / 8] as 0f or 1f: voxel batches go up packed 8 a byte and are expanded here.</summary>
+    /// <param name="index">One thread per element of y.</param>
+    /// <param name="bits">Packed bits, least significant bit first (VoxelDataset's layout).</param>
+    /// <param name="y">Output (n), overwritten.</param>
+    public static void ExpandBitsKernel(Index1D index, ArrayView<byte> bits, ArrayView<float> y) =>
+        y[index] = (bits[index >> 3] >> (index & 7)) & 1;
+
     /// <summary>y[i] = value.</summary>
     /// <param name="index">One thread per element of y.</param>
     /// <param name="y">Output (n).</param>

@@ -35,6 +35,9 @@ public enum UnaryOp
 
     /// <summary>1 / sqrt(x); backward needs y.</summary>
     Rsqrt,
+
+    /// <summary>1 where α·x &gt; 0, else 0 (counts D's right calls on the device); no gradient.</summary>
+    Positive,
 }
 
 /// <summary>
@@ -71,6 +74,7 @@ public static class UnaryMath
         UnaryOp.Scale => ScaleFunction.Forward(x, alpha),
         UnaryOp.AddScalar => AddScalarFunction.Forward(x, alpha),
         UnaryOp.Square => SquareFunction.Forward(x, alpha),
+        UnaryOp.Positive => PositiveFunction.Forward(x, alpha),
         _ => RsqrtFunction.Forward(x, alpha),
     };
 
@@ -84,6 +88,7 @@ public static class UnaryMath
         UnaryOp.Scale => ScaleFunction.Backward(saved, dy, alpha),
         UnaryOp.AddScalar => AddScalarFunction.Backward(saved, dy, alpha),
         UnaryOp.Square => SquareFunction.Backward(saved, dy, alpha),
+        UnaryOp.Positive => PositiveFunction.Backward(saved, dy, alpha),
         _ => RsqrtFunction.Backward(saved, dy, alpha),
     };
 }
@@ -270,6 +275,24 @@ public readonly struct SquareFunction : IUnaryFunction
 
     public static Vector512<float> Backward(Vector512<float> saved, Vector512<float> dy, Vector512<float> alpha) =>
         Vector512.Create(2f) * saved * dy;
+}
+
+/// <summary>1 where α·x &gt; 0, else 0 (NaN gives 0); a step has no useful gradient: dx = 0.</summary>
+public readonly struct PositiveFunction : IUnaryFunction
+{
+    public static float Forward(float x, float alpha) => alpha * x > 0f ? 1f : 0f;
+
+    public static float Backward(float saved, float dy, float alpha) => 0f;
+
+    public static Vector256<float> Forward(Vector256<float> x, Vector256<float> alpha) =>
+        Vector256.GreaterThan(alpha * x, Vector256<float>.Zero) & Vector256<float>.One;
+
+    public static Vector256<float> Backward(Vector256<float> saved, Vector256<float> dy, Vector256<float> alpha) => Vector256<float>.Zero;
+
+    public static Vector512<float> Forward(Vector512<float> x, Vector512<float> alpha) =>
+        Vector512.GreaterThan(alpha * x, Vector512<float>.Zero) & Vector512<float>.One;
+
+    public static Vector512<float> Backward(Vector512<float> saved, Vector512<float> dy, Vector512<float> alpha) => Vector512<float>.Zero;
 }
 
 /// <summary>1 / sqrt(x); d(x^−½) = −½·y³, so dx = −½·y³·dy.</summary>

@@ -90,6 +90,31 @@ public sealed class VoxelDataset
         }
     }
 
+    /// <summary>Whether a batch's grids pack into contiguous bits (R³ a multiple of 8), as <see cref="FillBatchBits"/> needs.</summary>
+    public bool BitsPackContiguously => VoxelsPerGrid % 8 == 0;
+
+    /// <summary>
+    /// The grids <paramref name="indices"/> as packed bits, one after the other (voxel v of batch entry b is bit
+    /// (b·R³ + v) mod 8 of byte (b·R³ + v) / 8, least significant first): what IBackend.UploadBits expands.
+    /// </summary>
+    public void FillBatchBits(ReadOnlySpan<int> indices, Span<byte> destination)
+    {
+        if (!BitsPackContiguously)
+        {
+            throw new InvalidOperationException($"{Resolution}³ voxels do not fill whole bytes; use FillBatch");
+        }
+        long need = (long)indices.Length * BytesPerGrid;
+        if (destination.Length < need)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} bytes, {indices.Length} packed grids need {need}", nameof(destination));
+        }
+        for (int b = 0; b < indices.Length; b++)
+        {
+            CheckIndex(indices[b]);
+            _bits.AsSpan(indices[b] * BytesPerGrid, BytesPerGrid).CopyTo(destination.Slice(b * BytesPerGrid, BytesPerGrid));
+        }
+    }
+
     /// <summary>Writes grid <paramref name="index"/> as R³ floats (0f/1f, C order).</summary>
     public void CopyTo(int index, Span<float> destination)
     {

@@ -55,6 +55,16 @@ public interface IBackend : IDisposable
 
     void Download(Tensor source, Span<float> destination);
 
+    /// <summary>
+    /// destination[i] = bit i mod 8 of bits[i / 8], as 0f or 1f (least significant bit first, VoxelDataset's
+    /// layout): a voxel batch goes up as bits, 32× fewer bytes than floats, and is expanded where it lands.
+    /// Asynchronous on a device (staged in page-locked memory); <paramref name="bits"/> may be reused at once.
+    /// </summary>
+    void UploadBits(ReadOnlySpan<byte> bits, Tensor destination);
+
+    /// <summary>Times the host has waited for the device so far: downloads and synchronisations (counted on the CPU too, where nothing waits).</summary>
+    long HostReads { get; }
+
     void Copy(Tensor source, Tensor destination);
 
     /// <summary>

@@ -82,6 +82,9 @@ internal static class TimeModel
         (ConvTiling.SmallM, ConvKernelPass.Forward) => nameof(Conv3dKernels.Conv3dForwardSmallMKernel),
         (ConvTiling.SmallM, ConvKernelPass.BackwardData) => plan.ByBatch ? nameof(Conv3dKernels.Conv3dBackwardDataDenseSmallMKernel) : nameof(Conv3dKernels.Conv3dBackwardDataSmallMKernel),
         (ConvTiling.SmallM, _) => nameof(Conv3dKernels.Conv3dBackwardWeightSmallMKernel),
+        (_, ConvKernelPass.Forward) when plan.Border => nameof(Conv3dKernels.Conv3dForwardBorderKernel3),
+        (_, ConvKernelPass.BackwardData) when plan.Border => nameof(Conv3dKernels.Conv3dBackwardDataBorderKernel3),
+        (_, ConvKernelPass.BackwardWeight) when plan.Border => nameof(Conv3dKernels.Conv3dBackwardWeightBorderKernel3),
         (_, ConvKernelPass.Forward) => g.Kw == 4 ? nameof(Conv3dKernels.Conv3dForwardK4Kernel3) : nameof(Conv3dKernels.Conv3dForwardKernel3),
         (_, ConvKernelPass.BackwardData) => plan.Dense ? nameof(Conv3dKernels.Conv3dBackwardDataDenseKernel3)
             : g.Kw == 4 && g.Sw == 2 ? nameof(Conv3dKernels.Conv3dBackwardDataK4S2Kernel3) : nameof(Conv3dKernels.Conv3dBackwardDataKernel3),
@@ -132,11 +135,11 @@ internal static class TimeModel
         var sb = new StringBuilder();
         sb.AppendLine("MODEL (not a measurement): H200 time of each G64/D64 convolution launch, kernel v3 plans, = max(issue bound, memory bound);");
         sb.AppendLine(CultureInfo.InvariantCulture, $"issue = warp-trips of the hottest SASS loop × its instructions ÷ {IssueRate / 1e12:F3}e12 warp-instr/s; memory = least bytes ÷ {Bandwidth / 1e12:F1} TB/s");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{"net",-4} {"batch",5} {"layer",-9} {"pass",-12} {"kernel",-13} {"exec/useful",11} {"issue ms",9} {"memory ms",9} {"model ms",9}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"net",-4} {"batch",5} {"layer",-9} {"pass",-12} {"kernel",-17} {"exec/useful",11} {"issue ms",9} {"memory ms",9} {"model ms",9}");
         foreach (var m in model)
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"{m.Net,-4} {m.Batch,5} {m.Layer,-9} {m.Role,-12} {m.Plan.KernelName,-13} {m.Plan.Waste,11:F2} {m.IssueMs,9:F3} {m.MemoryMs,9:F3} {m.Ms,9:F3}");
+                $"{m.Net,-4} {m.Batch,5} {m.Layer,-9} {m.Role,-12} {m.Plan.KernelName,-17} {m.Plan.Waste,11:F2} {m.IssueMs,9:F3} {m.MemoryMs,9:F3} {m.Ms,9:F3}");
         }
         foreach (var total in model.GroupBy(m => (m.Net, m.Batch)))
         {

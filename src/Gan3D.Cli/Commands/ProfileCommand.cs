@@ -221,7 +221,7 @@ internal static class ProfileCommand
             var plan = launch.Plan;
             string shape = $"{plan.GridText} × {plan.GroupSize}";
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"  {launch.Role,-12} {plan.KernelName,-13} {shape,-22} {plan.SplitK,7} {plan.Waste,11:F2} {plan.WasteOverNominal,12:F2}");
+                $"  {launch.Role,-12} {plan.KernelName,-17} {shape,-22} {plan.SplitK,7} {plan.Waste,11:F2} {plan.WasteOverNominal,12:F2}");
         }
     }
 
@@ -231,7 +231,7 @@ internal static class ProfileCommand
         {
             var plan = new System.Text.StringBuilder();
             plan.AppendLine(CultureInfo.InvariantCulture, $"{model}, batch {batch}, width {width}: {PlanLabel(p)} (nothing run)");
-            plan.AppendLine(CultureInfo.InvariantCulture, $"  {"pass",-12} {"kernel",-13} {"launch (grid × group)",-22} {"split-K",7} {"exec/useful",11} {"exec/nominal",12}");
+            plan.AppendLine(CultureInfo.InvariantCulture, $"  {"pass",-12} {"kernel",-17} {"launch (grid × group)",-22} {"split-K",7} {"exec/useful",11} {"exec/nominal",12}");
             foreach (var l in p.Layers.Where(l => l.Launches is { Count: > 0 }))
             {
                 plan.AppendLine(CultureInfo.InvariantCulture, $"{l.Name,-16} {Shape(l.Input)} → {Shape(l.Output)}");
@@ -256,7 +256,7 @@ internal static class ProfileCommand
     private static void AppendLayers(System.Text.StringBuilder sb, ModelProfile p, double total)
     {
         sb.AppendLine(CultureInfo.InvariantCulture, $"{"layer",-16} {"input → output",-34} {"fwd ms",9} {"bwd ms",9} {"GFLOP/s",8} {"share",6}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"  {"pass",-12} {"kernel",-13} {"launch (grid × group)",-22} {"split-K",7} {"exec/useful",11} {"exec/nominal",12}   ({PlanLabel(p)})");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  {"pass",-12} {"kernel",-17} {"launch (grid × group)",-22} {"split-K",7} {"exec/useful",11} {"exec/nominal",12}   ({PlanLabel(p)})");
         foreach (var l in p.Layers)
         {
             string io = $"{Shape(l.Input)} → {Shape(l.Output)}";

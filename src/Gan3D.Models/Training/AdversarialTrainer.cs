@@ -21,8 +21,10 @@ public abstract class AdversarialTrainer : ITrainer
 {
     private readonly DataOrder _order;
     private readonly Rng _latentRng;
-    private readonly float[] _hostBatch;
-    private readonly float[] _hostLogits;
+    private readonly float[]? _hostBatch;
+    private readonly byte[]? _hostBits;
+    private readonly Tensor _readback;
+    private readonly float[] _readbackHost = new float[ReadbackSlots];
     private long _dUpdates;
 
     /// <summary>Builds G and D from the seed (weights first, so a subclass can draw its own networks' weights next from <see cref="InitRng"/>).</summary>
@@ -62,8 +64,16 @@ public abstract class AdversarialTrainer : ITrainer
         _order = new DataOrder(data.Count, options.Seed ^ 0xD1B54A32D192ED03UL, positions.DataEpoch, positions.DataPosition);
         int b = options.BatchSize;
         BatchIndices = new int[b];
-        _hostBatch = new float[(long)b * r * r * r];
-        _hostLogits = new float[b];
+        // The batch goes up as the dataset's bits (expanded on the device) where R³ fills whole bytes.
+        if (data.BitsPackContiguously)
+        {
+            _hostBits = new byte[(long)b * data.BytesPerGrid];
+        }
+        else
+        {
+            _hostBatch = new float[(long)b * r * r * r];
+        }
+        _readback = Tensor.Empty(new Shape(ReadbackSlots), backend).Persist();
         Real = Tensor.Empty(new Shape(b, 1, r, r, r), backend).Persist();
         Z = Tensor.Empty(new Shape(b, options.Architecture.LatentDim), backend).Persist();
     }
@@ -157,27 +167,60 @@ public abstract class AdversarialTrainer : ITrainer
     protected void NextBatch()
     {
         _order.Next(BatchIndices);
-        Data.FillBatch(BatchIndices, _hostBatch);
-        Real.CopyFrom(_hostBatch);
+        if (_hostBits is not null)
+        {
+            Data.FillBatchBits(BatchIndices, _hostBits);
+            Backend.UploadBits(_hostBits, Real);
+        }
+        else
+        {
+            Data.FillBatch(BatchIndices, _hostBatch);
+            Real.CopyFrom(_hostBatch);
+        }
         DrawLatent(Z);
+    }
+
+    /// <summary>Slots of the iteration's read-back: D's loss and its right calls on each half; a subclass's own from <see cref="FirstFreeSlot"/>.</summary>
+    protected const int LossDSlot = 0, HitsRealSlot = 1, HitsFakeSlot = 2, FirstFreeSlot = 3, ReadbackSlots = 8;
+
+    /// <summary>Copies a one-element tensor into a read-back slot, on the device (no wait).</summary>
+    protected void Record(int slot, Tensor scalar) => Backend.CopyRows(scalar, 0, 1, _readback, slot, 1, 1, 1);
+
+    /// <summary>
+    /// The iteration's one wait for the device: every recorded scalar (losses, D's right calls) read back
+    /// together. The divergence check runs on these, after the iteration's updates: a run that diverges
+    /// stops before any checkpoint holds an update from a non-finite loss.
+    /// </summary>
+    protected float[] ReadBack()
+    {
+        _readback.CopyTo(_readbackHost);
+        return _readbackHost;
+    }
+
+    /// <summary>D's loss and accuracy on each half from a <see cref="ReadBack"/>, its loss checked finite.</summary>
+    protected (float Loss, float AccuracyReal, float AccuracyFake) DiscriminatorResults(float[] readback)
+    {
+        CheckFinite("D", readback[LossDSlot]);
+        int b = Options.BatchSize;
+        return (readback[LossDSlot], readback[HitsRealSlot] / b, readback[HitsFakeSlot] / b);
     }
 
     /// <summary>
     /// D's half of the iteration: BCE on real → 1 and <paramref name="fake"/> (already detached) → 0,
-    /// with an update only when <paramref name="update"/>. Returns the loss and D's accuracy on each half.
+    /// with an update only when <paramref name="update"/>. Records the loss and D's right calls on each half
+    /// (read them with <see cref="ReadBack"/> and <see cref="DiscriminatorResults"/>).
     /// </summary>
-    protected (float Loss, float AccuracyReal, float AccuracyFake) DiscriminatorStep(Tensor fake, bool update)
+    protected void DiscriminatorStep(Tensor fake, bool update)
     {
         // Its own scope: D's activations on real and fake are freed before the G step runs D again,
         // instead of living to the end of the iteration (nothing here outlives the step but numbers).
         using var scope = MemoryScope.Begin();
         var dReal = D.Forward(Real);
         var dFake = D.Forward(fake);
-        float accReal = FractionOfSign(dReal, positive: true);
-        float accFake = FractionOfSign(dFake, positive: false);
+        RecordHits(HitsRealSlot, dReal, positive: true);
+        RecordHits(HitsFakeSlot, dFake, positive: false);
         var loss = Ops.Add(Ops.BceWithLogits(dReal, 1f), Ops.BceWithLogits(dFake, 0f));
-        float value = loss.Item();
-        CheckFinite("D", value);
+        Record(LossDSlot, loss);
         if (update)
         {
             OptD.ZeroGrad();
@@ -185,7 +228,6 @@ public abstract class AdversarialTrainer : ITrainer
             OptD.Step();
             _dUpdates++;
         }
-        return (value, accReal, accFake);
     }
 
     /// <summary>
@@ -233,26 +275,18 @@ public abstract class AdversarialTrainer : ITrainer
         }
     }
 
-    /// <summary>Stops the run (before any update from it) when a loss is NaN or infinite.</summary>
+    /// <summary>Stops the run (before any checkpoint holds an update from it) when a loss is NaN or infinite.</summary>
     protected void CheckFinite(string which, float loss)
     {
         if (!float.IsFinite(loss))
         {
             throw new TrainingDivergedException(
-                $"the {which} loss became {loss} at iteration {Step + 1}; stopping before any update from it (try a lower learning rate)");
+                $"the {which} loss became {loss} at iteration {Step + 1}; stopping with no checkpoint of it (try a lower learning rate)");
         }
     }
 
-    private float FractionOfSign(Tensor logits, bool positive)
-    {
-        logits.CopyTo(_hostLogits);
-        int hits = 0;
-        foreach (float v in _hostLogits)
-        {
-            hits += (positive ? v > 0 : v < 0) ? 1 : 0;
-        }
-        return (float)hits / _hostLogits.Length;
-    }
+    /// <summary>Counts, on the device, the logits on the right side of 0 (real: above, fake: below) into a read-back slot.</summary>
+    private void RecordHits(int slot, Tensor logits, bool positive) => Record(slot, Ops.CountSign(logits, above: positive));
 
     private void DrawLatent(Tensor z)
     {
@@ -418,6 +452,7 @@ public abstract class AdversarialTrainer : ITrainer
         OptD.Dispose();
         Real.Dispose();
         Z.Dispose();
+        _readback.Dispose();
         foreach (var (_, m) in ExtraModules)
         {
             m.Dispose();

@@ -26,5 +26,5 @@ public sealed record GanStepResult(
     ]);
 }
 
-/// <summary>A loss became NaN or infinite; the parameters are those of the last finite step.</summary>
+/// <summary>A loss became NaN or infinite; the run's checkpoints hold finite steps only (the trainer's own weights may hold the diverged update, checked after the iteration's one read-back).</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);

@@ -44,25 +44,27 @@ public sealed class GanTrainer : AdversarialTrainer
     {
         var clock = Stopwatch.StartNew();
         bool updateD = ShouldUpdateD;
-        float lossD, lossG, accReal, accFake;
         using (MemoryScope.Begin())
         {
             NextBatch();
             var fake = G.Forward(Z);
-            (lossD, accReal, accFake) = DiscriminatorStep(fake.Detach(), updateD);
+            DiscriminatorStep(fake.Detach(), updateD);
 
             // G: make D call the fakes real.
-            lossG = WithFrozenD(() =>
+            WithFrozenD(() =>
             {
                 var loss = Ops.BceWithLogits(D.Forward(fake), 1f);
-                float value = loss.Item();
-                CheckFinite("G", value);
+                Record(FirstFreeSlot, loss);
                 OptG.ZeroGrad();
                 loss.Backward();
                 OptG.Step();
-                return value;
+                return 0;
             });
         }
+        var readback = ReadBack(); // the iteration's one host synchronisation
+        var (lossD, accReal, accFake) = DiscriminatorResults(readback);
+        float lossG = readback[FirstFreeSlot];
+        CheckFinite("G", lossG);
         EndStep(accReal, accFake);
         return new GanStepResult(Step, lossD, lossG, LastDAccuracy, accReal, accFake, updateD, DUpdateFraction, clock.Elapsed.TotalSeconds);
     }

@@ -120,7 +120,6 @@ public sealed class VaeGanTrainer : AdversarialTrainer
         var clock = Stopwatch.StartNew();
         bool updateD = ShouldUpdateD;
         int b = Options.BatchSize;
-        float lossD, lossGan, lossKl, lossRecon, lossTotal, accReal, accFake;
         using (MemoryScope.Begin())
         {
             NextBatch();
@@ -129,9 +128,9 @@ public sealed class VaeGanTrainer : AdversarialTrainer
             LatentRng.FillNormal(_epsilon);
 
             var fake = G.Forward(Z);
-            (lossD, accReal, accFake) = DiscriminatorStep(fake.Detach(), updateD);
+            DiscriminatorStep(fake.Detach(), updateD);
 
-            (lossGan, lossKl, lossRecon, lossTotal) = WithFrozenD(() =>
+            WithFrozenD(() =>
             {
                 var gan = Ops.BceWithLogits(D.Forward(fake), 1f);
                 var (mu, logVar) = E.Encode(_imageBatch);
@@ -141,16 +140,23 @@ public sealed class VaeGanTrainer : AdversarialTrainer
                 // ‖G(E(y)) − x‖² summed over voxels, averaged over the batch.
                 var recon = Ops.MulScalar(Ops.MseLoss(reconstruction, Real, Reduction.Sum), 1f / b);
                 var total = Ops.Add(gan, Ops.Add(Ops.MulScalar(kl, VaeOptions.KlWeight), Ops.MulScalar(recon, VaeOptions.ReconstructionWeight)));
-                var values = (gan.Item(), kl.Item(), recon.Item(), total.Item());
-                CheckFinite("E/G", values.Item4);
+                Record(FirstFreeSlot, gan);
+                Record(FirstFreeSlot + 1, kl);
+                Record(FirstFreeSlot + 2, recon);
+                Record(FirstFreeSlot + 3, total);
                 OptG.ZeroGrad();
                 OptE.ZeroGrad();
                 total.Backward();
                 OptG.Step();
                 OptE.Step();
-                return values;
+                return 0;
             });
         }
+        var readback = ReadBack(); // the iteration's one host synchronisation
+        var (lossD, accReal, accFake) = DiscriminatorResults(readback);
+        float lossGan = readback[FirstFreeSlot], lossKl = readback[FirstFreeSlot + 1];
+        float lossRecon = readback[FirstFreeSlot + 2], lossTotal = readback[FirstFreeSlot + 3];
+        CheckFinite("E/G", lossTotal);
         EndStep(accReal, accFake);
         return new VaeGanStepResult(Step, lossD, lossGan, lossKl, lossRecon, lossTotal, LastDAccuracy, updateD, DUpdateFraction, clock.Elapsed.TotalSeconds);
     }

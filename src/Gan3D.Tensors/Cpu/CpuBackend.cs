@@ -93,7 +93,29 @@ public sealed partial class CpuBackend : IBackend
 
     public void Upload(ReadOnlySpan<float> source, Tensor destination) => source.CopyTo(S(destination));
 
-    public void Download(Tensor source, Span<float> destination) => S(source).CopyTo(destination);
+    public void Download(Tensor source, Span<float> destination)
+    {
+        Interlocked.Increment(ref _hostReads);
+        S(source).CopyTo(destination);
+    }
+
+    public void UploadBits(ReadOnlySpan<byte> bits, Tensor destination)
+    {
+        long n = destination.Numel;
+        if (bits.Length != (n + 7) / 8)
+        {
+            throw new ArgumentException($"{bits.Length} bytes of bits cannot fill tensor {destination.Shape} ({(n + 7) / 8} bytes)");
+        }
+        var dst = S(destination);
+        for (int i = 0; i < dst.Length; i++)
+        {
+            dst[i] = (bits[i >> 3] >> (i & 7)) & 1;
+        }
+    }
+
+    private long _hostReads;
+
+    public long HostReads => Interlocked.Read(ref _hostReads);
 
     public void Copy(Tensor source, Tensor destination)
     {
@@ -118,9 +140,7 @@ public sealed partial class CpuBackend : IBackend
         Elementwise(destination.Numel, (s, n) => d.AsSpan(s, n).Fill(value));
     }
 
-    public void Synchronize()
-    {
-    }
+    public void Synchronize() => Interlocked.Increment(ref _hostReads);
 
     public void FillUniform(Tensor destination, ulong seed, ulong offset, float low, float high)
     {

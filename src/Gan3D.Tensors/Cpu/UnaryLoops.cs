@@ -52,6 +52,7 @@ internal static class UnaryLoops
             case UnaryOp.AddScalar: Forward<AddScalarFunction>(x, y, alpha); break;
             case UnaryOp.Square: Forward<SquareFunction>(x, y, alpha); break;
             case UnaryOp.Rsqrt: Forward<RsqrtFunction>(x, y, alpha); break;
+            case UnaryOp.Positive: Forward<PositiveFunction>(x, y, alpha); break;
             default: throw new NotSupportedException(op.ToString());
         }
     }
@@ -70,6 +71,7 @@ internal static class UnaryLoops
             case UnaryOp.AddScalar: Backward<AddScalarFunction>(saved, dy, dx, alpha); break;
             case UnaryOp.Square: Backward<SquareFunction>(saved, dy, dx, alpha); break;
             case UnaryOp.Rsqrt: Backward<RsqrtFunction>(saved, dy, dx, alpha); break;
+            case UnaryOp.Positive: Backward<PositiveFunction>(saved, dy, dx, alpha); break;
             default: throw new NotSupportedException(op.ToString());
         }
     }

@@ -29,10 +29,10 @@ public enum ConvTiling
 /// <param name="KernelVersion">2 or 3 (same tiles and grid; v3 runs a tile with 64 threads, v2 with 256).</param>
 /// <param name="GridX">Groups along x (GEMM columns).</param>
 /// <param name="GridY">Groups along y (GEMM rows).</param>
-/// <param name="GridZ">Parity classes (backward-data), split-K chunks (backward-weight), else 1.</param>
+/// <param name="GridZ">The GEMMs (parity classes of backward-data, border-run combinations, else 1) times the split-K chunks.</param>
 /// <param name="GroupSize">Threads per group.</param>
-/// <param name="SplitK">Chunks the reduction is split into (backward-weight; 1 elsewhere).</param>
-/// <param name="KChunk">Reduction indices per chunk (backward-weight; the whole reduction elsewhere).</param>
+/// <param name="SplitK">Chunks the reduction is split into (each writes its own copy of the output, summed in chunk order).</param>
+/// <param name="KChunk">Reduction indices per chunk (the longest GEMM's whole reduction when not split).</param>
 /// <param name="Dense">Backward-data of a 1³ unpadded output, run as one plain GEMM instead of by parity.</param>
 /// <param name="ExecutedFlops">2 × every multiply-add the launched tiles perform: padded rows, columns and
 /// reduction slices included, groups that exit at once (past a small parity class) excluded.</param>
@@ -57,6 +57,9 @@ public sealed record ConvLaunchPlan(
     /// <summary>Groups of backward-weight wanted in flight: 4 per SM of a 132-SM H100/H200 (256, under 2 per SM,
     /// left most SMs with one group to hide latency with; a v3 group is a quarter of v2's threads).</summary>
     private const int BackwardWeightTargetGroups = 4 * 132;
+
+    /// <summary>Forward and backward-data split their reduction only when their tiles are fewer than this: 2 per SM of 132.</summary>
+    public const int SplitBelowGroups = 2 * 132;
 
     /// <summary>Shortest reduction chunk worth a group of its own (32 steps of the 8-deep tile loop).</summary>
     private const int BackwardWeightMinChunk = 256;
@@ -83,6 +86,13 @@ public sealed record ConvLaunchPlan(
     /// <summary>How the launch tiles its GEMM.</summary>
     public ConvTiling Tiling { get; init; }
 
+    /// <summary>
+    /// 64 × 64 tiles over the border split (Conv3dKernels.Border.cs): one GEMM per combination of runs along the
+    /// three axes, each reducing over the taps inside the tensor only. Picked where the plain tiles' executed ÷
+    /// useful is over <see cref="SmallMThreshold"/> and the split executes less.
+    /// </summary>
+    public bool Border { get; init; }
+
     /// <summary>Small-M backward-data of a 1³ output: the batch is the GEMM's rows (dX = dY · W).</summary>
     public bool ByBatch { get; init; }
 
@@ -91,10 +101,12 @@ public sealed record ConvLaunchPlan(
 
     /// <summary>
     /// This launch with <paramref name="precision"/>: a TF32 launch of 64 × 64 tiles runs the TF32 kernels
-    /// (Conv3dKernels.Tf32.cs: the same tiles and grid as version 2, groups of 256); small-M launches stay float32.
+    /// (Conv3dKernels.Tf32.cs: the same tiles and grid as version 2, groups of 256); small-M launches stay float32,
+    /// and so do border-split launches and split-K forward / backward-data launches, which have no TF32 kernel
+    /// (the G64/D64 layers that take TF32 need neither: their border layers are the small 8³ ↔ 4³ ones).
     /// </summary>
     public ConvLaunchPlan WithPrecision(ConvPrecision precision) =>
-        precision == ConvPrecision.Tf32 && Tiling == ConvTiling.Tile64
+        precision == ConvPrecision.Tf32 && Tiling == ConvTiling.Tile64 && !Border && (Pass == ConvKernelPass.BackwardWeight || SplitK == 1)
             ? this with { Precision = precision, GroupSize = ImplicitGemmTileTf32.Threads }
             : this;
 
@@ -109,7 +121,7 @@ public sealed record ConvLaunchPlan(
                 ConvKernelPass.BackwardData => "bwd-data",
                 _ => "bwd-weight",
             };
-            return Tiling == ConvTiling.SmallM ? $"{pass} m{RowBlock}" : Precision == ConvPrecision.Tf32 ? $"{pass} tf32" : pass;
+            return Tiling == ConvTiling.SmallM ? $"{pass} m{RowBlock}" : Border ? $"{pass} border" : Precision == ConvPrecision.Tf32 ? $"{pass} tf32" : pass;
         }
     }
 
@@ -135,18 +147,33 @@ public sealed record ConvLaunchPlan(
     /// <param name="pass">The pass.</param>
     /// <param name="g">The geometry.</param>
     /// <param name="kernelVersion">2 or 3.</param>
-    /// <param name="selectByShape">Whether to take the small-M kernels where the 64 × 64 tiles waste more than
-    /// <see cref="SmallMThreshold"/> and the small-M launch executes less (false: always the version's tiles).</param>
+    /// <param name="selectByShape">Whether to take the border split where the 64 × 64 tiles' executed ÷ useful is over
+    /// <see cref="SmallMThreshold"/>, or the small-M kernels where their executed ÷ nominal is, whichever executes
+    /// least (false: always the version's plain tiles).</param>
     public static ConvLaunchPlan Create(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion, bool selectByShape = true)
     {
-        var tiles = Launch(pass, g, kernelVersion) with { NominalFlops = 2 * g.Macs };
-        if (!selectByShape || tiles.WasteOverNominal <= SmallMThreshold)
+        var tiles = Launch(pass, g, kernelVersion, border: false) with { NominalFlops = 2 * g.Macs };
+        if (!selectByShape)
         {
             return tiles;
         }
-        var small = SmallM(pass, g, kernelVersion) with { NominalFlops = 2 * g.Macs };
-        return small.ExecutedFlops < tiles.ExecutedFlops ? small : tiles;
+        var best = tiles;
+        if (tiles.Waste > SmallMThreshold)
+        {
+            var border = Launch(pass, g, kernelVersion, border: true) with { NominalFlops = 2 * g.Macs };
+            best = border.ExecutedFlops < best.ExecutedFlops ? border : best;
+        }
+        if (tiles.WasteOverNominal > SmallMThreshold)
+        {
+            var small = SmallM(pass, g, kernelVersion) with { NominalFlops = 2 * g.Macs };
+            best = small.ExecutedFlops < best.ExecutedFlops ? small : best;
+        }
+        return best;
     }
+
+    /// <summary>The border-split launch of <paramref name="pass"/> (see Conv3dKernels.Border.cs), whether or not <see cref="Create(ConvKernelPass, in Conv3dGeometry, int, bool)"/> would pick it.</summary>
+    public static ConvLaunchPlan BorderSplit(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion) =>
+        Launch(pass, g, kernelVersion, border: true) with { NominalFlops = 2 * g.Macs };
 
     /// <summary>The small-M launch of <paramref name="pass"/> (see Conv3dKernels.SmallM.cs).</summary>
     public static ConvLaunchPlan SmallM(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion)
@@ -210,60 +237,131 @@ public sealed record ConvLaunchPlan(
     public static ConvLaunchPlan Create(ConvKernelPass pass, in ConvLayerShape layer, int kernelVersion) =>
         Create(pass, layer.Geometry, kernelVersion);
 
-    private static ConvLaunchPlan Launch(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion)
+    private static ConvLaunchPlan Launch(ConvKernelPass pass, in Conv3dGeometry g, int kernelVersion, bool border)
     {
         if (kernelVersion is not (2 or 3))
         {
             throw new ArgumentOutOfRangeException(nameof(kernelVersion), kernelVersion, "launch plans exist for the implicit-GEMM kernels, versions 2 and 3");
         }
         int group = kernelVersion == 3 ? ImplicitGemmTile3.Threads : ImplicitGemmTile.Threads;
-        long useful = UsefulFlopsOf(g);
-        long tileFlops = 2L * TileM * TileN;
+        bool dense = pass == ConvKernelPass.BackwardData && IsDenseBackwardData(g);
+        border &= !dense;
+        var (rows, gemms) = Gemms(pass, g, border, dense);
+        long gy = CeilDiv(rows, TileM);
+        long gx = gemms.Max(m => CeilDiv(m.Columns, TileN));
+        long tiles = gy * gemms.Sum(m => CeilDiv(m.Columns, TileN));
+        long maxK = gemms.Max(m => m.K);
+        int chunk, chunks;
+        if (pass == ConvKernelPass.BackwardWeight && !border)
+        {
+            chunk = BackwardWeightChunk(g, out chunks);
+        }
+        else
+        {
+            (chunk, chunks) = Split(tiles, maxK, pass == ConvKernelPass.BackwardWeight);
+        }
+        // Groups past a GEMM's columns exit at once; every chunk runs whole 8-deep slices of its part.
+        long executed = 0;
+        foreach (var (columns, k) in gemms)
+        {
+            for (int z = 0; z < chunks; z++)
+            {
+                long begin = Math.Min((long)z * chunk, k);
+                executed += 2L * TileM * TileN * gy * CeilDiv(columns, TileN) * PaddedK(Math.Min(begin + chunk, k) - begin);
+            }
+        }
+        return new(pass, kernelVersion, gx, (int)gy, gemms.Count * chunks, group, chunks, chunk, dense, executed, UsefulFlopsOf(g)) { Border = border };
+    }
+
+    /// <summary>
+    /// The GEMMs a pass runs (grid z before split-K): their rows (the same for all) and per GEMM its columns
+    /// and reduction length. Backward-data has one per parity class; the border split one per combination of
+    /// <see cref="BorderAxis"/> runs, in the kernels' order (depth slowest).
+    /// </summary>
+    private static (long Rows, List<(long Columns, long K)> Gemms) Gemms(ConvKernelPass pass, in Conv3dGeometry g, bool border, bool dense)
+    {
+        var gemms = new List<(long Columns, long K)>();
         switch (pass)
         {
+            case ConvKernelPass.Forward when border:
+                foreach (var (d, h, w) in Combinations(
+                    Runs(BorderAxis.Forward(g.Sd, g.Pd, g.Kd, g.Di, g.Do)), Runs(BorderAxis.Forward(g.Sh, g.Ph, g.Kh, g.Hi, g.Ho)), Runs(BorderAxis.Forward(g.Sw, g.Pw, g.Kw, g.Wi, g.Wo))))
+                {
+                    gemms.Add(((long)g.N * d.Count * h.Count * w.Count, (long)g.Cin * d.Taps * h.Taps * w.Taps));
+                }
+                return (g.Cout, gemms);
             case ConvKernelPass.Forward:
-                {
-                    long columns = (long)g.N * g.OutputVolume, k = (long)g.Cin * g.KernelVolume;
-                    long gx = CeilDiv(columns, TileN), gy = CeilDiv(g.Cout, TileM);
-                    return new(pass, kernelVersion, gx, (int)gy, 1, group, 1, (int)k, false, tileFlops * gx * gy * PaddedK(k), useful);
-                }
-            case ConvKernelPass.BackwardData when IsDenseBackwardData(g):
-                {
-                    long rows = (long)g.Cin * g.KernelVolume;
-                    long gx = CeilDiv(g.N, TileN), gy = CeilDiv(rows, TileM);
-                    return new(pass, kernelVersion, gx, (int)gy, 1, group, 1, g.Cout, true, tileFlops * gx * gy * PaddedK(g.Cout), useful);
-                }
+                gemms.Add(((long)g.N * g.OutputVolume, (long)g.Cin * g.KernelVolume));
+                return (g.Cout, gemms);
+            case ConvKernelPass.BackwardData when dense:
+                gemms.Add((g.N, g.Cout));
+                return ((long)g.Cin * g.KernelVolume, gemms);
             case ConvKernelPass.BackwardData:
                 {
-                    // The largest parity class has ⌈extent / stride⌉ positions per axis (residue 0); groups past a
-                    // smaller class's columns exit before any work.
-                    long columns = (long)g.N * CeilDiv(g.Di, g.Sd) * CeilDiv(g.Hi, g.Sh) * CeilDiv(g.Wi, g.Sw);
-                    long gx = CeilDiv(columns, TileN), gy = CeilDiv(g.Cin, TileM);
-                    long executed = 0;
-                    int classes = g.Sd * g.Sh * g.Sw, maxK = 0;
-                    for (int r = 0; r < classes; r++)
+                    // The kernels' own splits (ParityAxis, BorderAxis), so the plan counts what they run.
+                    var ad = ParityRuns(g.Pd, g.Sd, g.Kd, g.Di, g.Do, border);
+                    var ah = ParityRuns(g.Ph, g.Sh, g.Kh, g.Hi, g.Ho, border);
+                    var aw = ParityRuns(g.Pw, g.Sw, g.Kw, g.Wi, g.Wo, border);
+                    foreach (var (d, h, w) in Combinations(ad, ah, aw))
                     {
-                        int rw = r % g.Sw, rh = r / g.Sw % g.Sh, rd = r / (g.Sw * g.Sh);
-                        // The kernels' own split, so the plan counts what they run.
-                        var ad = ParityAxis.Create(rd, g.Pd, g.Sd, g.Kd, g.Di);
-                        var ah = ParityAxis.Create(rh, g.Ph, g.Sh, g.Kh, g.Hi);
-                        var aw = ParityAxis.Create(rw, g.Pw, g.Sw, g.Kw, g.Wi);
-                        long k = (long)g.Cout * ad.Taps * ah.Taps * aw.Taps;
-                        maxK = (int)Math.Max(maxK, k);
-                        executed += tileFlops * gy * CeilDiv((long)g.N * ad.Count * ah.Count * aw.Count, TileN) * PaddedK(k);
+                        gemms.Add(((long)g.N * d.Count * h.Count * w.Count, (long)g.Cout * d.Taps * h.Taps * w.Taps));
                     }
-                    return new(pass, kernelVersion, gx, (int)gy, classes, group, 1, maxK, false, executed, useful);
+                    return (g.Cin, gemms);
                 }
-            default:
+            case ConvKernelPass.BackwardWeight when border:
+                foreach (var (d, h, w) in Combinations(
+                    Runs(BorderAxis.BackwardWeight(g.Sd, g.Pd, g.Kd, g.Di, g.Do)), Runs(BorderAxis.BackwardWeight(g.Sh, g.Ph, g.Kh, g.Hi, g.Ho)),
+                    Runs(BorderAxis.BackwardWeight(g.Sw, g.Pw, g.Kw, g.Wi, g.Wo))))
                 {
-                    int chunk = BackwardWeightChunk(g, out int chunks);
-                    long k = (long)g.N * g.OutputVolume;
-                    long gx = CeilDiv((long)g.Cin * g.KernelVolume, TileN), gy = CeilDiv(g.Cout, TileM);
-                    // Every chunk is full but the last (chunk is a multiple of the tile depth).
-                    long slices = (chunks - 1) * PaddedK(chunk) + PaddedK(k - (long)(chunks - 1) * chunk);
-                    return new(pass, kernelVersion, gx, (int)gy, chunks, group, chunks, chunk, false, tileFlops * gx * gy * slices, useful);
+                    gemms.Add(((long)g.Cin * d.Count * h.Count * w.Count, (long)g.N * d.Taps * h.Taps * w.Taps));
                 }
+                return (g.Cout, gemms);
+            default:
+                gemms.Add(((long)g.Cin * g.KernelVolume, (long)g.N * g.OutputVolume));
+                return (g.Cout, gemms);
         }
+    }
+
+    /// <summary>An axis's runs as (positions, taps) pairs.</summary>
+    private static List<(int Count, int Taps)> Runs(BorderAxis axis) =>
+        Enumerable.Range(0, axis.Runs()).Select(i => axis.Run(i)).Select(r => (r.Count, r.Taps)).ToList();
+
+    /// <summary>Backward-data's classes along an axis: the parity classes, each cut into its border runs when <paramref name="border"/>.</summary>
+    private static List<(int Count, int Taps)> ParityRuns(int pad, int stride, int kernel, int inExtent, int outExtent, bool border)
+    {
+        if (border)
+        {
+            return Enumerable.Range(0, BorderAxis.BackwardDataRuns(pad, stride, kernel, inExtent, outExtent))
+                .Select(i => BorderAxis.BackwardDataRun(i, pad, stride, kernel, inExtent, outExtent)).Select(a => (a.Count, a.Taps)).ToList();
+        }
+        return Enumerable.Range(0, stride).Select(r => ParityAxis.Create(r, pad, stride, kernel, inExtent)).Select(a => (a.Count, a.Taps)).ToList();
+    }
+
+    private static IEnumerable<((int Count, int Taps) D, (int Count, int Taps) H, (int Count, int Taps) W)> Combinations(
+        List<(int Count, int Taps)> d, List<(int Count, int Taps)> h, List<(int Count, int Taps)> w) =>
+        from a in d from b in h from c in w select (a, b, c);
+
+    /// <summary>
+    /// Split-K of a launch of <paramref name="tiles"/> groups over reductions of at most <paramref name="maxK"/>:
+    /// (chunk length, chunks). Forward and backward-data split only under <see cref="SplitBelowGroups"/>;
+    /// both then aim, as backward-weight always does, at <see cref="BackwardWeightTargetGroups"/>, with chunks of
+    /// at least <see cref="BackwardWeightMinChunk"/> (a multiple of the tile depth) and at most
+    /// <see cref="BackwardWeightMaxChunks"/> of them. Unsplit, the chunk is the whole reduction.
+    /// </summary>
+    private static (int Chunk, int Chunks) Split(long tiles, long maxK, bool always)
+    {
+        if (tiles == 0 || (!always && tiles >= SplitBelowGroups))
+        {
+            return ((int)maxK, 1);
+        }
+        long wanted = Math.Clamp(CeilDiv(BackwardWeightTargetGroups, tiles), 1, BackwardWeightMaxChunks);
+        long split = Math.Min(wanted, Math.Max(1, maxK / BackwardWeightMinChunk));
+        if (split == 1)
+        {
+            return ((int)maxK, 1);
+        }
+        long chunk = CeilDiv(CeilDiv(maxK, split), TileK) * TileK;
+        return ((int)chunk, (int)CeilDiv(maxK, chunk));
     }
 
     /// <summary>

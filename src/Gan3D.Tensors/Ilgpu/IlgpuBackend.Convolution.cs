@@ -15,6 +15,13 @@ public sealed partial class IlgpuBackend
     /// </summary>
     public bool ConvSelectByShape { get; set; } = true;
 
+    /// <summary>Tests: versions 2 and 3 launch the border split (Conv3dKernels.Border.cs) for every shape, whatever the plan would pick.</summary>
+    public bool ConvForceBorderSplit { get; set; }
+
+    private ConvLaunchPlan Plan(ConvKernelPass pass, in Conv3dGeometry g) => ConvForceBorderSplit
+        ? ConvLaunchPlan.BorderSplit(pass, g, _kernelVersion)
+        : ConvLaunchPlan.Create(pass, g, _kernelVersion, ConvSelectByShape);
+
     public void MatMul(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor c, int m, int n, int k)
     {
         long count = (long)m * n;
@@ -45,15 +52,17 @@ public sealed partial class IlgpuBackend
             _k.Conv3dForward1((int)g.OutputSize, V(x), V(w), V(y), g);
             return;
         }
-        var plan = ConvLaunchPlan.Create(ConvKernelPass.Forward, g, _kernelVersion, ConvSelectByShape).WithPrecision(_precision);
+        var plan = Plan(ConvKernelPass.Forward, g).WithPrecision(_precision);
         if (plan.Tiling == ConvTiling.SmallM)
         {
             LaunchSmallM(plan, _k.V2!.Conv3dForwardSmallM, V(x), V(w), V(y), g.OutputSize, g);
             return;
         }
         // Version 3 has a kernel for the GAN's k4 layers (kw known per staged k).
-        var forward = Tf32For(plan)?.Forward ?? (_kernelVersion != 3 ? _k.V2!.Conv3dForward : g.Kw == 4 ? _k.V2!.Conv3dForwardK43 : _k.V2!.Conv3dForward3);
-        forward(Launch(plan), V(x), V(w), V(y), g);
+        var v = _k.V2!;
+        var forward = Tf32For(plan)?.Forward ?? (plan.Border ? (_kernelVersion == 3 ? v.Conv3dForwardBorder3 : v.Conv3dForwardBorder)
+            : _kernelVersion != 3 ? v.Conv3dForward : g.Kw == 4 ? v.Conv3dForwardK43 : v.Conv3dForward3);
+        LaunchTiles(plan, forward, V(x), V(w), V(y), g.OutputSize, g);
     }
 
     public void Conv3dBackwardData(Tensor dy, Tensor w, Tensor dx, in Conv3dGeometry g)
@@ -68,21 +77,19 @@ public sealed partial class IlgpuBackend
             _k.Conv3dBackwardData1((int)g.InputSize, V(dy), V(w), V(dx), g);
             return;
         }
-        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardData, g, _kernelVersion, ConvSelectByShape).WithPrecision(_precision);
+        var plan = Plan(ConvKernelPass.BackwardData, g).WithPrecision(_precision);
         if (plan.Tiling == ConvTiling.SmallM)
         {
             LaunchSmallM(plan, plan.ByBatch ? _k.V2!.Conv3dBackwardDataDenseSmallM : _k.V2!.Conv3dBackwardDataSmallM, V(dy), V(w), V(dx), g.InputSize, g);
             return;
         }
-        if (plan.Dense)
-        {
-            var dense = Tf32For(plan)?.BackwardDataDense ?? (_kernelVersion == 3 ? _k.V2!.Conv3dBackwardDataDense3 : _k.V2!.Conv3dBackwardDataDense);
-            dense(Launch(plan), V(dy), V(w), V(dx), g);
-            return;
-        }
-        var parity = Tf32For(plan)?.BackwardData ?? (_kernelVersion != 3 ? _k.V2!.Conv3dBackwardData
-            : g.Kw == 4 && g.Sw == 2 ? _k.V2!.Conv3dBackwardDataK4S23 : _k.V2!.Conv3dBackwardData3);
-        parity(Launch(plan), V(dy), V(w), V(dx), g);
+        var v = _k.V2!;
+        var kernel = Tf32For(plan) is { } tf32 ? (plan.Dense ? tf32.BackwardDataDense : tf32.BackwardData)
+            : plan.Dense ? (_kernelVersion == 3 ? v.Conv3dBackwardDataDense3 : v.Conv3dBackwardDataDense)
+            : plan.Border ? (_kernelVersion == 3 ? v.Conv3dBackwardDataBorder3 : v.Conv3dBackwardDataBorder)
+            : _kernelVersion != 3 ? v.Conv3dBackwardData
+            : g.Kw == 4 && g.Sw == 2 ? v.Conv3dBackwardDataK4S23 : v.Conv3dBackwardData3;
+        LaunchTiles(plan, kernel, V(dy), V(w), V(dx), g.InputSize, g);
     }
 
     public void Conv3dBackwardWeight(Tensor x, Tensor dy, Tensor dw, in Conv3dGeometry g)
@@ -97,25 +104,35 @@ public sealed partial class IlgpuBackend
             _k.Conv3dBackwardWeight1((int)g.WeightSize, V(x), V(dy), V(dw), g);
             return;
         }
-        var plan = ConvLaunchPlan.Create(ConvKernelPass.BackwardWeight, g, _kernelVersion, ConvSelectByShape).WithPrecision(_precision);
+        var plan = Plan(ConvKernelPass.BackwardWeight, g).WithPrecision(_precision);
         if (plan.Tiling == ConvTiling.SmallM)
         {
             LaunchSmallM(plan, _k.V2!.Conv3dBackwardWeightSmallM, V(x), V(dy), V(dw), g.WeightSize, g);
             return;
         }
-        int chunk = plan.KChunk, chunks = plan.SplitK;
-        var grid = Launch(plan);
-        var backwardWeight = Tf32For(plan)?.BackwardWeight ?? (_kernelVersion == 3 ? _k.V2!.Conv3dBackwardWeight3 : _k.V2!.Conv3dBackwardWeight);
-        if (chunks == 1)
+        var v = _k.V2!;
+        var backwardWeight = Tf32For(plan)?.BackwardWeight ?? (plan.Border ? (_kernelVersion == 3 ? v.Conv3dBackwardWeightBorder3 : v.Conv3dBackwardWeightBorder)
+            : _kernelVersion == 3 ? v.Conv3dBackwardWeight3 : v.Conv3dBackwardWeight);
+        LaunchTiles(plan, backwardWeight, V(x), V(dy), V(dw), g.WeightSize, g);
+    }
+
+    /// <summary>
+    /// A 64 × 64-tile launch: straight into <paramref name="output"/> with one chunk, else into chunk copies of
+    /// it in scratch, summed in chunk order (float64, one rounding: deterministic, no atomics).
+    /// </summary>
+    private void LaunchTiles(ConvLaunchPlan plan, Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> kernel,
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> output, long outputSize, in Conv3dGeometry g)
+    {
+        if (plan.SplitK == 1)
         {
-            backwardWeight(grid, V(x), V(dy), V(dw), g, chunk);
+            kernel(Launch(plan), a, b, output, g, plan.KChunk);
             return;
         }
-        long partialCount = chunks * g.WeightSize;
+        long partialCount = plan.SplitK * outputSize;
         CheckSize(partialCount);
         var partials = FloatScratch(partialCount);
-        backwardWeight(grid, V(x), V(dy), partials, g, chunk);
-        _k.V2!.Conv3dBackwardWeightReduce((int)g.WeightSize, partials, V(dw), chunks);
+        kernel(Launch(plan), a, b, partials, g, plan.KChunk);
+        _k.V2!.Conv3dBackwardWeightReduce((int)outputSize, partials, output.SubView(0, outputSize), plan.SplitK);
     }
 
     /// <summary>

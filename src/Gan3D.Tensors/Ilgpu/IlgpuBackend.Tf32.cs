@@ -39,19 +39,26 @@ public sealed partial class IlgpuBackend
     /// <summary>The TF32 kernel for a 64 × 64-tile plan that <see cref="ConvLaunchPlan.WithPrecision"/> marked TF32, else null.</summary>
     private KernelSetTf32? Tf32For(ConvLaunchPlan plan) => plan.Precision == ConvPrecision.Tf32 ? _tf32 : null;
 
-    /// <summary>The TF32 convolution kernels (launched with 64 × 64-tile plans, groups of <see cref="ImplicitGemmTileTf32.Threads"/>).</summary>
+    /// <summary>
+    /// The TF32 convolution kernels (launched with 64 × 64-tile plans, groups of <see cref="ImplicitGemmTileTf32.Threads"/>),
+    /// typed as the float32 tile kernels; forward and backward-data take no reduction chunk (their plans never split K).
+    /// </summary>
     private sealed class KernelSetTf32(Accelerator a)
     {
-        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> Forward =
-            a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dForwardTf32Kernel);
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> Forward =
+            NoSplit(a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dForwardTf32Kernel));
 
-        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> BackwardData =
-            a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataTf32Kernel);
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> BackwardData =
+            NoSplit(a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataTf32Kernel));
 
-        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> BackwardDataDense =
-            a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataDenseTf32Kernel);
+        public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> BackwardDataDense =
+            NoSplit(a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry>(Conv3dKernels.Conv3dBackwardDataDenseTf32Kernel));
 
         public readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> BackwardWeight =
             a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int>(Conv3dKernels.Conv3dBackwardWeightTf32Kernel);
+
+        private static Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry, int> NoSplit(
+            Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv3dGeometry> kernel) =>
+            (config, a, b, output, g, _) => kernel(config, a, b, output, g);
     }
 }

@@ -182,6 +182,7 @@ public sealed partial class IlgpuBackend : IBackend
         _pool.Trim();
         _scratch?.Dispose();
         _floatScratch?.Dispose();
+        DisposeTransfers();
         _accelerator.Dispose();
         _context.Dispose();
     }
@@ -271,6 +272,7 @@ public sealed partial class IlgpuBackend : IBackend
         {
             return;
         }
+        Interlocked.Increment(ref _hostReads);
         // Pinned for the same reason as in Upload: unpinned, the copy could land in a moved array's old place.
         fixed (float* host = destination)
         {
@@ -322,7 +324,11 @@ public sealed partial class IlgpuBackend : IBackend
         }
     }
 
-    public void Synchronize() => _accelerator.Synchronize();
+    public void Synchronize()
+    {
+        Interlocked.Increment(ref _hostReads);
+        _accelerator.Synchronize();
+    }
 
     // ------------------------------------------------------------ random
 

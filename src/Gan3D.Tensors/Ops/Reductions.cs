@@ -1,9 +1,25 @@
+using Gan3D.Kernels;
+
 namespace Gan3D.Tensors;
 
 public static partial class Ops
 {
     /// <summary>Sum of all elements, as a scalar (shape ()).</summary>
     public static Tensor Sum(Tensor x) => Reduce(x, 1f);
+
+    /// <summary>
+    /// How many elements lie strictly above 0 (<paramref name="above"/>) or below it, as a scalar (shape ())
+    /// computed on the device, with no gradient: D's right calls, read back with the iteration's other scalars.
+    /// </summary>
+    public static Tensor CountSign(Tensor x, bool above)
+    {
+        var be = x.Backend;
+        var hits = Tensor.Empty(x.Shape, be);
+        be.Unary(UnaryOp.Positive, x, hits, above ? 1f : -1f);
+        var count = Tensor.Empty(new Shape(), be);
+        be.Sum(hits, count, 1f); // exact in float up to 2²⁴ elements
+        return count;
+    }
 
     /// <summary>Mean of all elements, as a scalar (shape ()).</summary>
     public static Tensor Mean(Tensor x)

@@ -26,12 +26,13 @@ public abstract class IlgpuKernelV2Tests
     /// version's own 64 × 64 tiles run every shape unless <paramref name="selectByShape"/> (the small
     /// shapes here would otherwise go to the small-M kernels, tested on their own below).
     /// </summary>
-    private T With<T>(int version, Func<IlgpuBackend, T> body, bool selectByShape = false)
+    private T With<T>(int version, Func<IlgpuBackend, T> body, bool selectByShape = false, bool border = false)
     {
         var be = Be;
         int saved = be.KernelVersion;
         be.KernelVersion = version;
         be.ConvSelectByShape = selectByShape;
+        be.ConvForceBorderSplit = border;
         try
         {
             return body(be);
@@ -40,6 +41,7 @@ public abstract class IlgpuKernelV2Tests
         {
             be.KernelVersion = saved;
             be.ConvSelectByShape = true;
+            be.ConvForceBorderSplit = false;
         }
     }
 
@@ -121,6 +123,65 @@ public abstract class IlgpuKernelV2Tests
         Assert.Equal(1, big); // 8 × 256 tiles already fill the GPU
         Assert.Equal(64, first); // 1 tile wants 4 × 132 groups, capped at 64 chunks
         Assert.Equal(100 * 32 * 32 * 32 / 64, chunk);
+    }
+
+    // (N, Cin, D, H, W, Cout, Kd, Kh, Kw, stride, padding): few tiles and a long reduction, so the tile
+    // launches of the pass named split it into chunks, summed in chunk order.
+    public static TheoryData<int[], ConvKernelPass> SplitKGeometries => new()
+    {
+        { new[] { 1, 20, 3, 4, 5, 3, 3, 3, 3, 1, 1 }, ConvKernelPass.Forward },       // 540 → chunks of 272 and 268 (a part slice)
+        { new[] { 1, 9, 3, 3, 5, 2, 4, 4, 4, 1, 1 }, ConvKernelPass.Forward },        // kw = 4 (v3's k4 kernel): 576 → 2 × 288
+        { new[] { 1, 3, 5, 4, 6, 70, 4, 4, 4, 2, 1 }, ConvKernelPass.BackwardData },  // k4 s2 (v3's k4 s2 kernel): classes of 560 → 2 × 280
+    };
+
+    [Theory]
+    [MemberData(nameof(SplitKGeometries), MemberType = typeof(IlgpuKernelV2Tests))]
+    public void SplitKForwardAndBackwardDataMatchReferenceDeterministically(int[] v, ConvKernelPass pass)
+    {
+        var g = Conv3dGeometry.Create(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[9], v[9], v[10], v[10], v[10]);
+        Assert.True(ConvLaunchPlan.Create(pass, g, 2, selectByShape: false).SplitK > 1, $"{pass} {g}: expected split-K");
+        var rng = new Random(g.GetHashCode());
+        var x = Rounded(RandomArray(rng, g.InputSize));
+        var w = Rounded(RandomArray(rng, g.WeightSize));
+        var dy = Rounded(RandomArray(rng, g.OutputSize));
+        foreach (int version in new[] { 2, 3 })
+        {
+            var first = With(version, be => RunConv(be, g, x, w, dy));
+            AssertClose($"split-K forward v{version} {g}", Reference.Conv3d(x, w, null, g), first.Y, Slack * 1e-4, Slack * 1e-4);
+            AssertClose($"split-K backward-data v{version} {g}", Reference.Conv3dBackwardData(dy, w, g), first.Dx, Slack * 1e-4, Slack * 1e-4);
+            AssertClose($"backward-weight v{version} {g}", Reference.Conv3dBackwardWeight(x, dy, g), first.Dw, Slack * 1e-4, Slack * 1e-4);
+            var second = With(version, be => RunConv(be, g, x, w, dy));
+            Assert.Equal(first.Y, second.Y); // chunks summed in a fixed order: no atomics
+            Assert.Equal(first.Dx, second.Dx);
+        }
+    }
+
+    // (N, Cin, D, H, W, Cout, Kd, Kh, Kw, stride, padding): the border split, forced for all three passes.
+    public static TheoryData<int[]> BorderGeometries => new()
+    {
+        new[] { 1, 3, 8, 8, 8, 5, 4, 4, 4, 2, 1 },   // D.conv4's 8³ → 4³ k4 s2 p1: 3 runs an axis forward, 4 backward-data
+        new[] { 1, 2, 7, 5, 5, 2, 2, 2, 2, 3, 1 },   // kernel smaller than the stride: classes with no tap
+        new[] { 1, 2, 2, 3, 2, 3, 2, 2, 2, 1, 2 },   // padding of the kernel's size: outputs whose window is all padding
+        new[] { 1, 20, 3, 4, 5, 3, 3, 3, 3, 1, 1 },  // stride 1 pad 1, odd extents, split-K: 27 run combinations reducing over up to 540
+    };
+
+    [Theory]
+    [MemberData(nameof(BorderGeometries), MemberType = typeof(IlgpuKernelV2Tests))]
+    public void BorderSplitMatchesReference(int[] v)
+    {
+        var g = Conv3dGeometry.Create(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[9], v[9], v[10], v[10], v[10]);
+        Assert.All(Enum.GetValues<ConvKernelPass>(), pass => Assert.True(ConvLaunchPlan.BorderSplit(pass, g, 2).Border));
+        var rng = new Random(g.GetHashCode());
+        var x = Rounded(RandomArray(rng, g.InputSize));
+        var w = Rounded(RandomArray(rng, g.WeightSize));
+        var dy = Rounded(RandomArray(rng, g.OutputSize));
+        foreach (int version in new[] { 2, 3 })
+        {
+            var r = With(version, be => RunConv(be, g, x, w, dy), border: true);
+            AssertClose($"border forward v{version} {g}", Reference.Conv3d(x, w, null, g), r.Y, Slack * 1e-4, Slack * 1e-4);
+            AssertClose($"border backward-data v{version} {g}", Reference.Conv3dBackwardData(dy, w, g), r.Dx, Slack * 1e-4, Slack * 1e-4);
+            AssertClose($"border backward-weight v{version} {g}", Reference.Conv3dBackwardWeight(x, dy, g), r.Dw, Slack * 1e-4, Slack * 1e-4);
+        }
     }
 
     // (N, Cin, D, H, W, Cout, Kd, Kh, Kw, stride, padding): shapes whose 64-row tiles waste, so the plan
