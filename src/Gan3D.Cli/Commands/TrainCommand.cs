@@ -116,10 +116,25 @@ internal static class TrainCommand
         o.WriteLine($"gan3d train: {trainer.ModelName} {options.Architecture} on {trainer.Data.Count} shapes from {dataSpec}, batch {options.BatchSize}, on {trainer.Backend.Name}");
         string encoder = trainer is VaeGanTrainer v ? $", E {v.E.ParameterCount:N0} ({v.VaeOptions.Encoder}; α1 {v.VaeOptions.KlWeight}, α2 {v.VaeOptions.ReconstructionWeight}, lr E {v.VaeOptions.LearningRateE})" : "";
         o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}{encoder}; lr G {options.LearningRateG}, D {options.LearningRateD}{(options.GeneratorEma > 0 ? $"; samples from G's moving average (decay {options.GeneratorEma})" : "")}; run directory {runDir}");
+        if (StudySettings(options) is { Length: > 0 } study)
+        {
+            o.WriteLine($"  {study}");
+        }
         if (trainer.Step > 0)
         {
             o.WriteLine($"  resuming at iteration {trainer.Step} of {iterations}");
         }
+    }
+
+    /// <summary>The settings that differ from the paper's recipe beyond the rates (empty when none do).</summary>
+    private static string StudySettings(GanTrainingOptions options)
+    {
+        var parts = new List<string>();
+        if (options.Loss != AdversarialLoss.Bce)
+        {
+            parts.Add($"{options.Loss.ToString().ToLowerInvariant()} loss");
+        }
+        return string.Join("; ", parts);
     }
 
     /// <summary>The preset named by --preset, or the device's when none is named.</summary>
@@ -147,7 +162,7 @@ internal static class TrainCommand
             }
         }
         var overrides = TrainOptionChecks.Overrides(parse, opt, given) with { Resolution = res };
-        var options = given.IsVae ? preset.VaeGanOptions(overrides) : preset.GanOptions(overrides);
+        var options = overrides.ApplyStudySettings(given.IsVae ? preset.VaeGanOptions(overrides) : preset.GanOptions(overrides));
         if (!given.IsVae && options.BatchSize > dataset!.Count)
         {
             throw new UsageException($"--batch-size {options.BatchSize} is larger than the {dataset.Count} shapes in {dataSpec}");

@@ -46,6 +46,8 @@ internal sealed class TrainOptions
 
     public Option<float?> GEma { get; } = new("--g-ema") { Description = "Decay in [0, 1) of a moving average of G's weights that samples and the checkpoint's readers use (0 = off, the paper; quick preset: 0.995 for 3d-gan, off for vae-gan)" };
 
+    public Option<string?> Loss { get; } = new("--loss") { Description = "Adversarial loss: bce (the paper's binary cross entropy; default) or hinge (D: mean max(0, 1 − D(x)) + mean max(0, 1 + D(G(z))), G: −mean D(G(z))). With either, D's accuracy for --d-threshold is the share of its logits with the right sign" };
+
     public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
 
     public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write the checkpoint every N iterations (0 = only at the end and when stopped)" };
@@ -71,7 +73,7 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, Preset, Resolution, Width, Iterations, Batch, Device, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
@@ -79,7 +81,11 @@ internal sealed class TrainOptions
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
-internal sealed record GivenOptions(bool IsVae, LatentDistribution? Latent, ViewSampling? Views, IBackend Backend);
+internal sealed record GivenOptions(bool IsVae, LatentDistribution? Latent, ViewSampling? Views, IBackend Backend)
+{
+    /// <summary>--loss, when given.</summary>
+    public AdversarialLoss? Loss { get; init; }
+}
 
 /// <summary>Checks of train's options, each on its own, before anything is read or written.</summary>
 internal static class TrainOptionChecks
@@ -137,6 +143,7 @@ internal static class TrainOptionChecks
         InRange(parse, opt.ReconWeight, 0, true, double.PositiveInfinity, false);
         TrainCommand.Preset(parse.GetValue(opt.Preset), DeviceKind.Cpu); // only its name is checked here
         var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
+        var loss = parse.GetValue(opt.Loss) is { } lossName ? ParseLoss(lossName) : (AdversarialLoss?)null;
         ViewSampling? views = null;
         if (parse.GetValue(opt.Azimuth) is not null || parse.GetValue(opt.Elevation) is not null)
         {
@@ -154,8 +161,15 @@ internal static class TrainOptionChecks
             }
         }
         var backend = CliDevices.Create(parse.GetValue(opt.Device)!, parse.GetValue(opt.Threads));
-        return new GivenOptions(isVae, latent, views, backend);
+        return new GivenOptions(isVae, latent, views, backend) { Loss = loss };
     }
+
+    private static AdversarialLoss ParseLoss(string value) => value.ToLowerInvariant() switch
+    {
+        "bce" => AdversarialLoss.Bce,
+        "hinge" => AdversarialLoss.Hinge,
+        _ => throw new UsageException($"--loss {value}: use bce or hinge"),
+    };
 
     /// <summary>What the options of a new run replace in its preset (the resolution is the caller's: it may come from the data).</summary>
     public static TrainingOverrides Overrides(ParseResult parse, TrainOptions opt, GivenOptions given) => new()
@@ -174,6 +188,7 @@ internal static class TrainOptionChecks
         ReconstructionWeight = parse.GetValue(opt.ReconWeight),
         LearningRateE = parse.GetValue(opt.LrE),
         Views = given.Views,
+        Loss = given.Loss,
     };
 
     /// <summary>A float option must be finite and inside its range (1e39 parses to ∞, which no setting can take).</summary>

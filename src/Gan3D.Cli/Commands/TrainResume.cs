@@ -76,6 +76,10 @@ internal static class TrainResumeChecks
         {
             Contradiction(parse, opt.Latent, saved.Latent.ToString().ToLowerInvariant(), resume);
         }
+        if (given.Loss is { } loss && loss != saved.Loss)
+        {
+            Contradiction(parse, opt.Loss, saved.Loss.ToString().ToLowerInvariant(), resume);
+        }
         if (saved is VaeGanTrainingOptions vae)
         {
             Same(parse, opt.ImageSize, vae.ImageSize, resume);

@@ -163,8 +163,10 @@ public abstract class AdversarialTrainer : ITrainer
     }
 
     /// <summary>
-    /// D's half of the iteration: BCE on real → 1 and <paramref name="fake"/> (already detached) → 0,
-    /// with an update only when <paramref name="update"/>. Returns the loss and D's accuracy on each half.
+    /// D's half of the iteration: the <see cref="GanTrainingOptions.Loss"/> of D on real shapes (to be
+    /// called real) and <paramref name="fake"/> (already detached; to be called fake), with an update only
+    /// when <paramref name="update"/>. Returns the loss and D's accuracy (the share of logits of the right
+    /// sign) on each half.
     /// </summary>
     protected (float Loss, float AccuracyReal, float AccuracyFake) DiscriminatorStep(Tensor fake, bool update)
     {
@@ -175,7 +177,9 @@ public abstract class AdversarialTrainer : ITrainer
         var dFake = D.Forward(fake);
         float accReal = FractionOfSign(dReal, positive: true);
         float accFake = FractionOfSign(dFake, positive: false);
-        var loss = Ops.Add(Ops.BceWithLogits(dReal, 1f), Ops.BceWithLogits(dFake, 0f));
+        var loss = Options.Loss == AdversarialLoss.Hinge
+            ? Ops.Add(Ops.HingeLoss(dReal, 1f), Ops.HingeLoss(dFake, -1f))
+            : Ops.Add(Ops.BceWithLogits(dReal, 1f), Ops.BceWithLogits(dFake, 0f));
         float value = loss.Item();
         CheckFinite("D", value);
         if (update)
@@ -186,6 +190,17 @@ public abstract class AdversarialTrainer : ITrainer
             _dUpdates++;
         }
         return (value, accReal, accFake);
+    }
+
+    /// <summary>
+    /// G's adversarial term for its shapes <paramref name="fake"/> (not detached): BCE of D's logits
+    /// against "real" (the paper's non-saturating loss), or −mean(D(fake)) for the hinge loss. Call it
+    /// inside <see cref="WithFrozenD"/>.
+    /// </summary>
+    protected Tensor GeneratorLoss(Tensor fake)
+    {
+        var logits = D.Forward(fake);
+        return Options.Loss == AdversarialLoss.Hinge ? Ops.MulScalar(Ops.Mean(logits), -1f) : Ops.BceWithLogits(logits, 1f);
     }
 
     /// <summary>

@@ -14,6 +14,23 @@ public enum LatentDistribution
     Normal,
 }
 
+/// <summary>The adversarial loss of D and G.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AdversarialLoss>))]
+public enum AdversarialLoss
+{
+    /// <summary>
+    /// The paper's binary cross entropy on D's logits: D minimises BCE(D(x), 1) + BCE(D(G(z)), 0), G
+    /// minimises BCE(D(G(z)), 1) (the non-saturating form).
+    /// </summary>
+    Bce,
+
+    /// <summary>
+    /// Hinge loss (Lim &amp; Ye 2017; Miyato et al. 2018): D minimises mean(max(0, 1 − D(x))) +
+    /// mean(max(0, 1 + D(G(z)))), G minimises −mean(D(G(z))).
+    /// </summary>
+    Hinge,
+}
+
 /// <summary>
 /// Everything that decides a 3D-GAN training run. Defaults are the paper's: Adam with β1 = 0.5,
 /// learning rates G 0.0025 and D 1e-5, batch 100, z ~ U(0, 1)^200, and D updated only when its
@@ -33,8 +50,21 @@ public record GanTrainingOptions
 
     public float Beta2 { get; init; } = 0.999f;
 
-    /// <summary>D is updated on a batch only if its accuracy on the previous batch was below this; 1 turns the rule off.</summary>
+    /// <summary>
+    /// D is updated on a batch only if its accuracy on the previous batch was below this; 1 turns the rule off.
+    /// D's accuracy is the fraction of its logits with the right sign (positive on real shapes, negative
+    /// on G's), whatever the <see cref="Loss"/>: for BCE that is σ(logit) on the right side of ½; for the
+    /// hinge loss, whose margin is at ±1, it is the side of 0, the boundary a hinge D's decision uses too.
+    /// A hinge D that scores every shape inside its margin (|logit| &lt; 1) still counts as accurate.
+    /// </summary>
     public float DAccuracyThreshold { get; init; } = 0.8f;
+
+    /// <summary>
+    /// The adversarial loss: the paper's binary cross entropy (default; configurations written before the
+    /// setting existed read as that) or the hinge loss. The adaptive rule (<see cref="DAccuracyThreshold"/>)
+    /// applies to either; hinge-loss GANs are usually trained with it off (1).
+    /// </summary>
+    public AdversarialLoss Loss { get; init; } = AdversarialLoss.Bce;
 
     /// <summary>
     /// The latent distribution: the paper's U(0, 1) by default. In our 32³ runs at width 0.25 it collapsed

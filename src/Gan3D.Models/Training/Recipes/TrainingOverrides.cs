@@ -27,6 +27,9 @@ public sealed record TrainingOverrides
     /// <summary>Decay of G's moving average (0: off).</summary>
     public float? GeneratorEma { get; init; }
 
+    /// <summary>The adversarial loss (null: the options' own, the paper's BCE unless a preset names another).</summary>
+    public AdversarialLoss? Loss { get; init; }
+
     /// <summary>Drives initialisation, latent draws and data order (no preset names one: 0 unless given).</summary>
     public ulong Seed { get; init; }
 
@@ -47,4 +50,14 @@ public sealed record TrainingOverrides
 
     /// <summary>3D-VAE-GAN: viewpoints of rendered training images.</summary>
     public ViewSampling? Views { get; init; }
+
+    /// <summary>
+    /// <paramref name="options"/> (a preset's, of either model) with the settings of the recipe study
+    /// (issue 17: the loss, ...) replaced where given here. The presets' option builders do not read these
+    /// yet, so callers apply them after the preset; applying them twice changes nothing.
+    /// </summary>
+    public GanTrainingOptions ApplyStudySettings(GanTrainingOptions options) => options with
+    {
+        Loss = Loss ?? options.Loss,
+    };
 }

@@ -1,0 +1,50 @@
+using Gan3D.Models;
+using static Gan3D.Tests.Cli.CliRunner;
+
+namespace Gan3D.Tests.Cli;
+
+/// <summary>gan3d train's options of the recipe study (issue 17): each reaches the run's settings, is checked, and is kept on resume.</summary>
+public sealed class TrainStudyOptionTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gan3d-train-arms-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    private (int Code, string Out, string Err) Train(string name, params string[] args) =>
+        Run(["train", "--preset", "quick", "--width", "0.125", "--iterations", "1", "--batch-size", "4", "--device", "cpu",
+            "--sample-every", "0", "--checkpoint-every", "0", "--out", P(name), .. args]);
+
+    private GanTrainingOptions Settings(string name, params string[] args)
+    {
+        var r = Train(name, args);
+        Assert.True(r.Code == 0, r.Err);
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(P(name), "config.json")));
+        string training = config.RootElement.GetProperty("training").GetRawText();
+        return args.Contains("vae-gan") ? VaeGanTrainingOptions.FromJson(training, name) : GanTrainingOptions.FromJson(training, name);
+    }
+
+    private void AssertRefused(string expected, params string[] args)
+    {
+        string output = P("run-" + Guid.NewGuid().ToString("N")[..8]);
+        AssertBadInput(Run(["train", .. args, "--out", output, "--device", "cpu"]), expected);
+        Assert.False(Directory.Exists(output), "a refused run must not leave a run directory");
+    }
+
+    [Fact]
+    public void TheLossReachesEitherModelAndIsKeptOnResume()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick, Settings("bce"));
+        Assert.Equal(quick with { Loss = AdversarialLoss.Hinge }, Settings("hinge", "--loss", "hinge"));
+        Assert.Equal(AdversarialLoss.Hinge, Settings("vae", "--model", "vae-gan", "--image-size", "16", "--loss", "HINGE").Loss);
+        AssertRefused("--loss wasserstein: use bce or hinge", "--loss", "wasserstein");
+
+        string ck = Path.Combine(P("hinge"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("hinge"), "--loss", "bce", "--device", "cpu"), $"--loss bce contradicts {ck}, trained with hinge");
+        var resumed = Run("train", "--resume", P("hinge"), "--loss", "hinge", "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("hinge loss", resumed.Out);
+    }
+}
