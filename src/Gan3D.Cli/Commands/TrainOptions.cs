@@ -48,6 +48,8 @@ internal sealed class TrainOptions
 
     public Option<string?> Loss { get; } = new("--loss") { Description = "Adversarial loss: bce (the paper's binary cross entropy; default) or hinge (D: mean max(0, 1 − D(x)) + mean max(0, 1 + D(G(z))), G: −mean D(G(z))). With either, D's accuracy for --d-threshold is the share of its logits with the right sign" };
 
+    public Option<string?> DNorm { get; } = new("--d-norm") { Description = "D's normalisation: batch (the paper's batch norm; default), spectral (no batch norm; every convolution divided by its largest singular value, one power iteration per forward, the vectors kept in the checkpoint) or none" };
+
     public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
 
     public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write the checkpoint every N iterations (0 = only at the end and when stopped)" };
@@ -73,7 +75,7 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, Preset, Resolution, Width, Iterations, Batch, Device, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
@@ -85,6 +87,9 @@ internal sealed record GivenOptions(bool IsVae, LatentDistribution? Latent, View
 {
     /// <summary>--loss, when given.</summary>
     public AdversarialLoss? Loss { get; init; }
+
+    /// <summary>--d-norm, when given.</summary>
+    public DiscriminatorNorm? DNorm { get; init; }
 }
 
 /// <summary>Checks of train's options, each on its own, before anything is read or written.</summary>
@@ -144,6 +149,7 @@ internal static class TrainOptionChecks
         TrainCommand.Preset(parse.GetValue(opt.Preset), DeviceKind.Cpu); // only its name is checked here
         var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
         var loss = parse.GetValue(opt.Loss) is { } lossName ? ParseLoss(lossName) : (AdversarialLoss?)null;
+        var dNorm = parse.GetValue(opt.DNorm) is { } normName ? ParseDNorm(normName) : (DiscriminatorNorm?)null;
         ViewSampling? views = null;
         if (parse.GetValue(opt.Azimuth) is not null || parse.GetValue(opt.Elevation) is not null)
         {
@@ -161,7 +167,7 @@ internal static class TrainOptionChecks
             }
         }
         var backend = CliDevices.Create(parse.GetValue(opt.Device)!, parse.GetValue(opt.Threads));
-        return new GivenOptions(isVae, latent, views, backend) { Loss = loss };
+        return new GivenOptions(isVae, latent, views, backend) { Loss = loss, DNorm = dNorm };
     }
 
     private static AdversarialLoss ParseLoss(string value) => value.ToLowerInvariant() switch
@@ -169,6 +175,14 @@ internal static class TrainOptionChecks
         "bce" => AdversarialLoss.Bce,
         "hinge" => AdversarialLoss.Hinge,
         _ => throw new UsageException($"--loss {value}: use bce or hinge"),
+    };
+
+    private static DiscriminatorNorm ParseDNorm(string value) => value.ToLowerInvariant() switch
+    {
+        "batch" => DiscriminatorNorm.Batch,
+        "spectral" => DiscriminatorNorm.Spectral,
+        "none" => DiscriminatorNorm.None,
+        _ => throw new UsageException($"--d-norm {value}: use batch, spectral or none"),
     };
 
     /// <summary>What the options of a new run replace in its preset (the resolution is the caller's: it may come from the data).</summary>
@@ -189,6 +203,7 @@ internal static class TrainOptionChecks
         LearningRateE = parse.GetValue(opt.LrE),
         Views = given.Views,
         Loss = given.Loss,
+        DiscriminatorNorm = given.DNorm,
     };
 
     /// <summary>A float option must be finite and inside its range (1e39 parses to ∞, which no setting can take).</summary>

@@ -80,6 +80,10 @@ internal static class TrainResumeChecks
         {
             Contradiction(parse, opt.Loss, saved.Loss.ToString().ToLowerInvariant(), resume);
         }
+        if (given.DNorm is { } dNorm && dNorm != saved.Architecture.DiscriminatorNorm)
+        {
+            Contradiction(parse, opt.DNorm, saved.Architecture.DiscriminatorNorm.ToString().ToLowerInvariant(), resume);
+        }
         if (saved is VaeGanTrainingOptions vae)
         {
             Same(parse, opt.ImageSize, vae.ImageSize, resume);

@@ -47,4 +47,25 @@ public sealed class TrainStudyOptionTests : IDisposable
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("hinge loss", resumed.Out);
     }
+
+    [Fact]
+    public void DsNormalisationReachesTheArchitectureAndIsKeptOnResume()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        var spectral = Settings("spectral", "--d-norm", "spectral");
+        Assert.Equal(quick with { Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } }, spectral);
+        Assert.Equal(DiscriminatorNorm.None, Settings("none", "--d-norm", "none").Architecture.DiscriminatorNorm);
+        Assert.Equal(DiscriminatorNorm.Batch, Settings("batch", "--d-norm", "batch").Architecture.DiscriminatorNorm);
+        AssertRefused("--d-norm layer: use batch, spectral or none", "--d-norm", "layer");
+
+        string ck = Path.Combine(P("spectral"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("spectral"), "--d-norm", "batch", "--device", "cpu"), $"--d-norm batch contradicts {ck}, trained with spectral");
+        var resumed = Run("train", "--resume", P("spectral"), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("D spectral norm", resumed.Out);
+        // The commands that read a checkpoint build the same D.
+        Gan3D.Data.ShapeFamilies.CreateDataset(1, 32, families: ["mug", "vase"]).SaveNpy(P("two.npy"));
+        var features = Run("features", "--checkpoint", ck, "--data", P("two.npy"), "--out", P("features.npy"), "--device", "cpu");
+        Assert.True(features.Code == 0, features.Err);
+    }
 }

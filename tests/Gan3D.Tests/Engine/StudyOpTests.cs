@@ -40,6 +40,114 @@ public abstract class StudyOpTests
         AssertClose($"hinge grad (sign {sign})", grad, x.Grad!.ToArray(), 1e-7, Tolerance);
     }
 
+    // ------------------------------------------------------------ spectral normalisation
+
+    /// <summary>W (M, K) · x, Wᵀ · x and x / ‖x‖ in float64.</summary>
+    private static double[] MatVec(double[] w, int m, int k, double[] x, bool transpose)
+    {
+        var y = new double[transpose ? k : m];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                if (transpose)
+                {
+                    y[j] += w[i * k + j] * x[i];
+                }
+                else
+                {
+                    y[i] += w[i * k + j] * x[j];
+                }
+            }
+        }
+        return y;
+    }
+
+    private static double[] Normalized(double[] x)
+    {
+        double norm = Math.Sqrt(x.Sum(v => v * v));
+        return x.Select(v => v / Math.Max(norm, 1e-12)).ToArray();
+    }
+
+    [Fact]
+    public void SpectralNormMatchesReference()
+    {
+        var be = Backend;
+        var rng = new Random(71);
+        int m = 5, k = 3 * 2 * 3 * 1; // a (5, 3, 2, 3, 1) convolution weight as a (5, 18) matrix
+        var wd = Rounded(RandomArray(rng, m * k));
+        var ud = Rounded(Normalized(RandomArray(rng, m)));
+        var vd = Rounded(RandomArray(rng, k));
+        var w = Param(be, wd, 5, 3, 2, 3, 1);
+        var u = Make(be, ud, m);
+        var v = Make(be, vd, k);
+
+        // One power iteration: v ← Wᵀu/‖Wᵀu‖, u ← Wv/‖Wv‖.
+        Ops.SpectralNormPowerIteration(w, u, v);
+        var vRef = Normalized(MatVec(wd, m, k, ud, transpose: true));
+        var uRef = Normalized(MatVec(wd, m, k, vRef, transpose: false));
+        AssertClose("power iteration v", vRef, v.ToArray(), 1e-6, 10 * Tolerance);
+        AssertClose("power iteration u", uRef, u.ToArray(), 1e-6, 10 * Tolerance);
+
+        // W/σ with σ = uᵀWv, from the vectors the device holds now.
+        var uNow = ToDouble(u.ToArray());
+        var vNow = ToDouble(v.ToArray());
+        double sigma = MatVec(wd, m, k, vNow, transpose: false).Select((x, i) => x * uNow[i]).Sum();
+        var y = Ops.SpectralNormalize(w, u, v);
+        Assert.Equal(w.Shape, y.Shape);
+        AssertClose("W / sigma", wd.Select(x => x / sigma).ToArray(), y.ToArray(), 1e-6, 10 * Tolerance);
+
+        // dW = (dY − ⟨dY, W/σ⟩ u vᵀ) / σ. u and v change before backward: the op kept its own copies.
+        var gd = Rounded(RandomArray(rng, m * k));
+        double inner = gd.Select((g, i) => g * wd[i] / sigma).Sum();
+        var expected = new double[m * k];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                expected[i * k + j] = (gd[i * k + j] - inner * uNow[i] * vNow[j]) / sigma;
+            }
+        }
+        Ops.SpectralNormPowerIteration(w, u, v);
+        y.Backward(Make(be, gd, 5, 3, 2, 3, 1));
+        AssertClose("spectral norm grad", expected, w.Grad!.ToArray(), 1e-6, 10 * Tolerance);
+    }
+
+    [Fact]
+    public void PowerIterationsFindTheLargestSingularValue()
+    {
+        // W = 3·a bᵀ + 1·c dᵀ with orthonormal a ⊥ c and b ⊥ d: singular values 3 and 1.
+        var be = Backend;
+        int m = 4, k = 6;
+        double[] a = Normalized([1, 2, 0, -1]), c = Normalized([2, -1, 1, 0]);
+        double[] b = Normalized([1, 0, 1, 0, 1, 0]), d = Normalized([0, 1, 0, 1, 0, -1]);
+        var wd = new double[m * k];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                wd[i * k + j] = 3 * a[i] * b[j] + c[i] * d[j];
+            }
+        }
+        var w = Make(be, wd, m, k);
+        var u = Make(be, Normalized([1, 1, 1, 1]), m);
+        var v = Tensor.Zeros(new Shape(k), be);
+        for (int i = 0; i < 30; i++)
+        {
+            Ops.SpectralNormPowerIteration(w, u, v);
+        }
+        // W/σ then has largest singular value 1: its entries are W's divided by 3.
+        AssertClose("W / sigma_max", wd.Select(x => x / 3).ToArray(), Ops.SpectralNormalize(w, u, v).ToArray(), 1e-5, 1e-4);
+    }
+
+    [Fact]
+    public void SpectralNormRefusesVectorsOfTheWrongLength()
+    {
+        var w = Make(Backend, RandomArray(new Random(1), 12), 3, 4);
+        var message = Assert.Throws<ArgumentException>(() => Ops.SpectralNormalize(w, Tensor.Zeros(new Shape(4), Backend), Tensor.Zeros(new Shape(4), Backend))).Message;
+        Assert.Contains("weight (3, 4) is a (3, 4) matrix, so u must hold 3 values and v 4", message);
+    }
+
     [Fact]
     public void HingeLossRefusesASignOtherThanOne()
     {
@@ -62,6 +170,56 @@ public sealed class CpuStudyOpTests : StudyOpTests
         var x = Rounded(AwayFromZero(new Random(67), 24, 0.05)).Select(v => v + Math.Sign(v)).ToArray();
         GradCheck.Check("hinge real", s_backend, t => Ops.HingeLoss(t[0], 1f), [x], [[24]], eps: 1e-2);
         GradCheck.Check("hinge fake", s_backend, t => Ops.HingeLoss(t[0], -1f), [x], [[4, 6]], eps: 1e-2);
+    }
+
+    private static float[] Golden(string name) =>
+        Gan3D.Data.NpyFile.ReadFloat32(Path.Combine(AppContext.BaseDirectory, "golden", "spectral_norm", name + ".npy")).Data;
+
+    [Fact]
+    public void SpectralNormConvolutionMatchesPyTorch()
+    {
+        // torch.nn.utils.spectral_norm(Conv3d(3, 5, (2, 3, 2), stride (2, 1, 1), padding (1, 0, 1))), written by
+        // tests/golden/make_golden.py: one training forward and backward, then an eval forward.
+        var conv = new Gan3D.Nn.Conv3d(3, 5, (2, 3, 2), (2, 1, 1), (1, 0, 1), backend: s_backend, rng: new Rng(1), spectralNorm: true);
+        var state = conv.StateDict();
+        state["weight"].CopyFrom(Golden("weight"));
+        state["bias"].CopyFrom(Golden("bias"));
+        state["weight_u"].CopyFrom(Golden("u_before"));
+        state["weight_v"].CopyFrom(Golden("v_before"));
+        var x = Tensor.FromArray(Golden("input"), new Shape(2, 3, 4, 5, 3), s_backend);
+        x.RequiresGrad = true;
+        var y = conv.Forward(x);
+        AssertClose("spectral norm conv output", ToDouble(Golden("output")), y.ToArray(), 1e-5, 1e-4);
+        AssertClose("u after one power iteration", ToDouble(Golden("u_after")), state["weight_u"].ToArray(), 1e-6, 1e-4);
+        AssertClose("v after one power iteration", ToDouble(Golden("v_after")), state["weight_v"].ToArray(), 1e-6, 1e-4);
+        y.Backward(Tensor.FromArray(Golden("grad_output"), y.Shape, s_backend));
+        AssertClose("spectral norm conv grad input", ToDouble(Golden("grad_input")), x.Grad!.ToArray(), 1e-5, 1e-4);
+        AssertClose("spectral norm conv grad weight", ToDouble(Golden("grad_weight")), conv.Weight.Grad!.ToArray(), 1e-5, 1e-4);
+        AssertClose("spectral norm conv grad bias", ToDouble(Golden("grad_bias")), conv.Bias!.Grad!.ToArray(), 1e-5, 1e-4);
+        var trainedU = state["weight_u"].ToArray();
+        conv.Eval();
+        using (Autograd.NoGrad())
+        {
+            AssertClose("spectral norm conv eval output", ToDouble(Golden("output_eval")), conv.Forward(x).ToArray(), 1e-5, 1e-4);
+        }
+        Assert.Equal(trainedU, state["weight_u"].ToArray()); // eval mode runs no power iteration
+    }
+
+    [Fact]
+    public void SpectralNormGradientMatchesFiniteDifferences()
+    {
+        // u and v are constants of the op, so W/σ(W) with σ = uᵀWv is what the differences see too.
+        var rng = new Random(73);
+        int m = 4, k = 2 * 3 * 1 * 2;
+        var wd = Rounded(RandomArray(rng, m * k));
+        var u = Make(s_backend, Rounded(RandomArray(rng, m)), m);
+        var v = Tensor.Zeros(new Shape(k), s_backend);
+        var w = Make(s_backend, wd, m, k);
+        for (int i = 0; i < 3; i++)
+        {
+            Ops.SpectralNormPowerIteration(w, u, v); // σ = uᵀWv then near W's largest singular value, far from 0
+        }
+        GradCheck.Check("spectral norm", s_backend, t => Ops.SpectralNormalize(t[0], u, v), [wd], [[m, 2, 3, 1, 2]]);
     }
 }
 

@@ -131,12 +131,29 @@ public sealed class StudyArmTests : IDisposable
         Assert.NotEqual(d0, Flat(t.D));
     }
 
+    /// <summary>The tiny run with one study setting, by name.</summary>
+    private static GanTrainingOptions WithSetting(string setting)
+    {
+        var tiny = Tiny();
+        return setting switch
+        {
+            "hinge" => tiny with { Loss = AdversarialLoss.Hinge },
+            "spectral" => tiny with { Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } },
+            "none" => tiny with { Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
+            "spectral+hinge" => tiny with { Loss = AdversarialLoss.Hinge, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } },
+            _ => throw new ArgumentException(setting),
+        };
+    }
+
     [Theory]
-    [InlineData(AdversarialLoss.Hinge)]
-    public void ResumingARunOfAStudySettingContinuesExactly(AdversarialLoss loss)
+    [InlineData("hinge")]
+    [InlineData("spectral")]
+    [InlineData("none")]
+    [InlineData("spectral+hinge")]
+    public void ResumingARunOfAStudySettingContinuesExactly(string setting)
     {
         using var be = new CpuBackend(threads: 2);
-        var options = Tiny() with { Loss = loss };
+        var options = WithSetting(setting);
         var continuous = new List<(float, float, float)>();
         float[] dContinuous;
         using (var t = new GanTrainer(options, Shapes, be))
@@ -170,5 +187,83 @@ public sealed class StudyArmTests : IDisposable
             Assert.Equal(dContinuous, Flat(t.D));
         }
         Assert.Equal(continuous, resumed);
+    }
+
+    [Fact]
+    public void ASpectralDHasNoBatchNormAndKeepsItsVectorsInTheCheckpoint()
+    {
+        using var be = new CpuBackend(threads: 2);
+        var options = WithSetting("spectral");
+        using var t = new GanTrainer(options, Shapes, be);
+        var parameters = t.D.NamedParameters().Select(p => p.Name).ToList();
+        Assert.DoesNotContain(parameters, n => n.Contains(".norm.", StringComparison.Ordinal));
+        Assert.Equal(["stages.0.conv.weight", "stages.0.conv.bias", "stages.1.conv.weight", "stages.1.conv.bias",
+            "stages.2.conv.weight", "stages.2.conv.bias", "stages.3.conv.weight", "stages.3.conv.bias"], parameters);
+        var buffers = t.D.NamedBuffers().Select(b => b.Name).ToList();
+        Assert.Equal(Enumerable.Range(0, 4).SelectMany(i => new[] { $"stages.{i}.conv.weight_u", $"stages.{i}.conv.weight_v" }), buffers);
+        // Unit vectors, u of each layer's output channels, v of the rest of its weight.
+        foreach (var (name, tensor) in t.D.NamedBuffers())
+        {
+            Assert.Equal(1.0, Math.Sqrt(tensor.ToArray().Sum(x => (double)x * x)), 1e-5);
+        }
+        // The paper's D is unchanged: batch norm after the inner convolutions, which have no bias.
+        using var paper = new GanTrainer(Tiny(), Shapes, be);
+        Assert.Equal(["stages.0.conv.weight", "stages.0.conv.bias", "stages.1.conv.weight", "stages.1.norm.weight", "stages.1.norm.bias",
+            "stages.2.conv.weight", "stages.2.norm.weight", "stages.2.norm.bias", "stages.3.conv.weight", "stages.3.conv.bias"],
+            paper.D.NamedParameters().Select(p => p.Name));
+
+        var u0 = t.D.NamedBuffers().First().Tensor.ToArray();
+        t.TrainStep();
+        var u1 = t.D.NamedBuffers().First().Tensor.ToArray();
+        Assert.NotEqual(u0, u1); // a power iteration per training forward
+
+        // A reader of the checkpoint builds the same D and, in eval mode, uses the stored vectors.
+        string ck = Path.Combine(_dir, "spectral.safetensors");
+        t.Save(ck);
+        using var loaded = TrainedGan.Load(ck, be);
+        Assert.Equal(DiscriminatorNorm.Spectral, loaded.Architecture.DiscriminatorNorm);
+        var batch = new float[4 * 32 * 32 * 32];
+        Shapes.FillBatch([0, 1, 2, 3], batch);
+        t.D.Eval();
+        float[] expected, actual;
+        using (Autograd.NoGrad())
+        {
+            var x = Tensor.FromArray(batch, new Shape(4, 1, 32, 32, 32), be);
+            expected = t.D.Forward(x).ToArray();
+            actual = loaded.D.Forward(x).ToArray();
+        }
+        Assert.Equal(expected, actual);
+        Assert.Equal(u1, loaded.D.NamedBuffers().First().Tensor.ToArray());
+    }
+
+    [Fact]
+    public void AnOlderConfigurationReadsAsThePapersD()
+    {
+        var spectral = WithSetting("spectral");
+        Assert.Contains("\"DiscriminatorNorm\": \"Spectral\"", spectral.ToJson());
+        Assert.Equal(spectral, GanTrainingOptions.FromJson(spectral.ToJson(), "test"));
+        Assert.Equal(DiscriminatorNorm.Batch, GanTrainingOptions.FromJson(Without(spectral, "Architecture.DiscriminatorNorm"), "test").Architecture.DiscriminatorNorm);
+        Assert.Equal(new GanArchitecture(32, 1.0 / 16, 8), GanTrainingOptions.FromJson(Without(spectral, "Architecture.DiscriminatorNorm"), "test").Architecture);
+    }
+
+    [Fact]
+    public void AVaeGanTrainsWithTheStudysDAndLoss()
+    {
+        using var be = new CpuBackend(threads: 2);
+        var gan = WithSetting("spectral+hinge");
+        var options = new VaeGanTrainingOptions(gan) { ImageSize = 16 };
+        using var t = new VaeGanTrainer(options, Shapes, be);
+        var d0 = Flat(t.D);
+        for (int i = 0; i < 2; i++)
+        {
+            var r = t.TrainStep();
+            Assert.True(float.IsFinite(r.LossD) && float.IsFinite(r.LossTotal), $"step {r.Step}: losses {r.LossD}, {r.LossTotal}");
+        }
+        Assert.NotEqual(d0, Flat(t.D));
+        string ck = Path.Combine(_dir, "vae.safetensors");
+        t.Save(ck);
+        using var resumed = VaeGanTrainer.Resume(ck, Shapes, be);
+        Assert.Equal(options, resumed.VaeOptions);
+        Assert.Equal(t.TrainStep().LossTotal, resumed.TrainStep().LossTotal);
     }
 }

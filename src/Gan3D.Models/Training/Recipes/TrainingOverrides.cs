@@ -30,6 +30,9 @@ public sealed record TrainingOverrides
     /// <summary>The adversarial loss (null: the options' own, the paper's BCE unless a preset names another).</summary>
     public AdversarialLoss? Loss { get; init; }
 
+    /// <summary>D's normalisation (null: the options' own, the paper's batch norm unless a preset names another).</summary>
+    public DiscriminatorNorm? DiscriminatorNorm { get; init; }
+
     /// <summary>Drives initialisation, latent draws and data order (no preset names one: 0 unless given).</summary>
     public ulong Seed { get; init; }
 
@@ -53,11 +56,15 @@ public sealed record TrainingOverrides
 
     /// <summary>
     /// <paramref name="options"/> (a preset's, of either model) with the settings of the recipe study
-    /// (issue 17: the loss, ...) replaced where given here. The presets' option builders do not read these
+    /// (issue 17: the loss, D's normalisation, ...) replaced where given here. The presets' option builders do not read these
     /// yet, so callers apply them after the preset; applying them twice changes nothing.
     /// </summary>
     public GanTrainingOptions ApplyStudySettings(GanTrainingOptions options) => options with
     {
         Loss = Loss ?? options.Loss,
+        Architecture = options.Architecture with
+        {
+            DiscriminatorNorm = DiscriminatorNorm ?? options.Architecture.DiscriminatorNorm,
+        },
     };
 }
