@@ -9,6 +9,8 @@ namespace Gan3D.Models;
 /// layer) and leaky ReLU (0.2) between; a last convolution (kernel 4, stride 1, no padding) maps 4³ to 1³.
 /// <see cref="GanArchitecture.DiscriminatorNorm"/> may replace the batch norms by spectral
 /// normalisation of every convolution, or drop them; without batch norm every convolution has a bias.
+/// With <see cref="GanArchitecture.MinibatchStd"/> the last convolution also sees the batch's standard
+/// deviation as one more channel (so D's logit for a shape depends on the rest of its batch).
 /// </summary>
 public sealed class Discriminator3D : Module
 {
@@ -41,7 +43,8 @@ public sealed class Discriminator3D : Module
             _stages.Add((conv, norm));
             inC = channels[i];
         }
-        _final = RegisterModule($"stages.{channels.Length}.conv", new Conv3d(inC, 1, 4, 1, 0, bias: true, backend: backend, rng: rng, spectralNorm: spectral));
+        int finalIn = architecture.MinibatchStd ? inC + 1 : inC;
+        _final = RegisterModule($"stages.{channels.Length}.conv", new Conv3d(finalIn, 1, 4, 1, 0, bias: true, backend: backend, rng: rng, spectralNorm: spectral));
         GanInit.Apply(this, rng);
         if (spectral)
         {
@@ -65,8 +68,9 @@ public sealed class Discriminator3D : Module
         int inC = 1;
         for (int i = 0; i <= channels.Length; i++)
         {
-            int outC = i < channels.Length ? channels[i] : 1;
-            yield return ($"stages.{i}.conv.weight", new Shape(outC, inC, 4, 4, 4));
+            bool last = i == channels.Length;
+            int outC = last ? 1 : channels[i];
+            yield return ($"stages.{i}.conv.weight", new Shape(outC, last && architecture.MinibatchStd ? inC + 1 : inC, 4, 4, 4));
             inC = outC;
         }
     }
@@ -75,6 +79,10 @@ public sealed class Discriminator3D : Module
     public override Tensor Forward(Tensor input)
     {
         var x = Trunk(input, null);
+        if (Architecture.MinibatchStd)
+        {
+            x = Ops.MinibatchStdDev(x);
+        }
         var y = _final.Forward(x);
         return Ops.Reshape(y, y.Shape[0], 1);
     }

@@ -30,6 +30,12 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
     /// <summary>How D's stages are normalised (the paper's batch norm by default).</summary>
     public DiscriminatorNorm DiscriminatorNorm { get; init; } = DiscriminatorNorm.Batch;
 
+    /// <summary>
+    /// Whether D's last convolution also sees a minibatch standard deviation channel (Karras et al. 2018,
+    /// the whole batch as the group): one more input channel, so its weight is (1, C + 1, 4, 4, 4).
+    /// </summary>
+    public bool MinibatchStd { get; init; }
+
     /// <summary>Resolutions the networks are built for.</summary>
     public static readonly int[] SupportedResolutions = [32, 64];
 
@@ -60,5 +66,6 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
 
     public override string ToString() =>
         $"{Resolution}³, width {Width.ToString(System.Globalization.CultureInfo.InvariantCulture)}, z {LatentDim}" +
-        (DiscriminatorNorm == DiscriminatorNorm.Batch ? "" : $", D {DiscriminatorNorm.ToString().ToLowerInvariant()} norm");
+        (DiscriminatorNorm == DiscriminatorNorm.Batch ? "" : $", D {DiscriminatorNorm.ToString().ToLowerInvariant()} norm") +
+        (MinibatchStd ? ", D minibatch std" : "");
 }

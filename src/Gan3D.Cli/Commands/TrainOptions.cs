@@ -50,6 +50,8 @@ internal sealed class TrainOptions
 
     public Option<string?> DNorm { get; } = new("--d-norm") { Description = "D's normalisation: batch (the paper's batch norm; default), spectral (no batch norm; every convolution divided by its largest singular value, one power iteration per forward, the vectors kept in the checkpoint) or none" };
 
+    public Option<bool> MinibatchStd { get; } = new("--minibatch-std") { Description = "Give D's last convolution one more input channel: the standard deviation of each feature over the batch, averaged over features (Karras et al. 2018; off by default, the paper's D)" };
+
     public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
 
     public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write the checkpoint every N iterations (0 = only at the end and when stopped)" };
@@ -75,7 +77,7 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, Preset, Resolution, Width, Iterations, Batch, Device, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
@@ -204,6 +206,7 @@ internal static class TrainOptionChecks
         Views = given.Views,
         Loss = given.Loss,
         DiscriminatorNorm = given.DNorm,
+        MinibatchStd = parse.GetValue(opt.MinibatchStd) ? true : null,
     };
 
     /// <summary>A float option must be finite and inside its range (1e39 parses to ∞, which no setting can take).</summary>

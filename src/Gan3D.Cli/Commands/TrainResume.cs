@@ -84,6 +84,10 @@ internal static class TrainResumeChecks
         {
             Contradiction(parse, opt.DNorm, saved.Architecture.DiscriminatorNorm.ToString().ToLowerInvariant(), resume);
         }
+        if (parse.GetValue(opt.MinibatchStd) && !saved.Architecture.MinibatchStd)
+        {
+            throw new UsageException($"--minibatch-std contradicts {resume.Path}, trained without it: leave it out to continue the run, or start a new one");
+        }
         if (saved is VaeGanTrainingOptions vae)
         {
             Same(parse, opt.ImageSize, vae.ImageSize, resume);

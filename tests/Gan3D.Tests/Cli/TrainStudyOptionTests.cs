@@ -68,4 +68,20 @@ public sealed class TrainStudyOptionTests : IDisposable
         var features = Run("features", "--checkpoint", ck, "--data", P("two.npy"), "--out", P("features.npy"), "--device", "cpu");
         Assert.True(features.Code == 0, features.Err);
     }
+
+    [Fact]
+    public void MinibatchStdReachesTheArchitectureAndIsKeptOnResume()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick with { Architecture = quick.Architecture with { MinibatchStd = true } }, Settings("mbstd", "--minibatch-std"));
+        var plain = Train("plain");
+        Assert.True(plain.Code == 0, plain.Err);
+        string ck = Path.Combine(P("plain"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("plain"), "--minibatch-std", "--device", "cpu"), $"--minibatch-std contradicts {ck}, trained without it");
+        var resumed = Run("train", "--resume", P("mbstd"), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("D minibatch std", resumed.Out);
+        var sample = Run("sample", "--checkpoint", Path.Combine(P("mbstd"), "checkpoint.safetensors"), "--count", "2", "--out", P("samples"), "--device", "cpu");
+        Assert.True(sample.Code == 0, sample.Err);
+    }
 }

@@ -148,6 +148,96 @@ public abstract class StudyOpTests
         Assert.Contains("weight (3, 4) is a (3, 4) matrix, so u must hold 3 values and v 4", message);
     }
 
+    // ------------------------------------------------------------ minibatch standard deviation
+
+    /// <summary>Output and input gradient of the layer in float64, written from its definition.</summary>
+    internal static (double[] Y, double[] Dx) MinibatchStdReference(double[] x, int n, int c, int s, double[] dy, double eps = 1e-8)
+    {
+        int f = c * s;
+        var sigma = new double[f];
+        var mean = new double[f];
+        for (int j = 0; j < f; j++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                mean[j] += x[i * f + j] / n;
+            }
+            double v = 0;
+            for (int i = 0; i < n; i++)
+            {
+                v += (x[i * f + j] - mean[j]) * (x[i * f + j] - mean[j]) / n;
+            }
+            sigma[j] = Math.Sqrt(v + eps);
+        }
+        double stat = sigma.Average();
+        var y = new double[n * (f + s)];
+        var dx = new double[n * f];
+        double g = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < f; j++)
+            {
+                y[i * (f + s) + j] = x[i * f + j];
+                dx[i * f + j] = dy[i * (f + s) + j];
+            }
+            for (int p = 0; p < s; p++)
+            {
+                y[i * (f + s) + f + p] = stat;
+                g += dy[i * (f + s) + f + p];
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < f; j++)
+            {
+                dx[i * f + j] += g * (x[i * f + j] - mean[j]) / (n * f * sigma[j]);
+            }
+        }
+        return (y, dx);
+    }
+
+    [Theory]
+    [InlineData(3, 2, 2, 3, 2)]
+    [InlineData(5, 7, 1, 1, 1)]
+    [InlineData(2, 3, 4, 4, 4)]
+    public void MinibatchStdDevMatchesReference(int n, int c, int d, int h, int w)
+    {
+        var be = Backend;
+        var rng = new Random(79 + n);
+        int s = d * h * w;
+        var xd = Rounded(RandomArray(rng, n * c * s, -2, 2));
+        var gd = Rounded(RandomArray(rng, n * (c + 1) * s));
+        var x = Param(be, xd, n, c, d, h, w);
+        var y = Ops.MinibatchStdDev(x);
+        Assert.Equal(new Shape(n, c + 1, d, h, w), y.Shape);
+        var (yRef, dxRef) = MinibatchStdReference(xd, n, c, s, gd);
+        AssertClose("minibatch std output", yRef, y.ToArray(), 1e-6, 10 * Tolerance);
+        y.Backward(Make(be, gd, n, c + 1, d, h, w));
+        AssertClose("minibatch std grad", dxRef, x.Grad!.ToArray(), 1e-6, 10 * Tolerance);
+    }
+
+    [Fact]
+    public void MinibatchStdDevOfIdenticalShapesIsSqrtEpsWithNoGradientThroughIt()
+    {
+        // Every shape alike: each feature's variance is 0, so the channel holds sqrt(1e-8) = 1e-4 and the
+        // gradient is dy's own part only (centred values are 0). Four shapes, so that the mean, a sum of
+        // quarters, is exact in float32 and the centred values are exactly 0 (near σ = 1e-4 any rounding
+        // of them is magnified 10⁴ times: the layer is ill-conditioned there, as in PyTorch).
+        var be = Backend;
+        var one = RandomArray(new Random(83), 2 * 8);
+        var x = Param(be, [.. one, .. one, .. one, .. one], 4, 2, 2, 2, 2);
+        var y = Ops.MinibatchStdDev(x);
+        var yd = y.ToArray();
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.All(yd.AsSpan(i * 24 + 16, 8).ToArray(), v => Assert.Equal(1e-4, v, 1e-9));
+        }
+        var gd = RandomArray(new Random(89), 4 * 24);
+        y.Backward(Make(be, gd, 4, 3, 2, 2, 2));
+        var expected = Enumerable.Range(0, 4).SelectMany(i => gd.Skip(i * 24).Take(16)).ToArray();
+        AssertClose("grad", expected, x.Grad!.ToArray(), 1e-7, 1e-6);
+    }
+
     [Fact]
     public void HingeLossRefusesASignOtherThanOne()
     {
@@ -171,6 +261,11 @@ public sealed class CpuStudyOpTests : StudyOpTests
         GradCheck.Check("hinge real", s_backend, t => Ops.HingeLoss(t[0], 1f), [x], [[24]], eps: 1e-2);
         GradCheck.Check("hinge fake", s_backend, t => Ops.HingeLoss(t[0], -1f), [x], [[4, 6]], eps: 1e-2);
     }
+
+    [Fact]
+    public void MinibatchStdDevGradientMatchesFiniteDifferences() =>
+        GradCheck.Check("minibatch std", s_backend, t => Ops.MinibatchStdDev(t[0]),
+            [Rounded(RandomArray(new Random(97), 3 * 2 * 2 * 1 * 3, -2, 2))], [[3, 2, 2, 1, 3]], eps: 1e-3, tol: 1e-2);
 
     private static float[] Golden(string name) =>
         Gan3D.Data.NpyFile.ReadFloat32(Path.Combine(AppContext.BaseDirectory, "golden", "spectral_norm", name + ".npy")).Data;

@@ -141,6 +141,12 @@ public sealed class StudyArmTests : IDisposable
             "spectral" => tiny with { Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } },
             "none" => tiny with { Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
             "spectral+hinge" => tiny with { Loss = AdversarialLoss.Hinge, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } },
+            "mbstd" => tiny with { Architecture = tiny.Architecture with { MinibatchStd = true } },
+            "spectral+hinge+mbstd" => tiny with
+            {
+                Loss = AdversarialLoss.Hinge,
+                Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral, MinibatchStd = true },
+            },
             _ => throw new ArgumentException(setting),
         };
     }
@@ -150,6 +156,8 @@ public sealed class StudyArmTests : IDisposable
     [InlineData("spectral")]
     [InlineData("none")]
     [InlineData("spectral+hinge")]
+    [InlineData("mbstd")]
+    [InlineData("spectral+hinge+mbstd")]
     public void ResumingARunOfAStudySettingContinuesExactly(string setting)
     {
         using var be = new CpuBackend(threads: 2);
@@ -247,10 +255,53 @@ public sealed class StudyArmTests : IDisposable
     }
 
     [Fact]
+    public void WithMinibatchStdDsLogitForAShapeDependsOnTheRestOfItsBatch()
+    {
+        using var be = new CpuBackend(threads: 2);
+        var arch = WithSetting("mbstd").Architecture;
+        using var d = new Discriminator3D(arch, be, new Rng(3));
+        Assert.Equal(new Shape(1, 16 + 1, 4, 4, 4), d.NamedParameters().Single(p => p.Name == "stages.3.conv.weight").Value.Shape);
+        Assert.Equal(new Shape(1, 17, 4, 4, 4), Discriminator3D.ConvWeightShapes(arch).Last().Shape);
+        d.Eval(); // batch norm on running statistics: without the layer, shape 0's logit would not depend on shape 1
+        var batch = new float[2 * 32 * 32 * 32];
+        Shapes.FillBatch([0, 1], batch);
+        float[] Logits(float[] data)
+        {
+            using var noGrad = Autograd.NoGrad();
+            return d.Forward(Tensor.FromArray(data, new Shape(2, 1, 32, 32, 32), be)).ToArray();
+        }
+        var before = Logits(batch);
+        Shapes.FillBatch([0, 5], batch);
+        var after = Logits(batch);
+        Assert.NotEqual(before[0], after[0]);
+
+        // The D of the paper: shape 0's eval-mode logit is its own.
+        using var paper = new Discriminator3D(Tiny().Architecture, be, new Rng(3));
+        paper.Eval();
+        Shapes.FillBatch([0, 1], batch);
+        using (Autograd.NoGrad())
+        {
+            var a = paper.Forward(Tensor.FromArray(batch, new Shape(2, 1, 32, 32, 32), be)).ToArray();
+            Shapes.FillBatch([0, 5], batch);
+            var b = paper.Forward(Tensor.FromArray(batch, new Shape(2, 1, 32, 32, 32), be)).ToArray();
+            Assert.Equal(a[0], b[0]);
+        }
+    }
+
+    [Fact]
+    public void AnOlderConfigurationHasNoMinibatchStd()
+    {
+        var mbstd = WithSetting("mbstd");
+        Assert.Contains("\"MinibatchStd\": true", mbstd.ToJson());
+        Assert.Equal(mbstd, GanTrainingOptions.FromJson(mbstd.ToJson(), "test"));
+        Assert.False(GanTrainingOptions.FromJson(Without(mbstd, "Architecture.MinibatchStd"), "test").Architecture.MinibatchStd);
+    }
+
+    [Fact]
     public void AVaeGanTrainsWithTheStudysDAndLoss()
     {
         using var be = new CpuBackend(threads: 2);
-        var gan = WithSetting("spectral+hinge");
+        var gan = WithSetting("spectral+hinge+mbstd");
         var options = new VaeGanTrainingOptions(gan) { ImageSize = 16 };
         using var t = new VaeGanTrainer(options, Shapes, be);
         var d0 = Flat(t.D);

@@ -33,6 +33,9 @@ public sealed record TrainingOverrides
     /// <summary>D's normalisation (null: the options' own, the paper's batch norm unless a preset names another).</summary>
     public DiscriminatorNorm? DiscriminatorNorm { get; init; }
 
+    /// <summary>Whether D gets a minibatch standard deviation channel (null: the options' own, off unless a preset turns it on).</summary>
+    public bool? MinibatchStd { get; init; }
+
     /// <summary>Drives initialisation, latent draws and data order (no preset names one: 0 unless given).</summary>
     public ulong Seed { get; init; }
 
@@ -56,7 +59,7 @@ public sealed record TrainingOverrides
 
     /// <summary>
     /// <paramref name="options"/> (a preset's, of either model) with the settings of the recipe study
-    /// (issue 17: the loss, D's normalisation, ...) replaced where given here. The presets' option builders do not read these
+    /// (issue 17: the loss, D's normalisation and minibatch standard deviation, ...) replaced where given here. The presets' option builders do not read these
     /// yet, so callers apply them after the preset; applying them twice changes nothing.
     /// </summary>
     public GanTrainingOptions ApplyStudySettings(GanTrainingOptions options) => options with
@@ -65,6 +68,7 @@ public sealed record TrainingOverrides
         Architecture = options.Architecture with
         {
             DiscriminatorNorm = DiscriminatorNorm ?? options.Architecture.DiscriminatorNorm,
+            MinibatchStd = MinibatchStd ?? options.Architecture.MinibatchStd,
         },
     };
 }
