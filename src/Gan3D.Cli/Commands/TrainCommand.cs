@@ -66,7 +66,7 @@ internal static class TrainCommand
         var mode = TrainResumeChecks.FolderMode(runDir, resume, parse.GetValue(opt.Overwrite));
 
         var backend = given.Backend;
-        using var trainer = resume is not null ? TrainResume.Build(parse, opt, o, resume, backend, preset) : BuildNew(parse, opt, o, given, backend, preset);
+        using var trainer = resume is not null ? TrainResume.Build(parse, opt, o, resume, backend, preset) : BuildNew(parse, opt, o, given, backend, preset, cadence.Iterations);
         trainer.RunMetadata["iterations"] = cadence.Iterations.ToString(CultureInfo.InvariantCulture);
         trainer.RunMetadata["sample_every"] = cadence.SampleEvery.ToString(CultureInfo.InvariantCulture);
         trainer.RunMetadata["checkpoint_every"] = cadence.CheckpointEvery.ToString(CultureInfo.InvariantCulture);
@@ -134,6 +134,12 @@ internal static class TrainCommand
         {
             parts.Add($"{options.Loss.ToString().ToLowerInvariant()} loss");
         }
+        if (options.InstanceNoise > 0)
+        {
+            parts.Add(options.InstanceNoiseIterations > 0
+                ? $"instance noise σ {options.InstanceNoise} falling to 0 over {options.InstanceNoiseIterations} iterations"
+                : $"instance noise σ {options.InstanceNoise}");
+        }
         return string.Join("; ", parts);
     }
 
@@ -143,7 +149,8 @@ internal static class TrainCommand
         : TrainingPreset.Find(name) ?? throw new UsageException($"--preset {name}: use quick or paper");
 
     /// <summary>A fresh trainer from the preset, the options (already checked one by one) and the data.</summary>
-    private static AdversarialTrainer BuildNew(ParseResult parse, TrainOptions opt, TextWriter o, GivenOptions given, IBackend backend, TrainingPreset preset)
+    private static AdversarialTrainer BuildNew(ParseResult parse, TrainOptions opt, TextWriter o, GivenOptions given, IBackend backend, TrainingPreset preset,
+        long iterations)
     {
         string? pairsDir = parse.GetValue(opt.Pairs);
         string dataSpec = pairsDir ?? parse.GetValue(opt.Data)!;
@@ -163,6 +170,11 @@ internal static class TrainCommand
         }
         var overrides = TrainOptionChecks.Overrides(parse, opt, given) with { Resolution = res };
         var options = overrides.ApplyStudySettings(given.IsVae ? preset.VaeGanOptions(overrides) : preset.GanOptions(overrides));
+        if (options.InstanceNoise > 0 && options.InstanceNoiseIterations == 0)
+        {
+            // The noise falls to 0 over the run as first asked for; a resume with a new total keeps that schedule.
+            options = options with { InstanceNoiseIterations = iterations };
+        }
         if (!given.IsVae && options.BatchSize > dataset!.Count)
         {
             throw new UsageException($"--batch-size {options.BatchSize} is larger than the {dataset.Count} shapes in {dataSpec}");

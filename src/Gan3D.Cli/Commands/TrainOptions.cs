@@ -52,6 +52,8 @@ internal sealed class TrainOptions
 
     public Option<bool> MinibatchStd { get; } = new("--minibatch-std") { Description = "Give D's last convolution one more input channel: the standard deviation of each feature over the batch, averaged over features (Karras et al. 2018; off by default, the paper's D)" };
 
+    public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
+
     public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
 
     public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write the checkpoint every N iterations (0 = only at the end and when stopped)" };
@@ -77,7 +79,7 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, Preset, Resolution, Width, Iterations, Batch, Device, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, InstanceNoise, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
@@ -147,6 +149,7 @@ internal static class TrainOptionChecks
         InRange(parse, opt.Threshold, 0, false, 1, true);
         InRange(parse, opt.GEma, 0, true, 1, false);
         InRange(parse, opt.KlWeight, 0, true, double.PositiveInfinity, false);
+        InRange(parse, opt.InstanceNoise, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.ReconWeight, 0, true, double.PositiveInfinity, false);
         TrainCommand.Preset(parse.GetValue(opt.Preset), DeviceKind.Cpu); // only its name is checked here
         var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
@@ -207,6 +210,7 @@ internal static class TrainOptionChecks
         Loss = given.Loss,
         DiscriminatorNorm = given.DNorm,
         MinibatchStd = parse.GetValue(opt.MinibatchStd) ? true : null,
+        InstanceNoise = parse.GetValue(opt.InstanceNoise),
     };
 
     /// <summary>A float option must be finite and inside its range (1e39 parses to ∞, which no setting can take).</summary>

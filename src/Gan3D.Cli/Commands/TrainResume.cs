@@ -68,6 +68,7 @@ internal static class TrainResumeChecks
         Same(parse, opt.LrD, saved.LearningRateD, resume);
         Same(parse, opt.Threshold, saved.DAccuracyThreshold, resume);
         Same(parse, opt.GEma, saved.GeneratorEma, resume);
+        Same(parse, opt.InstanceNoise, saved.InstanceNoise, resume);
         if (parse.IsGiven(opt.Seed) && parse.GetValue(opt.Seed) != saved.Seed)
         {
             Contradiction(parse, opt.Seed, saved.Seed.ToString(CultureInfo.InvariantCulture), resume);

@@ -173,8 +173,8 @@ public abstract class AdversarialTrainer : ITrainer
         // Its own scope: D's activations on real and fake are freed before the G step runs D again,
         // instead of living to the end of the iteration (nothing here outlives the step but numbers).
         using var scope = MemoryScope.Begin();
-        var dReal = D.Forward(Real);
-        var dFake = D.Forward(fake);
+        var dReal = D.Forward(WithInstanceNoise(Real));
+        var dFake = D.Forward(WithInstanceNoise(fake));
         float accReal = FractionOfSign(dReal, positive: true);
         float accFake = FractionOfSign(dFake, positive: false);
         var loss = Options.Loss == AdversarialLoss.Hinge
@@ -199,8 +199,25 @@ public abstract class AdversarialTrainer : ITrainer
     /// </summary>
     protected Tensor GeneratorLoss(Tensor fake)
     {
-        var logits = D.Forward(fake);
+        var logits = D.Forward(WithInstanceNoise(fake));
         return Options.Loss == AdversarialLoss.Hinge ? Ops.MulScalar(Ops.Mean(logits), -1f) : Ops.BceWithLogits(logits, 1f);
+    }
+
+    /// <summary>
+    /// What D sees of <paramref name="shapes"/>: the shapes plus Gaussian noise of this iteration's
+    /// instance-noise level (<see cref="GanTrainingOptions.InstanceNoiseAt"/>), drawn from the latent
+    /// stream; the shapes themselves when the level is 0 (nothing is drawn then). Differentiable.
+    /// </summary>
+    protected Tensor WithInstanceNoise(Tensor shapes)
+    {
+        float sigma = Options.InstanceNoiseAt(Step);
+        if (sigma <= 0)
+        {
+            return shapes;
+        }
+        var noise = shapes.EmptyLike();
+        _latentRng.FillNormal(noise, 0f, sigma);
+        return Ops.Add(shapes, noise);
     }
 
     /// <summary>

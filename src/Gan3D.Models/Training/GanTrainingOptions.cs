@@ -83,6 +83,23 @@ public record GanTrainingOptions
     /// </summary>
     public float GeneratorEma { get; init; }
 
+    /// <summary>
+    /// Instance noise (Sønderby et al. 2016): the standard deviation σ0 of Gaussian noise added to every
+    /// voxel of D's inputs, real and generated, in D's step and in G's (whose gradient passes through
+    /// it). 0, the paper's setting, turns it off. It falls linearly from σ0 to 0 over
+    /// <see cref="InstanceNoiseIterations"/> (see <see cref="InstanceNoiseAt"/>). The noise is drawn from
+    /// the latent stream after the iteration's codes, so a resumed run continues exactly.
+    /// </summary>
+    public float InstanceNoise { get; init; }
+
+    /// <summary>The iterations over which the instance noise falls to 0 (<c>gan3d train</c>: the run's length); 0 keeps it constant.</summary>
+    public long InstanceNoiseIterations { get; init; }
+
+    /// <summary>The instance noise's standard deviation for the iteration after <paramref name="step"/> done: σ0·max(0, 1 − step/T).</summary>
+    public float InstanceNoiseAt(long step) => InstanceNoiseIterations <= 0
+        ? InstanceNoise
+        : (float)(InstanceNoise * Math.Max(0.0, 1.0 - (double)step / InstanceNoiseIterations));
+
     /// <summary>Drives initialisation, latent draws and data order.</summary>
     public ulong Seed { get; init; }
 
@@ -105,6 +122,10 @@ public record GanTrainingOptions
         if (!(DAccuracyThreshold > 0 && DAccuracyThreshold <= 1))
         {
             throw new ArgumentException($"D accuracy threshold {DAccuracyThreshold} must be in (0, 1]");
+        }
+        if (!(InstanceNoise >= 0) || float.IsInfinity(InstanceNoise) || InstanceNoiseIterations < 0)
+        {
+            throw new ArgumentException($"instance noise {InstanceNoise} must be finite and non-negative (0 turns it off), annealed over {InstanceNoiseIterations} ≥ 0 iterations");
         }
         if (!(GeneratorEma >= 0 && GeneratorEma < 1))
         {

@@ -84,4 +84,15 @@ public sealed class TrainStudyOptionTests : IDisposable
         var sample = Run("sample", "--checkpoint", Path.Combine(P("mbstd"), "checkpoint.safetensors"), "--count", "2", "--out", P("samples"), "--device", "cpu");
         Assert.True(sample.Code == 0, sample.Err);
     }
+
+    [Fact]
+    public void InstanceNoiseFallsOverTheRunsIterationsAndIsChecked()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick with { InstanceNoise = 0.1f, InstanceNoiseIterations = 1 }, Settings("noise", "--instance-noise", "0.1"));
+        Assert.Equal(0f, Settings("off", "--instance-noise", "0").InstanceNoise);
+        AssertRefused("--instance-noise -0.5: give a finite number ≥ 0", "--instance-noise", "-0.5");
+        string ck = Path.Combine(P("noise"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("noise"), "--instance-noise", "0.2", "--device", "cpu"), $"--instance-noise 0.2 contradicts {ck}, trained with 0.1");
+    }
 }

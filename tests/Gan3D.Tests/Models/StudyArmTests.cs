@@ -80,6 +80,14 @@ public sealed class StudyArmTests : IDisposable
 
         public override TrainingStepReport Train() => throw new NotSupportedException();
 
+        /// <summary>What D sees of <paramref name="x"/> at this step.</summary>
+        public Tensor Noisy(Tensor x) => WithInstanceNoise(x);
+
+        /// <summary>Counts an iteration without training.</summary>
+        public void Advance() => EndStep(0, 0);
+
+        public ulong StreamOffset => LatentRng.Offset;
+
         /// <summary>D's logits on the first batch, then what the trainer's D step and G loss make of the same batch.</summary>
         public (float[] Real, float[] Fake, (float Loss, float AccuracyReal, float AccuracyFake) DStep, float GLoss) Probe()
         {
@@ -142,6 +150,7 @@ public sealed class StudyArmTests : IDisposable
             "none" => tiny with { Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
             "spectral+hinge" => tiny with { Loss = AdversarialLoss.Hinge, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } },
             "mbstd" => tiny with { Architecture = tiny.Architecture with { MinibatchStd = true } },
+            "noise" => tiny with { InstanceNoise = 0.2f, InstanceNoiseIterations = 4 },
             "spectral+hinge+mbstd" => tiny with
             {
                 Loss = AdversarialLoss.Hinge,
@@ -158,6 +167,7 @@ public sealed class StudyArmTests : IDisposable
     [InlineData("spectral+hinge")]
     [InlineData("mbstd")]
     [InlineData("spectral+hinge+mbstd")]
+    [InlineData("noise")]
     public void ResumingARunOfAStudySettingContinuesExactly(string setting)
     {
         using var be = new CpuBackend(threads: 2);
@@ -298,10 +308,61 @@ public sealed class StudyArmTests : IDisposable
     }
 
     [Fact]
+    public void InstanceNoiseFallsLinearlyToZeroOverItsIterations()
+    {
+        var noise = Tiny() with { InstanceNoise = 0.4f, InstanceNoiseIterations = 4 };
+        Assert.Equal([0.4f, 0.3f, 0.2f, 0.1f, 0f, 0f], new long[] { 0, 1, 2, 3, 4, 9 }.Select(noise.InstanceNoiseAt));
+        Assert.Equal(0.4f, (noise with { InstanceNoiseIterations = 0 }).InstanceNoiseAt(1000)); // 0: constant
+        Assert.Equal(0f, Tiny().InstanceNoiseAt(0));
+        Assert.Throws<ArgumentException>(() => (Tiny() with { InstanceNoise = -0.1f }).Validate());
+        Assert.Throws<ArgumentException>(() => (Tiny() with { InstanceNoise = float.NaN }).Validate());
+        Assert.Equal(noise, GanTrainingOptions.FromJson(noise.ToJson(), "test"));
+        var old = GanTrainingOptions.FromJson(Without(noise, "InstanceNoise", "InstanceNoiseIterations"), "test");
+        Assert.Equal((0f, 0L), (old.InstanceNoise, old.InstanceNoiseIterations));
+    }
+
+    [Fact]
+    public void DSeesGaussianNoiseOfTheIterationsLevelAndNoneOnceItIsAnnealed()
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var t = new ProbeTrainer(Tiny() with { InstanceNoise = 0.4f, InstanceNoiseIterations = 4 }, Shapes, be);
+        var shapes = new float[4 * 32 * 32 * 32];
+        Shapes.FillBatch([0, 1, 2, 3], shapes);
+        var x = Tensor.FromArray(shapes, new Shape(4, 1, 32, 32, 32), be);
+        (double Mean, double Std) NoiseOf(Tensor noisy)
+        {
+            var d = noisy.ToArray().Select((v, i) => (double)v - shapes[i]).ToArray();
+            double mean = d.Average();
+            return (mean, Math.Sqrt(d.Select(v => (v - mean) * (v - mean)).Average()));
+        }
+        // 131072 draws: the sample σ is within 1% of the true one with overwhelming probability.
+        var (m0, s0) = NoiseOf(t.Noisy(x));
+        Assert.InRange(s0, 0.4 * 0.99, 0.4 * 1.01);
+        Assert.InRange(m0, -0.01, 0.01);
+        t.Advance();
+        t.Advance();
+        var (_, s2) = NoiseOf(t.Noisy(x));
+        Assert.InRange(s2, 0.2 * 0.99, 0.2 * 1.01);
+        t.Advance();
+        t.Advance();
+        ulong offset = t.StreamOffset;
+        Assert.Same(x, t.Noisy(x)); // annealed: the shapes themselves, and nothing drawn
+        Assert.Equal(offset, t.StreamOffset);
+
+        // With noise, D's loss at the first step is not the noise-free one; the same seed without noise gives that.
+        using var noisy = new ProbeTrainer(Tiny() with { InstanceNoise = 0.5f, InstanceNoiseIterations = 4 }, Shapes, be);
+        using var clean = new ProbeTrainer(Tiny(), Shapes, be);
+        var (realClean, fakeClean, cleanStep, _) = clean.Probe();
+        var (_, _, noisyStep, _) = noisy.Probe();
+        Assert.NotEqual(cleanStep.Loss, noisyStep.Loss);
+        Assert.True(realClean.Length == 4 && fakeClean.Length == 4);
+    }
+
+    [Fact]
     public void AVaeGanTrainsWithTheStudysDAndLoss()
     {
         using var be = new CpuBackend(threads: 2);
-        var gan = WithSetting("spectral+hinge+mbstd");
+        var gan = WithSetting("spectral+hinge+mbstd") with { InstanceNoise = 0.1f, InstanceNoiseIterations = 10 };
         var options = new VaeGanTrainingOptions(gan) { ImageSize = 16 };
         using var t = new VaeGanTrainer(options, Shapes, be);
         var d0 = Flat(t.D);
