@@ -7,6 +7,10 @@ namespace Gan3D.Models;
 /// The 3D-GAN discriminator: (N, 1, R, R, R) → one logit per shape (N, 1). Volumetric convolutions
 /// with kernel 4, stride 2, padding 1 halve the resolution down to 4³; batch norm (not on the first
 /// layer) and leaky ReLU (0.2) between; a last convolution (kernel 4, stride 1, no padding) maps 4³ to 1³.
+/// <see cref="GanArchitecture.DiscriminatorNorm"/> may replace the batch norms by spectral
+/// normalisation of every convolution, or drop them; without batch norm every convolution has a bias.
+/// With <see cref="GanArchitecture.MinibatchStd"/> the last convolution also sees the batch's standard
+/// deviation as one more channel (so D's logit for a shape depends on the rest of its batch).
 /// </summary>
 public sealed class Discriminator3D : Module
 {
@@ -22,22 +26,34 @@ public sealed class Discriminator3D : Module
         architecture.Validate();
         Architecture = architecture;
         var channels = architecture.DiscriminatorChannels;
+        bool batchNorm = architecture.DiscriminatorNorm == DiscriminatorNorm.Batch;
+        bool spectral = architecture.DiscriminatorNorm == DiscriminatorNorm.Spectral;
         int inC = 1;
         for (int i = 0; i < channels.Length; i++)
         {
             bool first = i == 0;
-            var conv = new Conv3d(inC, channels[i], 4, 2, 1, bias: first, backend: backend, rng: rng);
+            // A bias is cancelled by the batch norm that follows; without one the convolution needs its own.
+            var conv = new Conv3d(inC, channels[i], 4, 2, 1, bias: first || !batchNorm, backend: backend, rng: rng, spectralNorm: spectral);
             RegisterModule($"stages.{i}.conv", conv);
             BatchNorm3d? norm = null;
-            if (!first)
+            if (!first && batchNorm)
             {
                 norm = RegisterModule($"stages.{i}.norm", new BatchNorm3d(channels[i], backend: backend));
             }
             _stages.Add((conv, norm));
             inC = channels[i];
         }
-        _final = RegisterModule($"stages.{channels.Length}.conv", new Conv3d(inC, 1, 4, 1, 0, bias: true, backend: backend, rng: rng));
+        int finalIn = architecture.MinibatchStd ? inC + 1 : inC;
+        _final = RegisterModule($"stages.{channels.Length}.conv", new Conv3d(finalIn, 1, 4, 1, 0, bias: true, backend: backend, rng: rng, spectralNorm: spectral));
         GanInit.Apply(this, rng);
+        if (spectral)
+        {
+            // The vectors followed the constructor's weights; GanInit drew new ones.
+            foreach (var conv in _stages.Select(s => s.Conv).Append(_final))
+            {
+                conv.RefreshSpectralNorm();
+            }
+        }
     }
 
     public GanArchitecture Architecture { get; }
@@ -52,8 +68,9 @@ public sealed class Discriminator3D : Module
         int inC = 1;
         for (int i = 0; i <= channels.Length; i++)
         {
-            int outC = i < channels.Length ? channels[i] : 1;
-            yield return ($"stages.{i}.conv.weight", new Shape(outC, inC, 4, 4, 4));
+            bool last = i == channels.Length;
+            int outC = last ? 1 : channels[i];
+            yield return ($"stages.{i}.conv.weight", new Shape(outC, last && architecture.MinibatchStd ? inC + 1 : inC, 4, 4, 4));
             inC = outC;
         }
     }
@@ -62,6 +79,10 @@ public sealed class Discriminator3D : Module
     public override Tensor Forward(Tensor input)
     {
         var x = Trunk(input, null);
+        if (Architecture.MinibatchStd)
+        {
+            x = Ops.MinibatchStdDev(x);
+        }
         var y = _final.Forward(x);
         return Ops.Reshape(y, y.Shape[0], 1);
     }
@@ -88,8 +109,8 @@ public sealed class Discriminator3D : Module
         foreach (var (conv, norm) in _stages)
         {
             x = conv.Forward(x);
-            // The first stage has no batch norm: its activation overwrites the convolution's output,
-            // which nothing else reads (PyTorch's inplace=True), saving a tensor of the largest size.
+            // Without batch norm (the first stage, or a D without them) the activation overwrites the
+            // convolution's output, which nothing else reads (PyTorch's inplace=True), saving a tensor.
             x = norm is null ? Ops.LeakyReluInPlace(x, LeakySlope) : norm.ForwardLeakyRelu(x, LeakySlope);
             outputs?.Add(x);
         }

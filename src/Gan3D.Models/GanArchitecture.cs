@@ -1,11 +1,41 @@
+using System.Text.Json.Serialization;
+
 namespace Gan3D.Models;
+
+/// <summary>How D's convolution stages are normalised.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DiscriminatorNorm>))]
+public enum DiscriminatorNorm
+{
+    /// <summary>The paper's D: batch norm after every convolution but the first and the last.</summary>
+    Batch,
+
+    /// <summary>
+    /// No batch norm; every convolution (first and last included) uses its weight divided by its largest
+    /// singular value (Miyato et al. 2018), with a bias.
+    /// </summary>
+    Spectral,
+
+    /// <summary>No normalisation: every convolution has a bias (the control of the two above).</summary>
+    None,
+}
 
 /// <summary>
 /// The shape of a 3D-GAN: output resolution (32 or 64), width multiplier and latent size. The paper's
 /// network is resolution 64, width 1 (G: 512-256-128-64-1, D: 64-128-256-512-1); 32³ drops one stage.
+/// D's normalisation and its minibatch standard deviation are settings of the recipe study (issue 17);
+/// configurations written before they existed read as the paper's D.
 /// </summary>
 public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, int LatentDim = 200)
 {
+    /// <summary>How D's stages are normalised (the paper's batch norm by default).</summary>
+    public DiscriminatorNorm DiscriminatorNorm { get; init; } = DiscriminatorNorm.Batch;
+
+    /// <summary>
+    /// Whether D's last convolution also sees a minibatch standard deviation channel (Karras et al. 2018,
+    /// the whole batch as the group): one more input channel, so its weight is (1, C + 1, 4, 4, 4).
+    /// </summary>
+    public bool MinibatchStd { get; init; }
+
     /// <summary>Resolutions the networks are built for.</summary>
     public static readonly int[] SupportedResolutions = [32, 64];
 
@@ -35,5 +65,7 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
     private int[] Scale(int[] channels) => channels.Select(c => Math.Max(1, (int)Math.Round(c * Width))).ToArray();
 
     public override string ToString() =>
-        $"{Resolution}³, width {Width.ToString(System.Globalization.CultureInfo.InvariantCulture)}, z {LatentDim}";
+        $"{Resolution}³, width {Width.ToString(System.Globalization.CultureInfo.InvariantCulture)}, z {LatentDim}" +
+        (DiscriminatorNorm == DiscriminatorNorm.Batch ? "" : $", D {DiscriminatorNorm.ToString().ToLowerInvariant()} norm") +
+        (MinibatchStd ? ", D minibatch std" : "");
 }

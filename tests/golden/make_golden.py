@@ -143,11 +143,34 @@ def gan32():
                 save("gan32", f"after.{prefix}.{k}", v)
 
 
+def spectral_norm():
+    """torch.nn.utils.spectral_norm on a Conv3d, training mode: one power iteration, then the
+    convolution with W/σ, forward and backward; then eval mode (the stored u and v, no iteration)."""
+    torch.manual_seed(20180216)  # its own seed: adding this case leaves the others' tensors as they were
+    conv = nn.Conv3d(3, 5, (2, 3, 2), stride=(2, 1, 1), padding=(1, 0, 1))
+    conv = nn.utils.spectral_norm(conv)
+    save("spectral_norm", "weight", conv.weight_orig)
+    save("spectral_norm", "bias", conv.bias)
+    save("spectral_norm", "u_before", conv.weight_u)
+    save("spectral_norm", "v_before", conv.weight_v)
+    x = rand(2, 3, 4, 5, 3)
+    y = conv(x)
+    g = torch.rand_like(y) * 2 - 1
+    y.backward(g)
+    for n, t in [("input", x), ("grad_output", g), ("output", y), ("u_after", conv.weight_u), ("v_after", conv.weight_v),
+                 ("grad_input", x.grad), ("grad_weight", conv.weight_orig.grad), ("grad_bias", conv.bias.grad)]:
+        save("spectral_norm", n, t)
+    conv.eval()
+    with torch.no_grad():
+        save("spectral_norm", "output_eval", conv(x))
+
+
+CASES = {f.__name__: f for f in [conv3d, conv_transpose3d, batch_norm3d, losses, gan32, spectral_norm]}
+
 if __name__ == "__main__":
+    # With names, only those cases are written (e.g. `make_golden.py spectral_norm`); the first five
+    # share one random stream, so write them together.
     print(f"torch {torch.__version__}, numpy {np.__version__}", file=sys.stderr)
-    conv3d()
-    conv_transpose3d()
-    batch_norm3d()
-    losses()
-    gan32()
+    for name in sys.argv[1:] or list(CASES):
+        CASES[name]()
     print("golden tensors written to", HERE, file=sys.stderr)

@@ -66,7 +66,7 @@ internal static class TrainCommand
         var mode = TrainResumeChecks.FolderMode(runDir, resume, parse.GetValue(opt.Overwrite));
 
         var backend = given.Backend;
-        using var trainer = resume is not null ? TrainResume.Build(parse, opt, o, resume, backend, preset) : BuildNew(parse, opt, o, given, backend, preset);
+        using var trainer = resume is not null ? TrainResume.Build(parse, opt, o, resume, backend, preset) : BuildNew(parse, opt, o, given, backend, preset, cadence.Iterations);
         trainer.RunMetadata["iterations"] = cadence.Iterations.ToString(CultureInfo.InvariantCulture);
         trainer.RunMetadata["sample_every"] = cadence.SampleEvery.ToString(CultureInfo.InvariantCulture);
         trainer.RunMetadata["checkpoint_every"] = cadence.CheckpointEvery.ToString(CultureInfo.InvariantCulture);
@@ -116,10 +116,31 @@ internal static class TrainCommand
         o.WriteLine($"gan3d train: {trainer.ModelName} {options.Architecture} on {trainer.Data.Count} shapes from {dataSpec}, batch {options.BatchSize}, on {trainer.Backend.Name}");
         string encoder = trainer is VaeGanTrainer v ? $", E {v.E.ParameterCount:N0} ({v.VaeOptions.Encoder}; α1 {v.VaeOptions.KlWeight}, α2 {v.VaeOptions.ReconstructionWeight}, lr E {v.VaeOptions.LearningRateE})" : "";
         o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}{encoder}; lr G {options.LearningRateG}, D {options.LearningRateD}{(options.GeneratorEma > 0 ? $"; samples from G's moving average (decay {options.GeneratorEma})" : "")}; run directory {runDir}");
+        if (StudySettings(options) is { Length: > 0 } study)
+        {
+            o.WriteLine($"  {study}");
+        }
         if (trainer.Step > 0)
         {
             o.WriteLine($"  resuming at iteration {trainer.Step} of {iterations}");
         }
+    }
+
+    /// <summary>The settings that differ from the paper's recipe beyond the rates (empty when none do).</summary>
+    private static string StudySettings(GanTrainingOptions options)
+    {
+        var parts = new List<string>();
+        if (options.Loss != AdversarialLoss.Bce)
+        {
+            parts.Add($"{options.Loss.ToString().ToLowerInvariant()} loss");
+        }
+        if (options.InstanceNoise > 0)
+        {
+            parts.Add(options.InstanceNoiseIterations > 0
+                ? $"instance noise σ {options.InstanceNoise} falling to 0 over {options.InstanceNoiseIterations} iterations"
+                : $"instance noise σ {options.InstanceNoise}");
+        }
+        return string.Join("; ", parts);
     }
 
     /// <summary>The preset named by --preset, or the device's when none is named.</summary>
@@ -128,7 +149,8 @@ internal static class TrainCommand
         : TrainingPreset.Find(name) ?? throw new UsageException($"--preset {name}: use quick or paper");
 
     /// <summary>A fresh trainer from the preset, the options (already checked one by one) and the data.</summary>
-    private static AdversarialTrainer BuildNew(ParseResult parse, TrainOptions opt, TextWriter o, GivenOptions given, IBackend backend, TrainingPreset preset)
+    private static AdversarialTrainer BuildNew(ParseResult parse, TrainOptions opt, TextWriter o, GivenOptions given, IBackend backend, TrainingPreset preset,
+        long iterations)
     {
         string? pairsDir = parse.GetValue(opt.Pairs);
         string dataSpec = pairsDir ?? parse.GetValue(opt.Data)!;
@@ -147,7 +169,12 @@ internal static class TrainCommand
             }
         }
         var overrides = TrainOptionChecks.Overrides(parse, opt, given) with { Resolution = res };
-        var options = given.IsVae ? preset.VaeGanOptions(overrides) : preset.GanOptions(overrides);
+        var options = overrides.ApplyStudySettings(given.IsVae ? preset.VaeGanOptions(overrides) : preset.GanOptions(overrides));
+        if (options.InstanceNoise > 0 && options.InstanceNoiseIterations == 0)
+        {
+            // The noise falls to 0 over the run as first asked for; a resume with a new total keeps that schedule.
+            options = options with { InstanceNoiseIterations = iterations };
+        }
         if (!given.IsVae && options.BatchSize > dataset!.Count)
         {
             throw new UsageException($"--batch-size {options.BatchSize} is larger than the {dataset.Count} shapes in {dataSpec}");

@@ -48,6 +48,14 @@ internal sealed class TrainOptions
 
     public Option<float?> GEma { get; } = new("--g-ema") { Description = "Decay in [0, 1) of a moving average of G's weights that samples and the checkpoint's readers use (0 = off, the paper; quick preset: 0.995 for 3d-gan, off for vae-gan)" };
 
+    public Option<string?> Loss { get; } = new("--loss") { Description = "Adversarial loss: bce (the paper's binary cross entropy; default) or hinge (D: mean max(0, 1 − D(x)) + mean max(0, 1 + D(G(z))), G: −mean D(G(z))). With either, D's accuracy for --d-threshold is the share of its logits with the right sign" };
+
+    public Option<string?> DNorm { get; } = new("--d-norm") { Description = "D's normalisation: batch (the paper's batch norm; default), spectral (no batch norm; every convolution divided by its largest singular value, one power iteration per forward, the vectors kept in the checkpoint) or none" };
+
+    public Option<bool> MinibatchStd { get; } = new("--minibatch-std") { Description = "Give D's last convolution one more input channel: the standard deviation of each feature over the batch, averaged over features (Karras et al. 2018; off by default, the paper's D)" };
+
+    public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
+
     public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
 
     public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write the checkpoint every N iterations (0 = only at the end and when stopped)" };
@@ -73,7 +81,7 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, InstanceNoise, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
@@ -81,7 +89,14 @@ internal sealed class TrainOptions
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
-internal sealed record GivenOptions(bool IsVae, LatentDistribution? Latent, ViewSampling? Views, IBackend Backend);
+internal sealed record GivenOptions(bool IsVae, LatentDistribution? Latent, ViewSampling? Views, IBackend Backend)
+{
+    /// <summary>--loss, when given.</summary>
+    public AdversarialLoss? Loss { get; init; }
+
+    /// <summary>--d-norm, when given.</summary>
+    public DiscriminatorNorm? DNorm { get; init; }
+}
 
 /// <summary>Checks of train's options, each on its own, before anything is read or written.</summary>
 internal static class TrainOptionChecks
@@ -136,9 +151,12 @@ internal static class TrainOptionChecks
         InRange(parse, opt.Threshold, 0, false, 1, true);
         InRange(parse, opt.GEma, 0, true, 1, false);
         InRange(parse, opt.KlWeight, 0, true, double.PositiveInfinity, false);
+        InRange(parse, opt.InstanceNoise, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.ReconWeight, 0, true, double.PositiveInfinity, false);
         TrainCommand.Preset(parse.GetValue(opt.Preset), DeviceKind.Cpu); // only its name is checked here
         var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
+        var loss = parse.GetValue(opt.Loss) is { } lossName ? ParseLoss(lossName) : (AdversarialLoss?)null;
+        var dNorm = parse.GetValue(opt.DNorm) is { } normName ? ParseDNorm(normName) : (DiscriminatorNorm?)null;
         ViewSampling? views = null;
         if (parse.GetValue(opt.Azimuth) is not null || parse.GetValue(opt.Elevation) is not null)
         {
@@ -157,8 +175,23 @@ internal static class TrainOptionChecks
         }
         var backend = CliDevices.Create(parse.GetValue(opt.Device)!, parse.GetValue(opt.Threads));
         CliDevices.ApplyPrecision(backend, parse.GetValue(opt.Precision)!);
-        return new GivenOptions(isVae, latent, views, backend);
+        return new GivenOptions(isVae, latent, views, backend) { Loss = loss, DNorm = dNorm };
     }
+
+    private static AdversarialLoss ParseLoss(string value) => value.ToLowerInvariant() switch
+    {
+        "bce" => AdversarialLoss.Bce,
+        "hinge" => AdversarialLoss.Hinge,
+        _ => throw new UsageException($"--loss {value}: use bce or hinge"),
+    };
+
+    private static DiscriminatorNorm ParseDNorm(string value) => value.ToLowerInvariant() switch
+    {
+        "batch" => DiscriminatorNorm.Batch,
+        "spectral" => DiscriminatorNorm.Spectral,
+        "none" => DiscriminatorNorm.None,
+        _ => throw new UsageException($"--d-norm {value}: use batch, spectral or none"),
+    };
 
     /// <summary>What the options of a new run replace in its preset (the resolution is the caller's: it may come from the data).</summary>
     public static TrainingOverrides Overrides(ParseResult parse, TrainOptions opt, GivenOptions given) => new()
@@ -177,6 +210,10 @@ internal static class TrainOptionChecks
         ReconstructionWeight = parse.GetValue(opt.ReconWeight),
         LearningRateE = parse.GetValue(opt.LrE),
         Views = given.Views,
+        Loss = given.Loss,
+        DiscriminatorNorm = given.DNorm,
+        MinibatchStd = parse.GetValue(opt.MinibatchStd) ? true : null,
+        InstanceNoise = parse.GetValue(opt.InstanceNoise),
     };
 
     /// <summary>A float option must be finite and inside its range (1e39 parses to ∞, which no setting can take).</summary>

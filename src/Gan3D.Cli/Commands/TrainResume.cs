@@ -68,6 +68,7 @@ internal static class TrainResumeChecks
         Same(parse, opt.LrD, saved.LearningRateD, resume);
         Same(parse, opt.Threshold, saved.DAccuracyThreshold, resume);
         Same(parse, opt.GEma, saved.GeneratorEma, resume);
+        Same(parse, opt.InstanceNoise, saved.InstanceNoise, resume);
         if (parse.IsGiven(opt.Seed) && parse.GetValue(opt.Seed) != saved.Seed)
         {
             Contradiction(parse, opt.Seed, saved.Seed.ToString(CultureInfo.InvariantCulture), resume);
@@ -75,6 +76,18 @@ internal static class TrainResumeChecks
         if (given.Latent is { } latent && latent != saved.Latent)
         {
             Contradiction(parse, opt.Latent, saved.Latent.ToString().ToLowerInvariant(), resume);
+        }
+        if (given.Loss is { } loss && loss != saved.Loss)
+        {
+            Contradiction(parse, opt.Loss, saved.Loss.ToString().ToLowerInvariant(), resume);
+        }
+        if (given.DNorm is { } dNorm && dNorm != saved.Architecture.DiscriminatorNorm)
+        {
+            Contradiction(parse, opt.DNorm, saved.Architecture.DiscriminatorNorm.ToString().ToLowerInvariant(), resume);
+        }
+        if (parse.GetValue(opt.MinibatchStd) && !saved.Architecture.MinibatchStd)
+        {
+            throw new UsageException($"--minibatch-std contradicts {resume.Path}, trained without it: leave it out to continue the run, or start a new one");
         }
         if (saved is VaeGanTrainingOptions vae)
         {

@@ -206,20 +206,23 @@ public abstract class AdversarialTrainer : ITrainer
     }
 
     /// <summary>
-    /// D's half of the iteration: BCE on real → 1 and <paramref name="fake"/> (already detached) → 0,
-    /// with an update only when <paramref name="update"/>. Records the loss and D's right calls on each half
-    /// (read them with <see cref="ReadBack"/> and <see cref="DiscriminatorResults"/>).
+    /// D's half of the iteration: the <see cref="GanTrainingOptions.Loss"/> of D on real shapes (to be
+    /// called real) and <paramref name="fake"/> (already detached; to be called fake), with an update only
+    /// when <paramref name="update"/>. Records the loss and D's right calls (logits of the right sign) on each
+    /// half (read them with <see cref="ReadBack"/> and <see cref="DiscriminatorResults"/>).
     /// </summary>
     protected void DiscriminatorStep(Tensor fake, bool update)
     {
         // Its own scope: D's activations on real and fake are freed before the G step runs D again,
         // instead of living to the end of the iteration (nothing here outlives the step but numbers).
         using var scope = MemoryScope.Begin();
-        var dReal = D.Forward(Real);
-        var dFake = D.Forward(fake);
+        var dReal = D.Forward(WithInstanceNoise(Real));
+        var dFake = D.Forward(WithInstanceNoise(fake));
         RecordHits(HitsRealSlot, dReal, positive: true);
         RecordHits(HitsFakeSlot, dFake, positive: false);
-        var loss = Ops.Add(Ops.BceWithLogits(dReal, 1f), Ops.BceWithLogits(dFake, 0f));
+        var loss = Options.Loss == AdversarialLoss.Hinge
+            ? Ops.Add(Ops.HingeLoss(dReal, 1f), Ops.HingeLoss(dFake, -1f))
+            : Ops.Add(Ops.BceWithLogits(dReal, 1f), Ops.BceWithLogits(dFake, 0f));
         Record(LossDSlot, loss);
         if (update)
         {
@@ -228,6 +231,34 @@ public abstract class AdversarialTrainer : ITrainer
             OptD.Step();
             _dUpdates++;
         }
+    }
+
+    /// <summary>
+    /// G's adversarial term for its shapes <paramref name="fake"/> (not detached): BCE of D's logits
+    /// against "real" (the paper's non-saturating loss), or −mean(D(fake)) for the hinge loss. Call it
+    /// inside <see cref="WithFrozenD"/>.
+    /// </summary>
+    protected Tensor GeneratorLoss(Tensor fake)
+    {
+        var logits = D.Forward(WithInstanceNoise(fake));
+        return Options.Loss == AdversarialLoss.Hinge ? Ops.MulScalar(Ops.Mean(logits), -1f) : Ops.BceWithLogits(logits, 1f);
+    }
+
+    /// <summary>
+    /// What D sees of <paramref name="shapes"/>: the shapes plus Gaussian noise of this iteration's
+    /// instance-noise level (<see cref="GanTrainingOptions.InstanceNoiseAt"/>), drawn from the latent
+    /// stream; the shapes themselves when the level is 0 (nothing is drawn then). Differentiable.
+    /// </summary>
+    protected Tensor WithInstanceNoise(Tensor shapes)
+    {
+        float sigma = Options.InstanceNoiseAt(Step);
+        if (sigma <= 0)
+        {
+            return shapes;
+        }
+        var noise = shapes.EmptyLike();
+        _latentRng.FillNormal(noise, 0f, sigma);
+        return Ops.Add(shapes, noise);
     }
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace Gan3D.Models;
 /// <summary>
 /// Trains a 3D-GAN: each iteration draws a real batch and latent codes, scores both with D, updates D
 /// (only when its accuracy on the previous batch was below the threshold: the paper's adaptive rule),
-/// then updates G to make D call its shapes real. Losses are binary cross entropy on D's logits.
+/// then updates G to make D call its shapes real. Losses are the paper's binary cross entropy on D's
+/// logits, or the hinge loss (<see cref="GanTrainingOptions.Loss"/>).
 /// Deterministic from the seed; <see cref="AdversarialTrainer.Save"/> and <see cref="Resume"/> continue a run exactly.
 /// </summary>
 public sealed class GanTrainer : AdversarialTrainer
@@ -53,7 +54,7 @@ public sealed class GanTrainer : AdversarialTrainer
             // G: make D call the fakes real.
             WithFrozenD(() =>
             {
-                var loss = Ops.BceWithLogits(D.Forward(fake), 1f);
+                var loss = GeneratorLoss(fake);
                 Record(FirstFreeSlot, loss);
                 OptG.ZeroGrad();
                 loss.Backward();

@@ -14,6 +14,23 @@ public enum LatentDistribution
     Normal,
 }
 
+/// <summary>The adversarial loss of D and G.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AdversarialLoss>))]
+public enum AdversarialLoss
+{
+    /// <summary>
+    /// The paper's binary cross entropy on D's logits: D minimises BCE(D(x), 1) + BCE(D(G(z)), 0), G
+    /// minimises BCE(D(G(z)), 1) (the non-saturating form).
+    /// </summary>
+    Bce,
+
+    /// <summary>
+    /// Hinge loss (Lim &amp; Ye 2017; Miyato et al. 2018): D minimises mean(max(0, 1 − D(x))) +
+    /// mean(max(0, 1 + D(G(z)))), G minimises −mean(D(G(z))).
+    /// </summary>
+    Hinge,
+}
+
 /// <summary>
 /// Everything that decides a 3D-GAN training run. Defaults are the paper's: Adam with β1 = 0.5,
 /// learning rates G 0.0025 and D 1e-5, batch 100, z ~ U(0, 1)^200, and D updated only when its
@@ -33,8 +50,21 @@ public record GanTrainingOptions
 
     public float Beta2 { get; init; } = 0.999f;
 
-    /// <summary>D is updated on a batch only if its accuracy on the previous batch was below this; 1 turns the rule off.</summary>
+    /// <summary>
+    /// D is updated on a batch only if its accuracy on the previous batch was below this; 1 turns the rule off.
+    /// D's accuracy is the fraction of its logits with the right sign (positive on real shapes, negative
+    /// on G's), whatever the <see cref="Loss"/>: for BCE that is σ(logit) on the right side of ½; for the
+    /// hinge loss, whose margin is at ±1, it is the side of 0, the boundary a hinge D's decision uses too.
+    /// A hinge D that scores every shape inside its margin (|logit| &lt; 1) still counts as accurate.
+    /// </summary>
     public float DAccuracyThreshold { get; init; } = 0.8f;
+
+    /// <summary>
+    /// The adversarial loss: the paper's binary cross entropy (default; configurations written before the
+    /// setting existed read as that) or the hinge loss. The adaptive rule (<see cref="DAccuracyThreshold"/>)
+    /// applies to either; hinge-loss GANs are usually trained with it off (1).
+    /// </summary>
+    public AdversarialLoss Loss { get; init; } = AdversarialLoss.Bce;
 
     /// <summary>
     /// The latent distribution: the paper's U(0, 1) by default. In our 32³ runs at width 0.25 it collapsed
@@ -52,6 +82,23 @@ public record GanTrainingOptions
     /// of unseen shapes from 29.5% to 38.3% and lowered MMD from 0.634 to 0.592.
     /// </summary>
     public float GeneratorEma { get; init; }
+
+    /// <summary>
+    /// Instance noise (Sønderby et al. 2016): the standard deviation σ0 of Gaussian noise added to every
+    /// voxel of D's inputs, real and generated, in D's step and in G's (whose gradient passes through
+    /// it). 0, the paper's setting, turns it off. It falls linearly from σ0 to 0 over
+    /// <see cref="InstanceNoiseIterations"/> (see <see cref="InstanceNoiseAt"/>). The noise is drawn from
+    /// the latent stream after the iteration's codes, so a resumed run continues exactly.
+    /// </summary>
+    public float InstanceNoise { get; init; }
+
+    /// <summary>The iterations over which the instance noise falls to 0 (<c>gan3d train</c>: the run's length); 0 keeps it constant.</summary>
+    public long InstanceNoiseIterations { get; init; }
+
+    /// <summary>The instance noise's standard deviation for the iteration after <paramref name="step"/> done: σ0·max(0, 1 − step/T).</summary>
+    public float InstanceNoiseAt(long step) => InstanceNoiseIterations <= 0
+        ? InstanceNoise
+        : (float)(InstanceNoise * Math.Max(0.0, 1.0 - (double)step / InstanceNoiseIterations));
 
     /// <summary>Drives initialisation, latent draws and data order.</summary>
     public ulong Seed { get; init; }
@@ -75,6 +122,10 @@ public record GanTrainingOptions
         if (!(DAccuracyThreshold > 0 && DAccuracyThreshold <= 1))
         {
             throw new ArgumentException($"D accuracy threshold {DAccuracyThreshold} must be in (0, 1]");
+        }
+        if (!(InstanceNoise >= 0) || float.IsInfinity(InstanceNoise) || InstanceNoiseIterations < 0)
+        {
+            throw new ArgumentException($"instance noise {InstanceNoise} must be finite and non-negative (0 turns it off), annealed over {InstanceNoiseIterations} ≥ 0 iterations");
         }
         if (!(GeneratorEma >= 0 && GeneratorEma < 1))
         {

@@ -38,7 +38,7 @@ public sealed record VaeGanStepResult(
 /// Trains a 3D-VAE-GAN (image encoder E, generator G, discriminator D) on (image, shape) pairs.
 /// Each iteration: D's step exactly as in the 3D-GAN (real shapes against G(z), z ~ N(0, I), with the
 /// 80% rule); then one joint step of E and G on
-/// L = BCE(D(G(z)), real) + α1·KL(q(z|y) ‖ N(0, I)) + α2·‖G(E(y)) − x‖², where y is an image of the
+/// L = BCE(D(G(z)), real) (or the hinge loss's −mean D(G(z))) + α1·KL(q(z|y) ‖ N(0, I)) + α2·‖G(E(y)) − x‖², where y is an image of the
 /// real shape x and E(y) a reparameterised sample of q(z|y). The KL term trains E only, the GAN term
 /// G only, the reconstruction term both. Images are rendered views of the shapes from random
 /// viewpoints, or supplied pairs. Deterministic from the seed; <see cref="Resume"/> continues exactly.
@@ -132,7 +132,7 @@ public sealed class VaeGanTrainer : AdversarialTrainer
 
             WithFrozenD(() =>
             {
-                var gan = Ops.BceWithLogits(D.Forward(fake), 1f);
+                var gan = GeneratorLoss(fake);
                 var (mu, logVar) = E.Encode(_imageBatch);
                 // KL summed over z and averaged over the batch, then per latent dimension (see the options).
                 var kl = Ops.MulScalar(Ops.KlDivergenceStandardNormal(mu, logVar), 1f / Options.Architecture.LatentDim);

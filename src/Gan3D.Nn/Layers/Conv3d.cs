@@ -2,11 +2,20 @@ using Gan3D.Tensors;
 
 namespace Gan3D.Nn;
 
-/// <summary>3D convolution over (N, C, D, H, W), as torch.nn.Conv3d. Weight (out, in, kD, kH, kW).</summary>
+/// <summary>
+/// 3D convolution over (N, C, D, H, W), as torch.nn.Conv3d. Weight (out, in, kD, kH, kW). With
+/// <c>spectralNorm</c> the convolution uses W/σ(W), as torch.nn.utils.spectral_norm(conv): σ is
+/// estimated by one power iteration per forward in training mode, from the vectors kept as the buffers
+/// "weight_u" (out) and "weight_v" (in·kD·kH·kW), saved and restored with the weights; in eval mode the
+/// stored vectors are used as they are. "weight" stays the unnormalised W (PyTorch's weight_orig).
+/// </summary>
 public sealed class Conv3d : Module
 {
+    private readonly Tensor? _u;
+    private readonly Tensor? _v;
+
     public Conv3d(int inChannels, int outChannels, Dim3 kernelSize, Dim3? stride = null, Dim3 padding = default,
-        bool bias = true, IBackend? backend = null, Rng? rng = null)
+        bool bias = true, IBackend? backend = null, Rng? rng = null, bool spectralNorm = false)
         : base(backend)
     {
         Check.Channels(nameof(Conv3d), inChannels, outChannels);
@@ -15,7 +24,50 @@ public sealed class Conv3d : Module
         Padding = padding;
         Weight = RegisterParameter("weight", Tensor.Empty(new Shape(outChannels, inChannels, kernelSize.D, kernelSize.H, kernelSize.W), Backend));
         Bias = bias ? RegisterParameter("bias", Tensor.Empty(new Shape(outChannels), Backend)) : null;
-        Init.PyTorchDefault(Weight, Bias, rng ?? Rng.Default);
+        rng ??= Rng.Default;
+        Init.PyTorchDefault(Weight, Bias, rng);
+        if (spectralNorm)
+        {
+            // u starts as a random unit vector (as PyTorch's); RefreshSpectralNorm moves it and v onto W's leading pair.
+            _u = RegisterBuffer("weight_u", Tensor.Empty(new Shape(outChannels), Backend));
+            _v = RegisterBuffer("weight_v", Tensor.Empty(new Shape(checked((int)Weight.Shape.SizeFrom(1))), Backend));
+            rng.FillNormal(_u);
+            RefreshSpectralNorm();
+        }
+    }
+
+    /// <summary>Whether the convolution uses its spectrally normalised weight.</summary>
+    public bool HasSpectralNorm => _u is not null;
+
+    /// <summary>
+    /// Runs <paramref name="iterations"/> power iterations on the current weight (after the weight was
+    /// set other than by training: an initialisation or a load of weights without their vectors).
+    /// PyTorch's parametrised spectral norm runs 15 when it is attached.
+    /// </summary>
+    public void RefreshSpectralNorm(int iterations = 15)
+    {
+        if (_u is null || _v is null)
+        {
+            throw new InvalidOperationException($"{this}: has no spectral normalisation");
+        }
+        for (int i = 0; i < iterations; i++)
+        {
+            Ops.SpectralNormPowerIteration(Weight, _u, _v);
+        }
+    }
+
+    /// <summary>The weight the convolution uses: W, or W/σ(W) with spectral normalisation (one power iteration first in training mode).</summary>
+    public Tensor EffectiveWeight()
+    {
+        if (_u is null || _v is null)
+        {
+            return Weight;
+        }
+        if (Training)
+        {
+            Ops.SpectralNormPowerIteration(Weight, _u, _v);
+        }
+        return Ops.SpectralNormalize(Weight, _u, _v);
     }
 
     public Tensor Weight { get; }
@@ -28,10 +80,10 @@ public sealed class Conv3d : Module
 
     public Dim3 Padding { get; }
 
-    public override Tensor Forward(Tensor input) => Ops.Conv3d(input, Weight, Bias, Stride, Padding);
+    public override Tensor Forward(Tensor input) => Ops.Conv3d(input, EffectiveWeight(), Bias, Stride, Padding);
 
     public override string ToString() =>
-        $"Conv3d({Weight.Shape[1]}, {Weight.Shape[0]}, kernel={KernelSize}, stride={Stride}, padding={Padding}, bias={Bias is not null})";
+        $"Conv3d({Weight.Shape[1]}, {Weight.Shape[0]}, kernel={KernelSize}, stride={Stride}, padding={Padding}, bias={Bias is not null}{(HasSpectralNorm ? ", spectral_norm" : "")})";
 }
 
 /// <summary>

@@ -38,6 +38,25 @@ public static partial class Ops
     }
 
     /// <summary>
+    /// The hinge loss mean(max(0, 1 − sign·x)) over all elements: with <paramref name="sign"/> +1 the
+    /// term of logits that should be positive (a discriminator's on real shapes), with −1 of those that
+    /// should be negative (on generated ones), as in F.relu(1 − x).mean() and F.relu(1 + x).mean().
+    /// Written with the elementwise ops: the logits are one per shape, so fusing would gain nothing.
+    /// </summary>
+    public static Tensor HingeLoss(Tensor logits, float sign)
+    {
+        if (sign is not (1f or -1f))
+        {
+            throw new ArgumentException($"HingeLoss: the sign must be +1 or -1, got {sign}");
+        }
+        if (logits.Numel == 0)
+        {
+            throw new ArgumentException($"HingeLoss: logits {logits.Shape} are empty");
+        }
+        return Mean(Relu(AddScalar(MulScalar(logits, -sign), 1f)));
+    }
+
+    /// <summary>
     /// KL(N(μ, σ²) ‖ N(0, I)) from μ and log σ², both (N, Z): −½ Σ (1 + logvar − μ² − e^logvar),
     /// summed over the latent axis and averaged over the batch.
     /// </summary>

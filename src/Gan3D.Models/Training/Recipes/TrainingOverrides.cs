@@ -27,6 +27,21 @@ public sealed record TrainingOverrides
     /// <summary>Decay of G's moving average (0: off).</summary>
     public float? GeneratorEma { get; init; }
 
+    /// <summary>The adversarial loss (null: the options' own, the paper's BCE unless a preset names another).</summary>
+    public AdversarialLoss? Loss { get; init; }
+
+    /// <summary>D's normalisation (null: the options' own, the paper's batch norm unless a preset names another).</summary>
+    public DiscriminatorNorm? DiscriminatorNorm { get; init; }
+
+    /// <summary>Whether D gets a minibatch standard deviation channel (null: the options' own, off unless a preset turns it on).</summary>
+    public bool? MinibatchStd { get; init; }
+
+    /// <summary>Instance noise σ0 on D's inputs (null: the options' own, off unless a preset turns it on).</summary>
+    public float? InstanceNoise { get; init; }
+
+    /// <summary>Iterations over which the instance noise falls to 0 (null: the options' own; 0 keeps it constant).</summary>
+    public long? InstanceNoiseIterations { get; init; }
+
     /// <summary>Drives initialisation, latent draws and data order (no preset names one: 0 unless given).</summary>
     public ulong Seed { get; init; }
 
@@ -47,4 +62,21 @@ public sealed record TrainingOverrides
 
     /// <summary>3D-VAE-GAN: viewpoints of rendered training images.</summary>
     public ViewSampling? Views { get; init; }
+
+    /// <summary>
+    /// <paramref name="options"/> (a preset's, of either model) with the settings of the recipe study
+    /// (issue 17: the loss, D's normalisation and minibatch standard deviation, instance noise) replaced where given here. The presets' option builders do not read these
+    /// yet, so callers apply them after the preset; applying them twice changes nothing.
+    /// </summary>
+    public GanTrainingOptions ApplyStudySettings(GanTrainingOptions options) => options with
+    {
+        Loss = Loss ?? options.Loss,
+        InstanceNoise = InstanceNoise ?? options.InstanceNoise,
+        InstanceNoiseIterations = InstanceNoiseIterations ?? options.InstanceNoiseIterations,
+        Architecture = options.Architecture with
+        {
+            DiscriminatorNorm = DiscriminatorNorm ?? options.Architecture.DiscriminatorNorm,
+            MinibatchStd = MinibatchStd ?? options.Architecture.MinibatchStd,
+        },
+    };
 }

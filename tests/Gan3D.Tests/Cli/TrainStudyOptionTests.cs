@@ -1,0 +1,98 @@
+using Gan3D.Models;
+using static Gan3D.Tests.Cli.CliRunner;
+
+namespace Gan3D.Tests.Cli;
+
+/// <summary>gan3d train's options of the recipe study (issue 17): each reaches the run's settings, is checked, and is kept on resume.</summary>
+public sealed class TrainStudyOptionTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gan3d-train-arms-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    private (int Code, string Out, string Err) Train(string name, params string[] args) =>
+        Run(["train", "--preset", "quick", "--width", "0.125", "--iterations", "1", "--batch-size", "4", "--device", "cpu",
+            "--sample-every", "0", "--checkpoint-every", "0", "--out", P(name), .. args]);
+
+    private GanTrainingOptions Settings(string name, params string[] args)
+    {
+        var r = Train(name, args);
+        Assert.True(r.Code == 0, r.Err);
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(P(name), "config.json")));
+        string training = config.RootElement.GetProperty("training").GetRawText();
+        return args.Contains("vae-gan") ? VaeGanTrainingOptions.FromJson(training, name) : GanTrainingOptions.FromJson(training, name);
+    }
+
+    private void AssertRefused(string expected, params string[] args)
+    {
+        string output = P("run-" + Guid.NewGuid().ToString("N")[..8]);
+        AssertBadInput(Run(["train", .. args, "--out", output, "--device", "cpu"]), expected);
+        Assert.False(Directory.Exists(output), "a refused run must not leave a run directory");
+    }
+
+    [Fact]
+    public void TheLossReachesEitherModelAndIsKeptOnResume()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick, Settings("bce"));
+        Assert.Equal(quick with { Loss = AdversarialLoss.Hinge }, Settings("hinge", "--loss", "hinge"));
+        Assert.Equal(AdversarialLoss.Hinge, Settings("vae", "--model", "vae-gan", "--image-size", "16", "--loss", "HINGE").Loss);
+        AssertRefused("--loss wasserstein: use bce or hinge", "--loss", "wasserstein");
+
+        string ck = Path.Combine(P("hinge"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("hinge"), "--loss", "bce", "--device", "cpu"), $"--loss bce contradicts {ck}, trained with hinge");
+        var resumed = Run("train", "--resume", P("hinge"), "--loss", "hinge", "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("hinge loss", resumed.Out);
+    }
+
+    [Fact]
+    public void DsNormalisationReachesTheArchitectureAndIsKeptOnResume()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        var spectral = Settings("spectral", "--d-norm", "spectral");
+        Assert.Equal(quick with { Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } }, spectral);
+        Assert.Equal(DiscriminatorNorm.None, Settings("none", "--d-norm", "none").Architecture.DiscriminatorNorm);
+        Assert.Equal(DiscriminatorNorm.Batch, Settings("batch", "--d-norm", "batch").Architecture.DiscriminatorNorm);
+        AssertRefused("--d-norm layer: use batch, spectral or none", "--d-norm", "layer");
+
+        string ck = Path.Combine(P("spectral"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("spectral"), "--d-norm", "batch", "--device", "cpu"), $"--d-norm batch contradicts {ck}, trained with spectral");
+        var resumed = Run("train", "--resume", P("spectral"), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("D spectral norm", resumed.Out);
+        // The commands that read a checkpoint build the same D.
+        Gan3D.Data.ShapeFamilies.CreateDataset(1, 32, families: ["mug", "vase"]).SaveNpy(P("two.npy"));
+        var features = Run("features", "--checkpoint", ck, "--data", P("two.npy"), "--out", P("features.npy"), "--device", "cpu");
+        Assert.True(features.Code == 0, features.Err);
+    }
+
+    [Fact]
+    public void MinibatchStdReachesTheArchitectureAndIsKeptOnResume()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick with { Architecture = quick.Architecture with { MinibatchStd = true } }, Settings("mbstd", "--minibatch-std"));
+        var plain = Train("plain");
+        Assert.True(plain.Code == 0, plain.Err);
+        string ck = Path.Combine(P("plain"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("plain"), "--minibatch-std", "--device", "cpu"), $"--minibatch-std contradicts {ck}, trained without it");
+        var resumed = Run("train", "--resume", P("mbstd"), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("D minibatch std", resumed.Out);
+        var sample = Run("sample", "--checkpoint", Path.Combine(P("mbstd"), "checkpoint.safetensors"), "--count", "2", "--out", P("samples"), "--device", "cpu");
+        Assert.True(sample.Code == 0, sample.Err);
+    }
+
+    [Fact]
+    public void InstanceNoiseFallsOverTheRunsIterationsAndIsChecked()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick with { InstanceNoise = 0.1f, InstanceNoiseIterations = 1 }, Settings("noise", "--instance-noise", "0.1"));
+        Assert.Equal(0f, Settings("off", "--instance-noise", "0").InstanceNoise);
+        AssertRefused("--instance-noise -0.5: give a finite number ≥ 0", "--instance-noise", "-0.5");
+        string ck = Path.Combine(P("noise"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("noise"), "--instance-noise", "0.2", "--device", "cpu"), $"--instance-noise 0.2 contradicts {ck}, trained with 0.1");
+    }
+}

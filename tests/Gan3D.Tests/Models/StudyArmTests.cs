@@ -1,0 +1,381 @@
+using System.Text.Json.Nodes;
+using Gan3D.Data;
+using Gan3D.Models;
+using Gan3D.Tensors;
+
+namespace Gan3D.Tests.Models;
+
+/// <summary>The training settings of the recipe study (issue 17): each in the trainer, in configurations, and across a resume.</summary>
+public sealed class StudyArmTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gan3d-arms-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>A tiny 32³ GAN (width 1/16: G 16-8-4-1, D 4-8-16-1, z of 8).</summary>
+    private static GanTrainingOptions Tiny() => new()
+    {
+        Architecture = new GanArchitecture(32, 1.0 / 16, LatentDim: 8),
+        BatchSize = 4,
+        LearningRateD = 1e-3f,
+        Latent = LatentDistribution.Normal,
+        Seed = 11,
+    };
+
+    private static readonly VoxelDataset Shapes = ShapeFamilies.CreateMixedDataset(24, 32, seed: 3);
+
+    private static float[] Flat(Gan3D.Nn.Module m) => m.Parameters().SelectMany(p => p.ToArray()).ToArray();
+
+    /// <summary>The configuration as a run written before <paramref name="removed"/> existed would have stored it.</summary>
+    private static string Without(GanTrainingOptions options, params string[] removed)
+    {
+        var json = JsonNode.Parse(options.ToJson())!.AsObject();
+        foreach (string path in removed)
+        {
+            var parts = path.Split('.');
+            var node = json;
+            foreach (string p in parts[..^1])
+            {
+                node = node[p]!.AsObject();
+            }
+            Assert.True(node.Remove(parts[^1]), $"{path} is not in the configuration");
+        }
+        return json.ToJsonString();
+    }
+
+    [Fact]
+    public void TheLossIsSavedAndAnOlderConfigurationReadsAsThePapersBce()
+    {
+        var hinge = Tiny() with { Loss = AdversarialLoss.Hinge };
+        Assert.Contains("\"Loss\": \"Hinge\"", hinge.ToJson());
+        Assert.Equal(hinge, GanTrainingOptions.FromJson(hinge.ToJson(), "test"));
+        Assert.Equal(AdversarialLoss.Bce, GanTrainingOptions.FromJson(Without(hinge, "Loss"), "test").Loss);
+        var vae = new VaeGanTrainingOptions(hinge);
+        Assert.Equal(AdversarialLoss.Hinge, VaeGanTrainingOptions.FromJson(vae.ToJson(), "test").Loss);
+        Assert.Equal(AdversarialLoss.Bce, VaeGanTrainingOptions.FromJson(Without(vae, "Loss"), "test").Loss);
+    }
+
+    [Fact]
+    public void StudyOverridesReplaceOnlyWhatTheyGiveOnEitherModel()
+    {
+        var gan = TrainingPreset.Quick.GanOptions(new TrainingOverrides());
+        Assert.Equal(gan, new TrainingOverrides().ApplyStudySettings(gan));
+        var overrides = new TrainingOverrides { Loss = AdversarialLoss.Hinge };
+        Assert.Equal(gan with { Loss = AdversarialLoss.Hinge }, overrides.ApplyStudySettings(gan));
+        var vae = overrides.ApplyStudySettings(TrainingPreset.Quick.VaeGanOptions(overrides));
+        Assert.IsType<VaeGanTrainingOptions>(vae);
+        Assert.Equal(AdversarialLoss.Hinge, vae.Loss);
+        Assert.Equal(1e-2f, ((VaeGanTrainingOptions)vae).ReconstructionWeight);
+    }
+
+    /// <summary>The trainer's own D step and G loss on its own first batch, with the logits they see.</summary>
+    private sealed class ProbeTrainer(GanTrainingOptions options, VoxelDataset data, IBackend backend)
+        : AdversarialTrainer(options, data, backend, default)
+    {
+        public override string ModelName => GanTrainer.Model;
+
+        public override IReadOnlyList<(string Title, string[] Columns)> PlotLayout => [];
+
+        protected override string ConfigJson => Options.ToJson();
+
+        public override TrainingStepReport Train() => throw new NotSupportedException();
+
+        /// <summary>What D sees of <paramref name="x"/> at this step.</summary>
+        public Tensor Noisy(Tensor x) => WithInstanceNoise(x);
+
+        /// <summary>Counts an iteration without training.</summary>
+        public void Advance() => EndStep(0, 0);
+
+        public ulong StreamOffset => LatentRng.Offset;
+
+        /// <summary>D's logits on the first batch, then what the trainer's D step and G loss make of the same batch.</summary>
+        public (float[] Real, float[] Fake, (float Loss, float AccuracyReal, float AccuracyFake) DStep, float GLoss) Probe()
+        {
+            using var scope = MemoryScope.Begin();
+            NextBatch();
+            var fake = G.Forward(Z).Detach();
+            var real = D.Forward(Real).ToArray();
+            var fakeLogits = D.Forward(fake).ToArray();
+            var step = DiscriminatorStep(fake, update: false);
+            float g = WithFrozenD(() => GeneratorLoss(fake).Item());
+            return (real, fakeLogits, step, g);
+        }
+    }
+
+    [Theory]
+    [InlineData(AdversarialLoss.Bce)]
+    [InlineData(AdversarialLoss.Hinge)]
+    public void DAndGLossesAreTheChosenLossOfDsLogits(AdversarialLoss loss)
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var t = new ProbeTrainer(Tiny() with { Loss = loss }, Shapes, be);
+        var (real, fake, (lossD, accReal, accFake), lossG) = t.Probe();
+        TestContext.Current.TestOutputHelper?.WriteLine($"{loss}: real logits {string.Join(", ", real)}; fake {string.Join(", ", fake)}");
+        static double Softplus(double x) => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
+        double expectedD = loss == AdversarialLoss.Hinge
+            ? real.Average(x => Math.Max(0, 1 - (double)x)) + fake.Average(x => Math.Max(0, 1 + (double)x))
+            : real.Average(x => Softplus(-x)) + fake.Average(x => Softplus(x));
+        double expectedG = loss == AdversarialLoss.Hinge ? -fake.Average(x => (double)x) : fake.Average(x => Softplus(-x));
+        Assert.Equal(expectedD, lossD, 5e-6);
+        Assert.Equal(expectedG, lossG, 5e-6);
+        // Accuracy is the share of logits of the right sign, with either loss.
+        Assert.Equal(real.Count(x => x > 0) / (double)real.Length, accReal, 1e-7);
+        Assert.Equal(fake.Count(x => x < 0) / (double)fake.Length, accFake, 1e-7);
+    }
+
+    [Fact]
+    public void AHingeRunTrainsBothNetworks()
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var t = new GanTrainer(Tiny() with { Loss = AdversarialLoss.Hinge }, Shapes, be);
+        var (g0, d0) = (Flat(t.G), Flat(t.D));
+        for (int i = 0; i < 4; i++)
+        {
+            var r = t.TrainStep();
+            Assert.True(float.IsFinite(r.LossD) && float.IsFinite(r.LossG), $"step {r.Step}: losses {r.LossD}, {r.LossG}");
+            Assert.InRange(r.LossD, 0f, 100f); // both hinge terms are non-negative
+        }
+        Assert.NotEqual(g0, Flat(t.G));
+        Assert.NotEqual(d0, Flat(t.D));
+    }
+
+    /// <summary>The tiny run with one study setting, by name.</summary>
+    private static GanTrainingOptions WithSetting(string setting)
+    {
+        var tiny = Tiny();
+        return setting switch
+        {
+            "hinge" => tiny with { Loss = AdversarialLoss.Hinge },
+            "spectral" => tiny with { Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } },
+            "none" => tiny with { Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
+            "spectral+hinge" => tiny with { Loss = AdversarialLoss.Hinge, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } },
+            "mbstd" => tiny with { Architecture = tiny.Architecture with { MinibatchStd = true } },
+            "noise" => tiny with { InstanceNoise = 0.2f, InstanceNoiseIterations = 4 },
+            "spectral+hinge+mbstd" => tiny with
+            {
+                Loss = AdversarialLoss.Hinge,
+                Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral, MinibatchStd = true },
+            },
+            _ => throw new ArgumentException(setting),
+        };
+    }
+
+    [Theory]
+    [InlineData("hinge")]
+    [InlineData("spectral")]
+    [InlineData("none")]
+    [InlineData("spectral+hinge")]
+    [InlineData("mbstd")]
+    [InlineData("spectral+hinge+mbstd")]
+    [InlineData("noise")]
+    public void ResumingARunOfAStudySettingContinuesExactly(string setting)
+    {
+        using var be = new CpuBackend(threads: 2);
+        var options = WithSetting(setting);
+        var continuous = new List<(float, float, float)>();
+        float[] dContinuous;
+        using (var t = new GanTrainer(options, Shapes, be))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                var r = t.TrainStep();
+                continuous.Add((r.LossD, r.LossG, r.DAccuracy));
+            }
+            dContinuous = Flat(t.D);
+        }
+        var resumed = new List<(float, float, float)>();
+        string ck = Path.Combine(_dir, "checkpoint.safetensors");
+        using (var t = new GanTrainer(options, Shapes, be))
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                var r = t.TrainStep();
+                resumed.Add((r.LossD, r.LossG, r.DAccuracy));
+            }
+            t.Save(ck);
+        }
+        using (var t = GanTrainer.Resume(ck, Shapes, be))
+        {
+            Assert.Equal(options, t.Options);
+            for (int i = 0; i < 3; i++)
+            {
+                var r = t.TrainStep();
+                resumed.Add((r.LossD, r.LossG, r.DAccuracy));
+            }
+            Assert.Equal(dContinuous, Flat(t.D));
+        }
+        Assert.Equal(continuous, resumed);
+    }
+
+    [Fact]
+    public void ASpectralDHasNoBatchNormAndKeepsItsVectorsInTheCheckpoint()
+    {
+        using var be = new CpuBackend(threads: 2);
+        var options = WithSetting("spectral");
+        using var t = new GanTrainer(options, Shapes, be);
+        var parameters = t.D.NamedParameters().Select(p => p.Name).ToList();
+        Assert.DoesNotContain(parameters, n => n.Contains(".norm.", StringComparison.Ordinal));
+        Assert.Equal(["stages.0.conv.weight", "stages.0.conv.bias", "stages.1.conv.weight", "stages.1.conv.bias",
+            "stages.2.conv.weight", "stages.2.conv.bias", "stages.3.conv.weight", "stages.3.conv.bias"], parameters);
+        var buffers = t.D.NamedBuffers().Select(b => b.Name).ToList();
+        Assert.Equal(Enumerable.Range(0, 4).SelectMany(i => new[] { $"stages.{i}.conv.weight_u", $"stages.{i}.conv.weight_v" }), buffers);
+        // Unit vectors, u of each layer's output channels, v of the rest of its weight.
+        foreach (var (name, tensor) in t.D.NamedBuffers())
+        {
+            Assert.Equal(1.0, Math.Sqrt(tensor.ToArray().Sum(x => (double)x * x)), 1e-5);
+        }
+        // The paper's D is unchanged: batch norm after the inner convolutions, which have no bias.
+        using var paper = new GanTrainer(Tiny(), Shapes, be);
+        Assert.Equal(["stages.0.conv.weight", "stages.0.conv.bias", "stages.1.conv.weight", "stages.1.norm.weight", "stages.1.norm.bias",
+            "stages.2.conv.weight", "stages.2.norm.weight", "stages.2.norm.bias", "stages.3.conv.weight", "stages.3.conv.bias"],
+            paper.D.NamedParameters().Select(p => p.Name));
+
+        var u0 = t.D.NamedBuffers().First().Tensor.ToArray();
+        t.TrainStep();
+        var u1 = t.D.NamedBuffers().First().Tensor.ToArray();
+        Assert.NotEqual(u0, u1); // a power iteration per training forward
+
+        // A reader of the checkpoint builds the same D and, in eval mode, uses the stored vectors.
+        string ck = Path.Combine(_dir, "spectral.safetensors");
+        t.Save(ck);
+        using var loaded = TrainedGan.Load(ck, be);
+        Assert.Equal(DiscriminatorNorm.Spectral, loaded.Architecture.DiscriminatorNorm);
+        var batch = new float[4 * 32 * 32 * 32];
+        Shapes.FillBatch([0, 1, 2, 3], batch);
+        t.D.Eval();
+        float[] expected, actual;
+        using (Autograd.NoGrad())
+        {
+            var x = Tensor.FromArray(batch, new Shape(4, 1, 32, 32, 32), be);
+            expected = t.D.Forward(x).ToArray();
+            actual = loaded.D.Forward(x).ToArray();
+        }
+        Assert.Equal(expected, actual);
+        Assert.Equal(u1, loaded.D.NamedBuffers().First().Tensor.ToArray());
+    }
+
+    [Fact]
+    public void AnOlderConfigurationReadsAsThePapersD()
+    {
+        var spectral = WithSetting("spectral");
+        Assert.Contains("\"DiscriminatorNorm\": \"Spectral\"", spectral.ToJson());
+        Assert.Equal(spectral, GanTrainingOptions.FromJson(spectral.ToJson(), "test"));
+        Assert.Equal(DiscriminatorNorm.Batch, GanTrainingOptions.FromJson(Without(spectral, "Architecture.DiscriminatorNorm"), "test").Architecture.DiscriminatorNorm);
+        Assert.Equal(new GanArchitecture(32, 1.0 / 16, 8), GanTrainingOptions.FromJson(Without(spectral, "Architecture.DiscriminatorNorm"), "test").Architecture);
+    }
+
+    [Fact]
+    public void WithMinibatchStdDsLogitForAShapeDependsOnTheRestOfItsBatch()
+    {
+        using var be = new CpuBackend(threads: 2);
+        var arch = WithSetting("mbstd").Architecture;
+        using var d = new Discriminator3D(arch, be, new Rng(3));
+        Assert.Equal(new Shape(1, 16 + 1, 4, 4, 4), d.NamedParameters().Single(p => p.Name == "stages.3.conv.weight").Value.Shape);
+        Assert.Equal(new Shape(1, 17, 4, 4, 4), Discriminator3D.ConvWeightShapes(arch).Last().Shape);
+        d.Eval(); // batch norm on running statistics: without the layer, shape 0's logit would not depend on shape 1
+        var batch = new float[2 * 32 * 32 * 32];
+        Shapes.FillBatch([0, 1], batch);
+        float[] Logits(float[] data)
+        {
+            using var noGrad = Autograd.NoGrad();
+            return d.Forward(Tensor.FromArray(data, new Shape(2, 1, 32, 32, 32), be)).ToArray();
+        }
+        var before = Logits(batch);
+        Shapes.FillBatch([0, 5], batch);
+        var after = Logits(batch);
+        Assert.NotEqual(before[0], after[0]);
+
+        // The D of the paper: shape 0's eval-mode logit is its own.
+        using var paper = new Discriminator3D(Tiny().Architecture, be, new Rng(3));
+        paper.Eval();
+        Shapes.FillBatch([0, 1], batch);
+        using (Autograd.NoGrad())
+        {
+            var a = paper.Forward(Tensor.FromArray(batch, new Shape(2, 1, 32, 32, 32), be)).ToArray();
+            Shapes.FillBatch([0, 5], batch);
+            var b = paper.Forward(Tensor.FromArray(batch, new Shape(2, 1, 32, 32, 32), be)).ToArray();
+            Assert.Equal(a[0], b[0]);
+        }
+    }
+
+    [Fact]
+    public void AnOlderConfigurationHasNoMinibatchStd()
+    {
+        var mbstd = WithSetting("mbstd");
+        Assert.Contains("\"MinibatchStd\": true", mbstd.ToJson());
+        Assert.Equal(mbstd, GanTrainingOptions.FromJson(mbstd.ToJson(), "test"));
+        Assert.False(GanTrainingOptions.FromJson(Without(mbstd, "Architecture.MinibatchStd"), "test").Architecture.MinibatchStd);
+    }
+
+    [Fact]
+    public void InstanceNoiseFallsLinearlyToZeroOverItsIterations()
+    {
+        var noise = Tiny() with { InstanceNoise = 0.4f, InstanceNoiseIterations = 4 };
+        Assert.Equal([0.4f, 0.3f, 0.2f, 0.1f, 0f, 0f], new long[] { 0, 1, 2, 3, 4, 9 }.Select(noise.InstanceNoiseAt));
+        Assert.Equal(0.4f, (noise with { InstanceNoiseIterations = 0 }).InstanceNoiseAt(1000)); // 0: constant
+        Assert.Equal(0f, Tiny().InstanceNoiseAt(0));
+        Assert.Throws<ArgumentException>(() => (Tiny() with { InstanceNoise = -0.1f }).Validate());
+        Assert.Throws<ArgumentException>(() => (Tiny() with { InstanceNoise = float.NaN }).Validate());
+        Assert.Equal(noise, GanTrainingOptions.FromJson(noise.ToJson(), "test"));
+        var old = GanTrainingOptions.FromJson(Without(noise, "InstanceNoise", "InstanceNoiseIterations"), "test");
+        Assert.Equal((0f, 0L), (old.InstanceNoise, old.InstanceNoiseIterations));
+    }
+
+    [Fact]
+    public void DSeesGaussianNoiseOfTheIterationsLevelAndNoneOnceItIsAnnealed()
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var t = new ProbeTrainer(Tiny() with { InstanceNoise = 0.4f, InstanceNoiseIterations = 4 }, Shapes, be);
+        var shapes = new float[4 * 32 * 32 * 32];
+        Shapes.FillBatch([0, 1, 2, 3], shapes);
+        var x = Tensor.FromArray(shapes, new Shape(4, 1, 32, 32, 32), be);
+        (double Mean, double Std) NoiseOf(Tensor noisy)
+        {
+            var d = noisy.ToArray().Select((v, i) => (double)v - shapes[i]).ToArray();
+            double mean = d.Average();
+            return (mean, Math.Sqrt(d.Select(v => (v - mean) * (v - mean)).Average()));
+        }
+        // 131072 draws: the sample σ is within 1% of the true one with overwhelming probability.
+        var (m0, s0) = NoiseOf(t.Noisy(x));
+        Assert.InRange(s0, 0.4 * 0.99, 0.4 * 1.01);
+        Assert.InRange(m0, -0.01, 0.01);
+        t.Advance();
+        t.Advance();
+        var (_, s2) = NoiseOf(t.Noisy(x));
+        Assert.InRange(s2, 0.2 * 0.99, 0.2 * 1.01);
+        t.Advance();
+        t.Advance();
+        ulong offset = t.StreamOffset;
+        Assert.Same(x, t.Noisy(x)); // annealed: the shapes themselves, and nothing drawn
+        Assert.Equal(offset, t.StreamOffset);
+
+        // With noise, D's loss at the first step is not the noise-free one; the same seed without noise gives that.
+        using var noisy = new ProbeTrainer(Tiny() with { InstanceNoise = 0.5f, InstanceNoiseIterations = 4 }, Shapes, be);
+        using var clean = new ProbeTrainer(Tiny(), Shapes, be);
+        var (realClean, fakeClean, cleanStep, _) = clean.Probe();
+        var (_, _, noisyStep, _) = noisy.Probe();
+        Assert.NotEqual(cleanStep.Loss, noisyStep.Loss);
+        Assert.True(realClean.Length == 4 && fakeClean.Length == 4);
+    }
+
+    [Fact]
+    public void AVaeGanTrainsWithTheStudysDAndLoss()
+    {
+        using var be = new CpuBackend(threads: 2);
+        var gan = WithSetting("spectral+hinge+mbstd") with { InstanceNoise = 0.1f, InstanceNoiseIterations = 10 };
+        var options = new VaeGanTrainingOptions(gan) { ImageSize = 16 };
+        using var t = new VaeGanTrainer(options, Shapes, be);
+        var d0 = Flat(t.D);
+        for (int i = 0; i < 2; i++)
+        {
+            var r = t.TrainStep();
+            Assert.True(float.IsFinite(r.LossD) && float.IsFinite(r.LossTotal), $"step {r.Step}: losses {r.LossD}, {r.LossTotal}");
+        }
+        Assert.NotEqual(d0, Flat(t.D));
+        string ck = Path.Combine(_dir, "vae.safetensors");
+        t.Save(ck);
+        using var resumed = VaeGanTrainer.Resume(ck, Shapes, be);
+        Assert.Equal(options, resumed.VaeOptions);
+        Assert.Equal(t.TrainStep().LossTotal, resumed.TrainStep().LossTotal);
+    }
+}
