@@ -236,7 +236,12 @@ public abstract class IlgpuTf32Tests
         var small = ConvLaunchPlan.Create(ConvKernelPass.Forward, g, 2).WithPrecision(ConvPrecision.Tf32);
         Assert.Equal(ConvTiling.SmallM, small.Tiling);
         Assert.Equal(ConvPrecision.Fp32, small.Precision);
-        var tiles = ConvLaunchPlan.Create(ConvKernelPass.Forward, g with { Cout = 67 }, 3, selectByShape: false).WithPrecision(ConvPrecision.Tf32);
+        // Few tiles over a long reduction: split-K, which no TF32 forward / backward-data kernel takes.
+        var split = ConvLaunchPlan.Create(ConvKernelPass.Forward, g with { Cout = 67 }, 3, selectByShape: false).WithPrecision(ConvPrecision.Tf32);
+        Assert.True(split.SplitK > 1);
+        Assert.Equal(ConvPrecision.Fp32, split.Precision);
+        var many = Conv3dGeometry.Create(2, 3, 32, 32, 32, 67, 3, 3, 3, 1, 1, 1, 1, 1, 1);
+        var tiles = ConvLaunchPlan.Create(ConvKernelPass.Forward, many, 3, selectByShape: false).WithPrecision(ConvPrecision.Tf32);
         Assert.Equal((ConvTiling.Tile64, ConvPrecision.Tf32, ImplicitGemmTileTf32.Threads, "fwd tf32"), (tiles.Tiling, tiles.Precision, tiles.GroupSize, tiles.KernelName));
         using var narrow = IlgpuBackend.CreateCpu(); // 4-wide warps: no mma
         var ex = Assert.Throws<NotSupportedException>(() => narrow.Precision = ConvPrecision.Tf32);

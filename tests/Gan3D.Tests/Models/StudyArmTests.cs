@@ -96,7 +96,8 @@ public sealed class StudyArmTests : IDisposable
             var fake = G.Forward(Z).Detach();
             var real = D.Forward(Real).ToArray();
             var fakeLogits = D.Forward(fake).ToArray();
-            var step = DiscriminatorStep(fake, update: false);
+            DiscriminatorStep(fake, update: false);
+            var step = DiscriminatorResults(ReadBack());
             float g = WithFrozenD(() => GeneratorLoss(fake).Item());
             return (real, fakeLogits, step, g);
         }
