@@ -296,6 +296,32 @@ internal sealed class CpuConvGemm
         return new AxisTapSet(byResidue, count, lo, hi);
     }
 
+    /// <summary>
+    /// The reduction index tables of one residue class of backward-data: for each (output channel, tap)
+    /// pair, in that order, the weight's offset (<paramref name="aCol"/>) and the offset in padded dY of
+    /// the class's first position (<paramref name="bRow"/>).
+    /// </summary>
+    private static void FillClassTapOffsets(Padded dyp, in Conv3dGeometry g, (int K, int O)[] td, (int K, int O)[] th, (int K, int O)[] tw,
+        int[] aCol, int[] bRow)
+    {
+        int kvol = g.KernelVolume, hw = dyp.H * dyp.W, kk = 0;
+        for (int co = 0; co < g.Cout; co++)
+        {
+            foreach (var (kd, od) in td)
+            {
+                foreach (var (kh, oh) in th)
+                {
+                    foreach (var (kw, ow) in tw)
+                    {
+                        aCol[kk] = co * g.Cin * kvol + (kd * g.Kh + kh) * g.Kw + kw;
+                        bRow[kk] = co * dyp.Volume + (od + dyp.LoD) * hw + (oh + dyp.LoH) * dyp.W + ow + dyp.LoW;
+                        kk++;
+                    }
+                }
+            }
+        }
+    }
+
     private void BackwardDataClass(CpuBackend be, Padded dyp, float[] w, float[] dx, in Conv3dGeometry g,
         (AxisTapSet Set, int R) ad, (AxisTapSet Set, int R) ah, (AxisTapSet Set, int R) aw, int version)
     {
@@ -312,22 +338,7 @@ internal sealed class CpuConvGemm
         int k = g.Cout * td.Length * th.Length * tw.Length;
         var aCol = Grow(ref _aColOff, Math.Max(k, 1));
         var bRow = Grow(ref _bRowOff, Math.Max(k, 1));
-        int kk = 0;
-        for (int co = 0; co < g.Cout; co++)
-        {
-            foreach (var (kd, od) in td)
-            {
-                foreach (var (kh, oh) in th)
-                {
-                    foreach (var (kw, ow) in tw)
-                    {
-                        aCol[kk] = co * g.Cin * kvol + (kd * g.Kh + kh) * g.Kw + kw;
-                        bRow[kk] = co * dyp.Volume + (od + dyp.LoD) * hw + (oh + dyp.LoH) * dyp.W + ow + dyp.LoW;
-                        kk++;
-                    }
-                }
-            }
-        }
+        FillClassTapOffsets(dyp, g, td, th, tw, aCol, bRow);
         var bCol = Grow(ref _bColOff, n);
         var cOff = Grow(ref _cOff, n);
         int per = qd * qh * qw;
@@ -398,22 +409,7 @@ internal sealed class CpuConvGemm
             }
             var aCol = new int[Math.Max(k, 1)];
             var bRow = new int[Math.Max(k, 1)];
-            int kk = 0;
-            for (int co = 0; co < g.Cout; co++)
-            {
-                foreach (var (kd, od) in tapsD)
-                {
-                    foreach (var (kh, oh) in tapsH)
-                    {
-                        foreach (var (kw, ow) in tapsW)
-                        {
-                            aCol[kk] = co * g.Cin * kvol + (kd * g.Kh + kh) * g.Kw + kw;
-                            bRow[kk] = co * dyp.Volume + (od + dyp.LoD) * hw + (oh + dyp.LoH) * dyp.W + ow + dyp.LoW;
-                            kk++;
-                        }
-                    }
-                }
-            }
+            FillClassTapOffsets(dyp, g, tapsD, tapsH, tapsW, aCol, bRow);
             // Columns of one batch sample; the sample's offsets are added per item.
             var bCol = new int[per];
             var cOff = new int[per];
