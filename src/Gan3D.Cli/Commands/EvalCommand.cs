@@ -137,9 +137,10 @@ internal static class EvalCommand
                     }
                 }
             }
+            var fragments = (Generated: FragmentReport.Measure(generated), Reference: FragmentReport.Measure(refs));
             if (asJson)
             {
-                o.WriteLine(ToJson(rows, memo));
+                o.WriteLine(ToJson(rows, memo, fragments));
                 return ExitCodes.Success;
             }
             string unit = distance == ShapeDistance.Iou ? "1 − IoU" : "Chamfer, voxels";
@@ -156,13 +157,27 @@ internal static class EvalCommand
                 o.WriteLine($"memorisation: nearest training shape at distance min {d[0]:F3}, median {d[d.Length / 2]:F3}; " +
                     $"{memo.NearCopies} of {d.Length} samples within {memo.NearCopyThreshold:G3} of a training shape (near-copies)");
             }
+            o.WriteLine($"fragments (26-connected parts; specks: parts of at most {FragmentReport.SpeckVoxels} voxels):");
+            foreach (var (name, f) in new[] { (what, fragments.Generated), ("reference", fragments.Reference) })
+            {
+                o.WriteLine($"  {name,-28} median {f.MedianParts:G3} parts, {f.MeanSpecks:F1} specks a shape, {f.SpeckFreeShare * 100:F0}% speck-free, " +
+                    $"{f.OutsideLargestShare * 100:F1}% of voxels outside the largest part");
+            }
             return ExitCodes.Success;
         });
         return command;
     }
 
-    private static string ToJson(List<(string Name, string Key, GenerationReport Report)> rows, MemorisationReport? memo)
+    private static string ToJson(List<(string Name, string Key, GenerationReport Report)> rows, MemorisationReport? memo,
+        (FragmentReport Generated, FragmentReport Reference) fragments)
     {
+        static Dictionary<string, object> Fragments(FragmentReport f) => new()
+        {
+            ["median_parts"] = f.MedianParts,
+            ["mean_specks"] = f.MeanSpecks,
+            ["speck_free"] = f.SpeckFreeShare,
+            ["outside_largest"] = f.OutsideLargestShare,
+        };
         static Dictionary<string, object> Metrics(GenerationReport r) => new()
         {
             ["1nna"] = r.OneNna,
@@ -190,6 +205,12 @@ internal static class EvalCommand
                 ["median_distance"] = memo.NearestDistance.Order().ElementAt(memo.NearestDistance.Length / 2),
             };
         }
+        value["fragments"] = new Dictionary<string, object>
+        {
+            ["speck_voxels"] = FragmentReport.SpeckVoxels,
+            ["samples"] = Fragments(fragments.Generated),
+            ["reference"] = Fragments(fragments.Reference),
+        };
         if (rows.Count > 1)
         {
             value["baselines"] = rows.Skip(1).ToDictionary(r => r.Key, r => (object)Metrics(r.Report));

@@ -119,6 +119,16 @@ public sealed class DescriptorCommandTests(TinyGanFixture gan) : IClassFixture<T
         Assert.Equal(0.0, root.GetProperty("1nna").GetDouble());
         Assert.Equal(1.0, root.GetProperty("cov").GetDouble());
         Assert.Equal(0.0, root.GetProperty("mmd").GetDouble());
+        // The same shapes on both sides: the same fragments, as the library measures them.
+        var expected = FragmentReport.Measure(VoxelDataset.Load(set));
+        var fragments = root.GetProperty("fragments");
+        foreach (string side in new[] { "samples", "reference" })
+        {
+            var f = fragments.GetProperty(side);
+            Assert.Equal(expected.MedianParts, f.GetProperty("median_parts").GetDouble());
+            Assert.Equal(expected.MeanSpecks, f.GetProperty("mean_specks").GetDouble(), 12);
+            Assert.Equal(expected.OutsideLargestShare, f.GetProperty("outside_largest").GetDouble(), 12);
+        }
     }
 
     [Fact]
