@@ -239,12 +239,13 @@ var sassMarkdown = new Option<string?>("--markdown") { Description = "Also write
 var sassPtx = new Option<string?>("--keep") { Description = "Keep the .ptx and .cubin files in this folder" };
 var sassCommand = new Option<string>("--command") { Description = "The command line to record", DefaultValueFactory = _ => "gan3d-bench sass" };
 var sassCommit = new Option<string>("--commit") { Description = "The commit measured", DefaultValueFactory = _ => "unknown" };
+var sassFilter = new Option<string?>("--filter") { Description = "Only kernels whose name (Type.Method) contains this: a partial report, for work on one kernel" };
 var sassCmd = new Command("sass", "Assemble every kernel for a GPU with ptxas, without a GPU: registers, spills, shared memory, SASS instruction mix of the hottest loop; fails on any ptxas error or spill")
 {
-    sassToolkit, sassArch, sassJson, sassMarkdown, sassPtx, sassCommand, sassCommit,
+    sassToolkit, sassArch, sassJson, sassMarkdown, sassPtx, sassCommand, sassCommit, sassFilter,
 };
 sassCmd.SetAction(parse => Gan3D.Bench.Sass.SassReport.Run(parse.GetValue(sassToolkit)!, parse.GetValue(sassArch)!, parse.GetValue(sassJson),
-    parse.GetValue(sassMarkdown), parse.GetValue(sassPtx), parse.GetValue(sassCommand)!, parse.GetValue(sassCommit)!, Console.Out));
+    parse.GetValue(sassMarkdown), parse.GetValue(sassPtx), parse.GetValue(sassCommand)!, parse.GetValue(sassCommit)!, parse.GetValue(sassFilter), Console.Out));
 root.Subcommands.Add(sassCmd);
 
 var elementwiseRounds = new Option<int>("--rounds") { Description = "Alternations of A and B (the minimum of each is reported)", DefaultValueFactory = _ => 30 };

@@ -60,28 +60,6 @@ public static partial class Conv3dKernels
         ImplicitGemmTile3.Run<BackwardDataGemm, RadixAny>(p, Grid.IdxY * ImplicitGemmTile3.TileM, n0, kBegin, kEnd);
     }
 
-    /// <summary>
-    /// Version-3 backward-data of a k4 s2 convolution along the width (the GAN's k4 s2 p1 layers): every
-    /// parity class has 2 width taps, known in each k of a slice. Launch as <see cref="Conv3dBackwardDataKernel3"/>.
-    /// </summary>
-    /// <param name="dy">Output gradient (N, Cout, Do, Ho, Wo).</param>
-    /// <param name="w">Weight (Cout, Cin, Kd, Kh, 4).</param>
-    /// <param name="dx">Input gradient (N, Cin, Di, Hi, Wi), overwritten.</param>
-    /// <param name="g">The geometry (Kw = 4, Sw = 2).</param>
-    /// <param name="kChunk">Reduction indices per chunk, a multiple of 8.</param>
-    public static void Conv3dBackwardDataK4S2Kernel3(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g, int kChunk)
-    {
-        int classes = g.Sd * g.Sh * g.Sw, chunk = Grid.IdxZ / classes;
-        var p = BackwardDataClass(dy, w, ChunkCopy(dx, chunk, g.InputSize), g, Grid.IdxZ - chunk * classes);
-        int n0 = Grid.IdxX * ImplicitGemmTile3.TileN;
-        if (n0 >= p.N)
-        {
-            return; // the whole group leaves before any barrier
-        }
-        ReductionChunk(chunk, kChunk, g.Cout * p.Ad.Taps * p.Ah.Taps * p.Aw.Taps, out int kBegin, out int kEnd);
-        ImplicitGemmTile3.Run<BackwardDataGemm, Radix2>(p, Grid.IdxY * ImplicitGemmTile3.TileM, n0, kBegin, kEnd);
-    }
-
     /// <summary>The backward-data GEMM of parity class r (r = (rd·Sh + rh)·Sw + rw), for versions 2 and 3 (version 2 ignores the weight strides).</summary>
     private static BackwardDataGemm BackwardDataClass(ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx, Conv3dGeometry g, int r)
     {

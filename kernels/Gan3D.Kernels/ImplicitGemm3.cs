@@ -56,12 +56,6 @@ public struct Radix1 : IRadix
     public readonly int Fixed => 1;
 }
 
-/// <summary>Fastest digit of radix 2 (backward-data of k4 s2: two taps per axis and parity class).</summary>
-public struct Radix2 : IRadix
-{
-    public readonly int Fixed => 2;
-}
-
 /// <summary>Fastest digit of radix 4 (forward of k4 layers: kw = 0..3).</summary>
 public struct Radix4 : IRadix
 {
@@ -124,6 +118,12 @@ public static class ImplicitGemmTile3
         var readB = sb.SubView(tx * 8);
         for (int k0 = kBegin; k0 < kEnd; k0 += TileK)
         {
+            // The barrier before the staging, not after the FMAs: ILGPU places values next to their uses,
+            // and the FMAs' results are used only by the next trip, so it emits their shared loads after
+            // the step's last instruction. With a barrier there, a warp could stage the next slice while
+            // another still reads this one (sm_90 SASS showed the two barriers back to back); here the
+            // loads land after the second barrier and before the next trip's first, where they belong.
+            Group.Barrier();
             int kLeft = kEnd - k0;
             Stage<T, TR>(p, ref tap, 0, k0, kLeft > 0, row, aIn, column, bIn, stageA, stageB, r1, r2, r3);
             Stage<T, TR>(p, ref tap, 1, k0 + 1, kLeft > 1, row, aIn, column, bIn, stageA.SubView(AStride), stageB.SubView(TileN), r1, r2, r3);
@@ -142,7 +142,6 @@ public static class ImplicitGemmTile3
             c.Fma(readA.SubView(5 * AStride), readB.SubView(5 * TileN));
             c.Fma(readA.SubView(6 * AStride), readB.SubView(6 * TileN));
             c.Fma(readA.SubView(7 * AStride), readB.SubView(7 * TileN));
-            Group.Barrier();
         }
         c.Store(p, m0 + ty * 8, n0 + tx * 8);
     }

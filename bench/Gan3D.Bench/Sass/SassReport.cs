@@ -20,7 +20,7 @@ internal sealed record SassKernel(string Name, string Entry, PtxasInfo? Ptxas, S
 /// </summary>
 internal static partial class SassReport
 {
-    public static int Run(string toolkit, string arch, bool json, string? markdown, string? ptxDir, string command, string commit, TextWriter o)
+    public static int Run(string toolkit, string arch, bool json, string? markdown, string? ptxDir, string command, string commit, string? filter, TextWriter o)
     {
         string ptxas = Path.Combine(toolkit, "ptxas"), cuobjdump = Path.Combine(toolkit, "cuobjdump");
         var (rc, versionText, _) = Tool(ptxas, "--version");
@@ -36,7 +36,7 @@ internal static partial class SassReport
         try
         {
             // ILGPU compiles one kernel at a time (its backend is not thread-safe); ptxas and cuobjdump run in parallel.
-            var modules = KernelPtx.KernelMethods().Select(m => (Name: KernelPtx.Name(m), Ptx: TryCompile(m, out string? error), Error: error)).ToList();
+            var modules = KernelPtx.KernelMethods().Where(m => filter is null || KernelPtx.Name(m).Contains(filter, StringComparison.Ordinal)).Select(m => (Name: KernelPtx.Name(m), Ptx: TryCompile(m, out string? error), Error: error)).ToList();
             var kernels = new SassKernel[modules.Count];
             Parallel.For(0, modules.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
                 kernels[i] = modules[i].Error is { } e

@@ -87,8 +87,8 @@ internal static class TimeModel
         (_, ConvKernelPass.BackwardWeight) when plan.Border => nameof(Conv3dKernels.Conv3dBackwardWeightBorderKernel3),
         (_, ConvKernelPass.Forward) => g.Kw == 4 ? nameof(Conv3dKernels.Conv3dForwardK4Kernel3) : nameof(Conv3dKernels.Conv3dForwardKernel3),
         (_, ConvKernelPass.BackwardData) => plan.Dense ? nameof(Conv3dKernels.Conv3dBackwardDataDenseKernel3)
-            : g.Kw == 4 && g.Sw == 2 ? nameof(Conv3dKernels.Conv3dBackwardDataK4S2Kernel3) : nameof(Conv3dKernels.Conv3dBackwardDataKernel3),
-        _ => nameof(Conv3dKernels.Conv3dBackwardWeightKernel3),
+            : Conv3dKernels.IsK4S2(g) ? nameof(Conv3dKernels.Conv3dBackwardDataK4S2Kernel3) : nameof(Conv3dKernels.Conv3dBackwardDataKernel3),
+        _ => Conv3dKernels.HasRowsOf8(g) ? nameof(Conv3dKernels.Conv3dBackwardWeightW8Kernel3) : nameof(Conv3dKernels.Conv3dBackwardWeightKernel3),
     };
 
     /// <summary>

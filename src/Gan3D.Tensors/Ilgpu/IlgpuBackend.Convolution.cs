@@ -58,7 +58,7 @@ public sealed partial class IlgpuBackend
             LaunchSmallM(plan, _k.V2!.Conv3dForwardSmallM, V(x), V(w), V(y), g.OutputSize, g);
             return;
         }
-        // Version 3 has a kernel for the GAN's k4 layers (kw known per staged k).
+        // Version 3 has kernels for the GAN's shapes (k4 forward, k4 s2 backward-data, backward-weight over rows of 8).
         var v = _k.V2!;
         var forward = Tf32For(plan)?.Forward ?? (plan.Border ? (_kernelVersion == 3 ? v.Conv3dForwardBorder3 : v.Conv3dForwardBorder)
             : _kernelVersion != 3 ? v.Conv3dForward : g.Kw == 4 ? v.Conv3dForwardK43 : v.Conv3dForward3);
@@ -88,7 +88,7 @@ public sealed partial class IlgpuBackend
             : plan.Dense ? (_kernelVersion == 3 ? v.Conv3dBackwardDataDense3 : v.Conv3dBackwardDataDense)
             : plan.Border ? (_kernelVersion == 3 ? v.Conv3dBackwardDataBorder3 : v.Conv3dBackwardDataBorder)
             : _kernelVersion != 3 ? v.Conv3dBackwardData
-            : g.Kw == 4 && g.Sw == 2 ? v.Conv3dBackwardDataK4S23 : v.Conv3dBackwardData3;
+            : Conv3dKernels.IsK4S2(g) ? v.Conv3dBackwardDataK4S23 : v.Conv3dBackwardData3;
         LaunchTiles(plan, kernel, V(dy), V(w), V(dx), g.InputSize, g);
     }
 
@@ -112,7 +112,8 @@ public sealed partial class IlgpuBackend
         }
         var v = _k.V2!;
         var backwardWeight = Tf32For(plan)?.BackwardWeight ?? (plan.Border ? (_kernelVersion == 3 ? v.Conv3dBackwardWeightBorder3 : v.Conv3dBackwardWeightBorder)
-            : _kernelVersion == 3 ? v.Conv3dBackwardWeight3 : v.Conv3dBackwardWeight);
+            : _kernelVersion != 3 ? v.Conv3dBackwardWeight
+            : Conv3dKernels.HasRowsOf8(g) ? v.Conv3dBackwardWeightW83 : v.Conv3dBackwardWeight3);
         LaunchTiles(plan, backwardWeight, V(x), V(dy), V(dw), g.WeightSize, g);
     }
 

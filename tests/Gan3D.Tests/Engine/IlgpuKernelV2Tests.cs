@@ -68,7 +68,9 @@ public abstract class IlgpuKernelV2Tests
         new[] { 1, 2, 7, 5, 5, 2, 2, 2, 2, 3, 1 },    // kernel smaller than the stride: classes with no tap at all
         new[] { 2, 70, 2, 3, 2, 67, 1, 2, 2, 1, 0 },  // 67 rows and 70·4 = 280 reduction: remainders past one 64-tile
         new[] { 3, 5, 4, 4, 4, 3, 4, 4, 4, 1, 0 },    // 1³ output: the dense backward-data path
-        new[] { 2, 3, 5, 3, 9, 3, 1, 1, 4, 2, 1 },    // kw = 4 alone: v3's k4 kernels with a 12-deep reduction (a half slice), depth classes without taps
+        new[] { 2, 3, 5, 3, 9, 3, 1, 1, 4, 2, 1 },    // kw = 4 alone: v3's k4 forward with a 12-deep reduction (a half slice), depth classes without taps
+        new[] { 2, 3, 5, 7, 16, 5, 4, 4, 4, 2, 1 },   // output 2×3×8: v3's rows-of-8 backward-weight, carrying into height, depth and batch entry
+        new[] { 1, 2, 3, 3, 16, 66, 4, 4, 4, 2, 1 },  // 66 rows of dW and 128 columns: rows-of-8 backward-weight past one tile each way; k4 s2 backward-data over 66 slices
     };
 
     [Theory]
@@ -112,6 +114,23 @@ public abstract class IlgpuKernelV2Tests
         Assert.Equal(first, second); // chunks summed in a fixed order: no atomics
         var v3 = With(3, be => BackwardWeight(be, g, x, dy));
         AssertClose($"split-K backward-weight v3 ({chunks} chunks of {chunk}) {g}", Reference.Conv3dBackwardWeight(x, dy, g), v3, Slack * 1e-4, Slack * 1e-4);
+    }
+
+    [Fact]
+    public void BackwardWeightOverRowsOf8SplitsMidRowAndMatchesReference()
+    {
+        // Output 3×3×16, 5 batch entries: 720 reduction indices in 2 chunks of 360, the second starting at
+        // batch entry 2, position (1, 1, 8): version 3's rows-of-8 kernel decodes a start in the middle of a row.
+        var g = Conv3dGeometry.Create(5, 2, 6, 6, 32, 3, 4, 4, 4, 2, 2, 2, 1, 1, 1);
+        Assert.True(Conv3dKernels.HasRowsOf8(g));
+        int chunk = ConvLaunchPlan.BackwardWeightChunk(g, out int chunks);
+        Assert.True(chunks > 1 && chunk % g.Wo != 0, $"expected a split mid-row, got {chunks} chunk(s) of {chunk}");
+        var rng = new Random(11);
+        var x = Rounded(RandomArray(rng, g.InputSize));
+        var dy = Rounded(RandomArray(rng, g.OutputSize));
+        var v3 = With(3, be => BackwardWeight(be, g, x, dy));
+        AssertClose($"rows-of-8 backward-weight v3 ({chunks} chunks of {chunk}) {g}", Reference.Conv3dBackwardWeight(x, dy, g), v3, Slack * 1e-4, Slack * 1e-4);
+        Assert.Equal(v3, With(3, be => BackwardWeight(be, g, x, dy)));
     }
 
     [Fact]

@@ -61,6 +61,28 @@ public sealed class IlgpuPtxCompileTests
         Assert.Matches(@"\.entry\s+\S+", ptx);
     }
 
+    /// <summary>The version-3 tile kernels (64 × 64 tiles staged through shared memory between two barriers).</summary>
+    public static TheoryData<string> TileKernels3() => new(KernelMethods().Select(KernelPtx.Name).Where(n => n.StartsWith("Conv3dKernels.", StringComparison.Ordinal) && n.EndsWith("Kernel3", StringComparison.Ordinal)));
+
+    [Theory]
+    [MemberData(nameof(TileKernels3))]
+    public void SharedLoadsStayBetweenTheBarriersOfTheirStep(string kernel)
+    {
+        // ILGPU places values next to their uses: the FMAs of a step, used only by the next trip, once had
+        // their shared loads emitted after the step's closing barrier (PTX: bar.sync; bar.sync; ld.shared),
+        // so a warp could stage the next slice over one another warp was still reading. The CPU accelerator
+        // runs the IL as written and cannot see this; the PTX can: every two barriers must have shared
+        // memory traffic between them.
+        string ptx = CompileToPtx(KernelMethods().Single(m => KernelPtx.Name(m) == kernel));
+        var barriers = Regex.Matches(ptx, @"\bbar\.sync\b").Select(m => m.Index).ToList();
+        Assert.True(barriers.Count >= 2, $"{kernel}: {barriers.Count} barriers");
+        for (int i = 1; i < barriers.Count; i++)
+        {
+            string between = ptx[barriers[i - 1]..barriers[i]];
+            Assert.True(Regex.IsMatch(between, @"\b(ld|st)\.shared\b"), $"{kernel}: two barriers with no shared memory access between them");
+        }
+    }
+
     [Fact]
     public void UniformFillKeepsItsRoundingOnCuda()
     {
