@@ -146,7 +146,7 @@ internal static class TrainCommand
     /// <summary>The preset named by --preset, or the device's when none is named.</summary>
     internal static TrainingPreset Preset(string? name, DeviceKind device) => name is null
         ? TrainingPreset.For(device)
-        : TrainingPreset.Find(name) ?? throw new UsageException($"--preset {name}: use quick or paper");
+        : TrainingPreset.Find(name) ?? throw new UsageException($"--preset {name}: use one of {string.Join(", ", TrainingPreset.All.Select(p => p.Name))}");
 
     /// <summary>A fresh trainer from the preset, the options (already checked one by one) and the data.</summary>
     private static AdversarialTrainer BuildNew(ParseResult parse, TrainOptions opt, TextWriter o, GivenOptions given, IBackend backend, TrainingPreset preset,

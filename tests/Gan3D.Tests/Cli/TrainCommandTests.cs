@@ -41,7 +41,7 @@ public sealed class TrainCommandTests : IDisposable
         ShapeFamilies.CreateDataset(1, 32, families: ["mug", "vase"]).SaveNpy(P("two.npy"));
         AssertRefused("--batch-size 8 is larger than the 2 shapes in", "--data", P("two.npy"), "--batch-size", "8");
         AssertRefused("--resolution 48 is not supported", "--resolution", "48");
-        AssertRefused("--preset fast: use quick or paper", "--preset", "fast");
+        AssertRefused("--preset fast: use one of quick, standard, paper", "--preset", "fast");
         AssertRefused("--latent cauchy", "--latent", "cauchy");
         AssertRefused("--g-ema 1: give a finite number in [0, 1)", "--g-ema", "1");
     }

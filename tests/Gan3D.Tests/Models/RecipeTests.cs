@@ -26,12 +26,26 @@ public sealed class RecipeTests : IDisposable
         Assert.Equal(new TrainingPreset("paper", 64, 1.0, 100, 0.0025f, 1e-5f, 20000, 500, 1000, 200, LatentDistribution.Uniform, 0f), TrainingPreset.Paper);
         Assert.Same(TrainingPreset.Quick, TrainingPreset.Find("QUICK"));
         Assert.Same(TrainingPreset.Paper, TrainingPreset.Find("paper"));
+        Assert.Same(TrainingPreset.Standard, TrainingPreset.Find("Standard"));
         Assert.Null(TrainingPreset.Find("fast"));
         Assert.Same(TrainingPreset.Paper, TrainingPreset.For(DeviceKind.Cuda));
         Assert.Same(TrainingPreset.Quick, TrainingPreset.For(DeviceKind.Cpu));
         Assert.Same(TrainingPreset.Quick, TrainingPreset.For(DeviceKind.IlgpuCpu));
         var session = TrainingPreset.Paper.Session(checkpointEvery: 7);
         Assert.Equal((20000L, 500, 7), (session.Iterations, session.SampleEvery, session.CheckpointEvery));
+    }
+
+    [Fact]
+    public void TheStandardPresetIsTheQuickRecipeWiderAndLonger()
+    {
+        // docs/quality.md measured "standard" as the quick recipe with only the width and the length changed:
+        // every other setting (rates, batch, z, G's average, a 3D-VAE-GAN's α2) must stay the quick one's.
+        var wider = new TrainingOverrides { Width = TrainingPreset.Standard.Width };
+        Assert.Equal(TrainingPreset.Quick.GanOptions(wider), TrainingPreset.Standard.GanOptions(new TrainingOverrides()));
+        Assert.Equal(TrainingPreset.Quick.VaeGanOptions(wider), TrainingPreset.Standard.VaeGanOptions(new TrainingOverrides()));
+        Assert.Equal(2 * TrainingPreset.Quick.Width, TrainingPreset.Standard.Width);
+        Assert.Equal(3 * TrainingPreset.Quick.Iterations, TrainingPreset.Standard.Iterations);
+        Assert.Equal(TrainingPreset.Quick.ProceduralPerFamily, TrainingPreset.Standard.ProceduralPerFamily);
     }
 
     [Fact]
