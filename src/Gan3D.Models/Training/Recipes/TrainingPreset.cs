@@ -41,7 +41,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
 
     /// <summary>
     /// The quick recipe at twice its width and three times its length: 32³ at half the paper's widths, 4500
-    /// iterations, about 40 minutes on two CPU cores. On ModelNet10 chairs (docs/quality.md) the wider
+    /// iterations, 33 minutes on two CPU cores (measured end to end). On ModelNet10 chairs (docs/quality.md) the wider
     /// network is what helped: against 89 held-out chairs 1-NNA 64.5%, COV 44.3%, MMD 0.721, where the
     /// quick preset scores 73.6%, 48.1%, 0.732 and width 0.25 trained for 6000 iterations 65.8%, 48.5%, 0.734.
     /// </summary>
