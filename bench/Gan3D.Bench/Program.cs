@@ -53,6 +53,27 @@ reportCmd.SetAction(parse =>
 });
 root.Subcommands.Add(reportCmd);
 
+var studyData = new Option<string>("--data") { Description = "Training shapes: a .npy/.npy.gz file or 'procedural' (the built-in families, 50 a family)", DefaultValueFactory = _ => "procedural" };
+var studyWidth = new Option<double>("--width") { Description = "Width multiplier of the encoder (D's shape) and decoder (G's)", DefaultValueFactory = _ => 0.25 };
+var studyIterations = new Option<int>("--iterations") { Description = "Autoencoder iterations at batch 32", DefaultValueFactory = _ => 2500 };
+var studySamples = new Option<int>("--samples") { Description = "Shapes a draw (match the eval's reference count)", DefaultValueFactory = _ => 600 };
+var studyDraws = new Option<int>("--draws") { Description = "Independent draws of each sampler", DefaultValueFactory = _ => 5 };
+var studySeed = new Option<ulong>("--seed") { Description = "Seed of the weights and the data order", DefaultValueFactory = _ => 0 };
+var studyLr = new Option<float>("--lr") { Description = "Adam's learning rate (β 0.9, 0.999)", DefaultValueFactory = _ => 1e-3f };
+var studyOut = new Option<string>("--out") { Description = "Prefix of the sample files", Required = true };
+var studyCmd = new Command("latent-study", "Issue 17's latent-model arm: train an autoencoder (D-shaped encoder, G as decoder), draw codes near the training shapes' codes, write the decoded samples for 'gan3d eval --shapes' (docs/quality.md)")
+{
+    studyData, studyWidth, studyIterations, studySamples, studyDraws, studySeed, studyLr, studyOut, threads,
+};
+studyCmd.SetAction(parse =>
+{
+    LatentStudy.Run(new LatentStudy.Settings(parse.GetValue(studyData)!, parse.GetValue(studyWidth), parse.GetValue(studyIterations),
+        parse.GetValue(studySamples), parse.GetValue(studyDraws), parse.GetValue(threads), parse.GetValue(studySeed), parse.GetValue(studyLr),
+        parse.GetValue(studyOut)!), Console.Out);
+    return 0;
+});
+root.Subcommands.Add(studyCmd);
+
 var dataShared = new Option<string?>("--shared") { Description = "The shared data folder (default ../shared/data from the repository root); its cases are skipped when absent" };
 var dataPeer = new Option<string?>("--peer") { Description = "JSON from bench/peer/data_peer.py: the peer's times for the same cases" };
 var dataOut = new Option<string?>("--markdown") { Description = "Also append the results table to this Markdown file" };
