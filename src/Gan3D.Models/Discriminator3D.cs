@@ -11,6 +11,8 @@ namespace Gan3D.Models;
 /// normalisation of every convolution, or drop them; without batch norm every convolution has a bias.
 /// With <see cref="GanArchitecture.MinibatchStd"/> the last convolution also sees the batch's standard
 /// deviation as one more channel (so D's logit for a shape depends on the rest of its batch).
+/// With <see cref="GanArchitecture.DiscriminatorOutputs"/> = Z the last convolution has Z outputs: the same
+/// network is then a latent model's encoder x → z (N, Z).
 /// </summary>
 public sealed class Discriminator3D : Module
 {
@@ -44,7 +46,7 @@ public sealed class Discriminator3D : Module
             inC = channels[i];
         }
         int finalIn = architecture.MinibatchStd ? inC + 1 : inC;
-        _final = RegisterModule($"stages.{channels.Length}.conv", new Conv3d(finalIn, 1, 4, 1, 0, bias: true, backend: backend, rng: rng, spectralNorm: spectral));
+        _final = RegisterModule($"stages.{channels.Length}.conv", new Conv3d(finalIn, architecture.DiscriminatorOutputs, 4, 1, 0, bias: true, backend: backend, rng: rng, spectralNorm: spectral));
         GanInit.Apply(this, rng);
         if (spectral)
         {
@@ -69,13 +71,13 @@ public sealed class Discriminator3D : Module
         for (int i = 0; i <= channels.Length; i++)
         {
             bool last = i == channels.Length;
-            int outC = last ? 1 : channels[i];
+            int outC = last ? architecture.DiscriminatorOutputs : channels[i];
             yield return ($"stages.{i}.conv.weight", new Shape(outC, last && architecture.MinibatchStd ? inC + 1 : inC, 4, 4, 4));
             inC = outC;
         }
     }
 
-    /// <summary>Logits (N, 1): positive means "real".</summary>
+    /// <summary>Logits (N, 1): positive means "real" (an encoder's codes (N, Z) with <see cref="GanArchitecture.DiscriminatorOutputs"/> = Z).</summary>
     public override Tensor Forward(Tensor input)
     {
         var x = Trunk(input, null);
@@ -84,7 +86,7 @@ public sealed class Discriminator3D : Module
             x = Ops.MinibatchStdDev(x);
         }
         var y = _final.Forward(x);
-        return Ops.Reshape(y, y.Shape[0], 1);
+        return Ops.Reshape(y, y.Shape[0], y.Shape[1]);
     }
 
     /// <summary>

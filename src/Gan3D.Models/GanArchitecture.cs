@@ -36,6 +36,12 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
     /// </summary>
     public bool MinibatchStd { get; init; }
 
+    /// <summary>
+    /// Outputs of D's last convolution: 1 (a logit, the paper's D), or the latent size when D's network
+    /// serves as the encoder x → z of a latent model (<see cref="LatentModelTrainer"/>).
+    /// </summary>
+    public int DiscriminatorOutputs { get; init; } = 1;
+
     /// <summary>Resolutions the networks are built for.</summary>
     public static readonly int[] SupportedResolutions = [32, 64];
 
@@ -60,6 +66,10 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
         {
             throw new ArgumentException($"latent size {LatentDim} must be in 1..4096");
         }
+        if (DiscriminatorOutputs != 1 && DiscriminatorOutputs != LatentDim)
+        {
+            throw new ArgumentException($"D's outputs {DiscriminatorOutputs} must be 1 (a logit) or the latent size {LatentDim} (an encoder)");
+        }
     }
 
     private int[] Scale(int[] channels) => channels.Select(c => Math.Max(1, (int)Math.Round(c * Width))).ToArray();
@@ -67,5 +77,6 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
     public override string ToString() =>
         $"{Resolution}³, width {Width.ToString(System.Globalization.CultureInfo.InvariantCulture)}, z {LatentDim}" +
         (DiscriminatorNorm == DiscriminatorNorm.Batch ? "" : $", D {DiscriminatorNorm.ToString().ToLowerInvariant()} norm") +
-        (MinibatchStd ? ", D minibatch std" : "");
+        (MinibatchStd ? ", D minibatch std" : "") +
+        (DiscriminatorOutputs == 1 ? "" : ", D as encoder");
 }

@@ -6,8 +6,10 @@ namespace Gan3D.Models;
 /// <summary>The generator and discriminator of a 3D-GAN or 3D-VAE-GAN checkpoint, in eval mode.</summary>
 public sealed class TrainedGan : IDisposable
 {
-    private TrainedGan(Generator3D g, Discriminator3D d, ImageEncoder? e, LatentDistribution latent, string model, Checkpoint checkpoint)
+    private TrainedGan(Generator3D g, Discriminator3D d, ImageEncoder? e, LatentDistribution latent, string model, Checkpoint checkpoint,
+        NeighbourMixPrior? prior)
     {
+        Prior = prior;
         E = e;
         G = g;
         D = d;
@@ -25,7 +27,10 @@ public sealed class TrainedGan : IDisposable
 
     public LatentDistribution Latent { get; }
 
-    /// <summary>"3d-gan" or "3d-vae-gan".</summary>
+    /// <summary>A latent model's prior over its training shapes' codes (null for a 3D-GAN or 3D-VAE-GAN, which draw from <see cref="Latent"/>).</summary>
+    public NeighbourMixPrior? Prior { get; }
+
+    /// <summary>"3d-gan", "3d-vae-gan" or "3d-latent" (D is then the encoder).</summary>
     public string Model { get; }
 
     public Checkpoint Checkpoint { get; }
@@ -69,7 +74,25 @@ public sealed class TrainedGan : IDisposable
             ck.LoadModule("E", e);
             e.Eval();
         }
-        return new TrainedGan(g, d, e, latent, model, ck);
+        return new TrainedGan(g, d, e, latent, model, ck, model == LatentModelTrainer.Model ? ReadPrior(ck, arch) : null);
+    }
+
+    /// <summary>A latent model's prior: its stored training codes (checked) and the configuration's neighbours and margin.</summary>
+    private static NeighbourMixPrior ReadPrior(Checkpoint ck, GanArchitecture arch)
+    {
+        var options = LatentModelOptions.FromJson(ck.Get("config"), ck.Path);
+        if (ck.TryGetTensor(LatentModelTrainer.CodesKey) is not { } codes || codes.Shape.Rank != 2 || codes.Shape[1] != arch.LatentDim
+            || codes.Shape[0] <= options.Neighbours)
+        {
+            throw new InvalidDataException($"{ck.Path}: a latent model needs its training codes '{LatentModelTrainer.CodesKey}' as (N > {options.Neighbours}, {arch.LatentDim})");
+        }
+        var data = codes.Data;
+        int bad = Array.FindIndex(data, v => !float.IsFinite(v));
+        if (bad >= 0)
+        {
+            throw new InvalidDataException($"{ck.Path}: tensor '{LatentModelTrainer.CodesKey}' holds {data[bad]} (element {bad} of {data.Length}); the codes are not usable");
+        }
+        return new NeighbourMixPrior(data, codes.Shape[0], arch.LatentDim, options.Neighbours, options.Margin);
     }
 
     /// <summary>Each named weight must be stored under <paramref name="prefix"/> with the shape the configuration implies.</summary>
@@ -130,7 +153,7 @@ public sealed class TrainedGan : IDisposable
     }
 
     public float[] DrawLatent(int count, Rng rng) =>
-        Sampling.DrawLatent(count, Architecture.LatentDim, Latent, rng);
+        Prior?.Sample(count, rng) ?? Sampling.DrawLatent(count, Architecture.LatentDim, Latent, rng);
 
     public float[] Decode(float[] z, int count) => Sampling.Decode(G, z, count);
 

@@ -110,7 +110,7 @@ internal static class EvalCommand
             if (gan is not null)
             {
                 log.WriteLine($"eval: generating {count} shapes ({r}³) from {ckPath}");
-                generated = Sampling.Shapes(gan.G, gan.Latent, count, new Rng(s), t);
+                generated = Sampling.Shapes(gan.G, gan.DrawLatent(count, new Rng(s)), count, t);
                 what = "samples";
             }
             else

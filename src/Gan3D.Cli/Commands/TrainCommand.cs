@@ -18,13 +18,15 @@ internal static class TrainCommand
     {
         var o = new TrainOptions();
         var command = new Command("train",
-            "Train a 3D-GAN (Wu et al., NIPS 2016) on voxel shapes, or with --model vae-gan a 3D-VAE-GAN whose image encoder learns " +
-            "from views of the shapes rendered at random viewpoints. The run directory gets config.json, metrics.csv, losses.png, " +
+            "Train a 3D-GAN (Wu et al., NIPS 2016) on voxel shapes, with --model vae-gan a 3D-VAE-GAN whose image encoder learns " +
+            "from views of the shapes rendered at random viewpoints, or with --model latent an autoencoder whose samples are decoded " +
+            "codes between neighbouring training shapes' codes. The run directory gets config.json, metrics.csv, losses.png, " +
             "samples/step-N.png montages, checkpoint.safetensors, and at the end samples/final.png, meshes/*.obj and report.html (see gan3d report). " +
             "An existing run directory is refused unless --resume continues it or --overwrite replaces it; one process at a time trains in it. " +
             "SIGINT (Ctrl+C) and SIGTERM save a checkpoint and exit with 130 and 143.\n" +
             "Example: gan3d train --preset quick\n" +
             "Example: gan3d train --model vae-gan --preset quick --iterations 2000\n" +
+            "Example: gan3d train --model latent --data ../shared/data/voxels/modelnet10/chair-train-32.npy.gz\n" +
             "Example: gan3d train --resume runs/gan-20260101-120000 --iterations 3000\n" +
             "Example: gan3d train --data ../shared/data/voxels/modelnet10/chair-train-32.npy.gz --device cuda --iterations 20000");
         foreach (var option in o.All)
@@ -46,9 +48,10 @@ internal static class TrainCommand
             TrainResumeChecks.CheckAgainstCheckpoint(parse, opt, given, resume, o);
         }
         bool isVae = resume?.IsVaeGan ?? given.IsVae;
+        bool isLatent = resume?.IsLatent ?? given.IsLatent;
         var preset = Preset(parse.GetValue(opt.Preset), given.Backend.Kind);
         var cadence = preset.Session(
-            parse.GetValue(opt.Iterations) ?? resume?.Count("iterations", 1),
+            parse.GetValue(opt.Iterations) ?? resume?.Count("iterations", 1) ?? (isLatent ? preset.LatentIterations : (long?)null),
             parse.GetValue(opt.SampleEvery) ?? resume?.Count("sample_every", 0),
             parse.GetValue(opt.CheckpointEvery) ?? resume?.Count("checkpoint_every", 0)) with
         {
@@ -62,7 +65,7 @@ internal static class TrainCommand
         }
 
         // The run folder, checked before the data is read (claimed, and only then written, once everything is known).
-        string runDir = RunDirectory(parse.GetValue(opt.Output), resume, isVae);
+        string runDir = RunDirectory(parse.GetValue(opt.Output), resume, isVae ? "vae-gan-" : isLatent ? "latent-" : "gan-");
         var mode = TrainResumeChecks.FolderMode(runDir, resume, parse.GetValue(opt.Overwrite));
 
         var backend = given.Backend;
@@ -97,8 +100,8 @@ internal static class TrainCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>--out, else the resumed checkpoint's folder, else a new runs/gan-DATE-TIME (runs/vae-gan-...).</summary>
-    private static string RunDirectory(string? output, TrainingCheckpoint? resume, bool isVae)
+    /// <summary>--out, else the resumed checkpoint's folder, else a new runs/gan-DATE-TIME (runs/vae-gan-..., runs/latent-...).</summary>
+    private static string RunDirectory(string? output, TrainingCheckpoint? resume, string prefix)
     {
         if (output is { Length: 0 })
         {
@@ -106,7 +109,7 @@ internal static class TrainCommand
         }
         return Path.TrimEndingDirectorySeparator(Path.GetFullPath(output
             ?? resume?.Folder
-            ?? Path.Combine("runs", (isVae ? "vae-gan-" : "gan-") + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture))));
+            ?? Path.Combine("runs", prefix + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture))));
     }
 
     /// <summary>The run's first lines: model, data, device, sizes and rates, and where a resumed run stands.</summary>
@@ -115,7 +118,15 @@ internal static class TrainCommand
         var options = trainer.Options;
         o.WriteLine($"gan3d train: {trainer.ModelName} {options.Architecture} on {trainer.Data.Count} shapes from {dataSpec}, batch {options.BatchSize}, on {trainer.Backend.Name}");
         string encoder = trainer is VaeGanTrainer v ? $", E {v.E.ParameterCount:N0} ({v.VaeOptions.Encoder}; α1 {v.VaeOptions.KlWeight}, α2 {v.VaeOptions.ReconstructionWeight}, lr E {v.VaeOptions.LearningRateE})" : "";
-        o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}{encoder}; lr G {options.LearningRateG}, D {options.LearningRateD}{(options.GeneratorEma > 0 ? $"; samples from G's moving average (decay {options.GeneratorEma})" : "")}; run directory {runDir}");
+        if (trainer is LatentModelTrainer latent)
+        {
+            o.WriteLine($"  encoder (D's network) {trainer.D.ParameterCount:N0} parameters, decoder (G) {trainer.G.ParameterCount:N0}; lr {options.LearningRateD} / {options.LearningRateG}; " +
+                $"samples between each training code and its {latent.LatentOptions.Neighbours} nearest (margin {latent.LatentOptions.Margin}); run directory {runDir}");
+        }
+        else
+        {
+            o.WriteLine($"  G {trainer.G.ParameterCount:N0} parameters, D {trainer.D.ParameterCount:N0}{encoder}; lr G {options.LearningRateG}, D {options.LearningRateD}{(options.GeneratorEma > 0 ? $"; samples from G's moving average (decay {options.GeneratorEma})" : "")}; run directory {runDir}");
+        }
         if (StudySettings(options) is { Length: > 0 } study)
         {
             o.WriteLine($"  {study}");
@@ -169,7 +180,8 @@ internal static class TrainCommand
             }
         }
         var overrides = TrainOptionChecks.Overrides(parse, opt, given) with { Resolution = res };
-        var options = overrides.ApplyStudySettings(given.IsVae ? preset.VaeGanOptions(overrides) : preset.GanOptions(overrides));
+        var options = given.IsLatent ? preset.LatentOptions(overrides)
+            : overrides.ApplyStudySettings(given.IsVae ? preset.VaeGanOptions(overrides) : preset.GanOptions(overrides));
         if (options.InstanceNoise > 0 && options.InstanceNoiseIterations == 0)
         {
             // The noise falls to 0 over the run as first asked for; a resume with a new total keeps that schedule.

@@ -60,7 +60,7 @@ internal sealed class TrainOptions
 
     public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write the checkpoint every N iterations (0 = only at the end and when stopped)" };
 
-    public Option<string> Model { get; } = new("--model", "-m") { Description = "3d-gan (generation) or vae-gan (3D-VAE-GAN: adds an image encoder for single-image reconstruction)", DefaultValueFactory = _ => "3d-gan" };
+    public Option<string> Model { get; } = new("--model", "-m") { Description = "3d-gan (generation), vae-gan (3D-VAE-GAN: adds an image encoder for single-image reconstruction) or latent (an autoencoder, D's network as encoder and G as decoder, sampled between neighbouring training shapes' codes: the closest to real shapes in docs/quality.md)", DefaultValueFactory = _ => "3d-gan" };
 
     public Option<int?> ImageSize { get; } = new("--image-size") { Description = "vae-gan: encoder input side in pixels, a power of two (default 64)" };
 
@@ -86,11 +86,17 @@ internal sealed class TrainOptions
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
     public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
+
+    /// <summary>The options of adversarial training, which a latent model (an autoencoder) does not have.</summary>
+    public IEnumerable<Option> AdversarialOnly => [Threshold, Latent, Loss, DNorm, MinibatchStd, InstanceNoise];
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
 internal sealed record GivenOptions(bool IsVae, LatentDistribution? Latent, ViewSampling? Views, IBackend Backend)
 {
+    /// <summary>--model latent.</summary>
+    public bool IsLatent { get; init; }
+
     /// <summary>--loss, when given.</summary>
     public AdversarialLoss? Loss { get; init; }
 
@@ -111,12 +117,16 @@ internal static class TrainOptionChecks
     public static GivenOptions Check(ParseResult parse, TrainOptions opt)
     {
         string modelName = parse.GetValue(opt.Model)!.ToLowerInvariant();
-        bool isVae = modelName switch
+        bool isVae = modelName is "vae-gan" or "3d-vae-gan";
+        bool isLatent = modelName is "latent" or "3d-latent";
+        if (!isVae && !isLatent && modelName is not ("3d-gan" or "gan"))
         {
-            "3d-gan" or "gan" => false,
-            "vae-gan" or "3d-vae-gan" => true,
-            _ => throw new UsageException($"--model {modelName}: use 3d-gan or vae-gan"),
-        };
+            throw new UsageException($"--model {modelName}: use 3d-gan, vae-gan or latent");
+        }
+        if (isLatent && parse.GetValue(opt.Resume) is null && opt.AdversarialOnly.FirstOrDefault(parse.IsGiven) is { } adversarial)
+        {
+            throw new UsageException($"{adversarial.Name} sets the adversarial training, which --model latent does not have");
+        }
         // With --resume the checkpoint says which model it is; the options are compared with it later.
         if (!isVae && parse.GetValue(opt.Resume) is null && opt.VaeOnly.Any(parse.IsGiven))
         {
@@ -175,7 +185,7 @@ internal static class TrainOptionChecks
         }
         var backend = CliDevices.Create(parse.GetValue(opt.Device)!, parse.GetValue(opt.Threads));
         CliDevices.ApplyPrecision(backend, parse.GetValue(opt.Precision)!);
-        return new GivenOptions(isVae, latent, views, backend) { Loss = loss, DNorm = dNorm };
+        return new GivenOptions(isVae, latent, views, backend) { Loss = loss, DNorm = dNorm, IsLatent = isLatent };
     }
 
     private static AdversarialLoss ParseLoss(string value) => value.ToLowerInvariant() switch

@@ -52,14 +52,18 @@ internal static class TrainResumeChecks
     public static void CheckAgainstCheckpoint(ParseResult parse, TrainOptions opt, GivenOptions given, TrainingCheckpoint resume, TextWriter o)
     {
         var saved = resume.Options;
-        string model = resume.IsVaeGan ? VaeGanTrainer.Model : GanTrainer.Model;
-        if (parse.IsGiven(opt.Model) && given.IsVae != resume.IsVaeGan)
+        string model = resume.Model;
+        if (parse.IsGiven(opt.Model) && (given.IsVae != resume.IsVaeGan || given.IsLatent != resume.IsLatent))
         {
             Contradiction(parse, opt.Model, model, resume);
         }
         if (!resume.IsVaeGan && opt.VaeOnly.FirstOrDefault(parse.IsGiven) is { } vaeOption)
         {
             throw new UsageException($"{vaeOption.Name} applies to vae-gan runs; {resume.Path} is a {model} run");
+        }
+        if (resume.IsLatent && opt.AdversarialOnly.FirstOrDefault(parse.IsGiven) is { } adversarial)
+        {
+            throw new UsageException($"{adversarial.Name} sets the adversarial training, which {resume.Path} (a {model} run) does not have");
         }
         Same(parse, opt.Resolution, saved.Architecture.Resolution, resume);
         Same(parse, opt.Width, saved.Architecture.Width, resume);

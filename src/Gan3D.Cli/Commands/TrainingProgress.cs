@@ -70,8 +70,12 @@ internal static class TrainingProgress
                 parts.Add($"{name} {value.ToString("F3", CultureInfo.InvariantCulture)}");
             }
         }
-        parts.Add($"D acc {r["d_accuracy"].ToString("F2", CultureInfo.InvariantCulture)}");
-        parts.Add($"D updated {r["d_update_fraction"] * 100:F0}%");
+        if (r.Metrics.Any(m => m.Name == "d_accuracy"))
+        {
+            // Adversarial runs (a latent model's autoencoder has no D to balance).
+            parts.Add($"D acc {r["d_accuracy"].ToString("F2", CultureInfo.InvariantCulture)}");
+            parts.Add($"D updated {r["d_update_fraction"] * 100:F0}%");
+        }
         parts.Add($"{rate.ToString(rate < 10 ? "F2" : "F0", CultureInfo.InvariantCulture)} it/s");
         if (rate > 0 && r.Step < iterations)
         {

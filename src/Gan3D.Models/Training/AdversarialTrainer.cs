@@ -92,9 +92,9 @@ public abstract class AdversarialTrainer : ITrainer
         }
         if (images is not null)
         {
-            throw new ArgumentException($"a {GanTrainer.Model} trains on shapes only, not on images");
+            throw new ArgumentException($"a {(options is LatentModelOptions ? LatentModelTrainer.Model : GanTrainer.Model)} trains on shapes only, not on images");
         }
-        return new GanTrainer(options, data, backend);
+        return options is LatentModelOptions latent ? new LatentModelTrainer(latent, data, backend) : new GanTrainer(options, data, backend);
     }
 
     /// <summary>The run's settings.</summary>
@@ -335,7 +335,7 @@ public abstract class AdversarialTrainer : ITrainer
     public float[] Decode(float[] z, int count) => Sampling.Decode(SamplingGenerator, z, count);
 
     /// <summary>Latent codes from the run's distribution.</summary>
-    public float[] DrawLatent(int count, Rng rng) =>
+    public virtual float[] DrawLatent(int count, Rng rng) =>
         Sampling.DrawLatent(count, Options.Architecture.LatentDim, Options.Latent, rng);
 
     /// <summary>
@@ -343,7 +343,7 @@ public abstract class AdversarialTrainer : ITrainer
     /// occupancy probabilities (count, 1, R, R, R), from <see cref="SamplingGenerator"/> in eval mode, so
     /// training state is untouched.
     /// </summary>
-    public float[] Sample(int count, Rng rng) => Sampling.Sample(SamplingGenerator, Options.Latent, count, rng);
+    public float[] Sample(int count, Rng rng) => Decode(DrawLatent(count, rng), count);
 
     // ---------------------------------------------------------------- checkpoints
 

@@ -26,7 +26,7 @@ public static class Sampling
     public static float[] Sample(Generator3D g, LatentDistribution distribution, int count, Rng rng) =>
         Decode(g, DrawLatent(count, g.Architecture.LatentDim, distribution, rng), count);
 
-    /// <summary>Shapes <see cref="Shapes"/> decodes and packs at a time.</summary>
+    /// <summary>Shapes <see cref="Shapes(Generator3D, float[], int, float)"/> decodes and packs at a time.</summary>
     public const int PackChunk = 256;
 
     /// <summary>
@@ -34,10 +34,13 @@ public static class Sampling
     /// <see cref="VoxelGrid.FromProbabilities"/>) and packed to bits <see cref="PackChunk"/> at a time, so
     /// a large count never holds every probability (4·R³ bytes a shape) at once: the generated set of an evaluation.
     /// </summary>
-    public static VoxelDataset Shapes(Generator3D g, LatentDistribution distribution, int count, Rng rng, float threshold = 0.5f)
+    public static VoxelDataset Shapes(Generator3D g, LatentDistribution distribution, int count, Rng rng, float threshold = 0.5f) =>
+        Shapes(g, DrawLatent(count, g.Architecture.LatentDim, distribution, rng), count, threshold);
+
+    /// <summary>As above, for given codes z (count × Z), e.g. a latent model's draws.</summary>
+    public static VoxelDataset Shapes(Generator3D g, float[] z, int count, float threshold = 0.5f)
     {
         int zd = g.Architecture.LatentDim, r = g.Architecture.Resolution, vox = r * r * r;
-        var z = DrawLatent(count, zd, distribution, rng);
         return Packed(count, (start, k) =>
         {
             var probabilities = Decode(g, z.AsSpan(start * zd, k * zd), k);

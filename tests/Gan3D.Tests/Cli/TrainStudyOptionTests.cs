@@ -22,7 +22,9 @@ public sealed class TrainStudyOptionTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(P(name), "config.json")));
         string training = config.RootElement.GetProperty("training").GetRawText();
-        return args.Contains("vae-gan") ? VaeGanTrainingOptions.FromJson(training, name) : GanTrainingOptions.FromJson(training, name);
+        return args.Contains("vae-gan") ? VaeGanTrainingOptions.FromJson(training, name)
+            : args.Contains("latent") ? LatentModelOptions.FromJson(training, name)
+            : GanTrainingOptions.FromJson(training, name);
     }
 
     private void AssertRefused(string expected, params string[] args)
@@ -94,5 +96,25 @@ public sealed class TrainStudyOptionTests : IDisposable
         AssertRefused("--instance-noise -0.5: give a finite number ≥ 0", "--instance-noise", "-0.5");
         string ck = Path.Combine(P("noise"), "checkpoint.safetensors");
         AssertBadInput(Run("train", "--resume", P("noise"), "--instance-noise", "0.2", "--device", "cpu"), $"--instance-noise 0.2 contradicts {ck}, trained with 0.1");
+    }
+
+    [Fact]
+    public void TheLatentModelTrainsResumesAndIsEvaluatedAndRefusesAdversarialOptions()
+    {
+        var expected = TrainingPreset.Quick.LatentOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(expected, Settings("latent", "--model", "latent"));
+        AssertRefused("--loss sets the adversarial training, which --model latent does not have", "--model", "latent", "--loss", "hinge");
+        AssertRefused("--model autoencoder: use 3d-gan, vae-gan or latent", "--model", "autoencoder");
+        string ck = Path.Combine(P("latent"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("latent"), "--minibatch-std", "--device", "cpu"),
+            $"--minibatch-std sets the adversarial training, which {ck} (a 3d-latent run) does not have");
+        var resumed = Run("train", "--resume", P("latent"), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("samples between each training code and its 10 nearest", resumed.Out);
+        Assert.DoesNotContain("D acc", resumed.Out);
+        Gan3D.Data.ShapeFamilies.CreateDataset(2, 32, families: ["mug", "vase"]).SaveNpy(P("four.npy"));
+        var eval = Run("eval", "--checkpoint", ck, "--reference", P("four.npy"), "--json", "--device", "cpu");
+        Assert.True(eval.Code == 0, eval.Err);
+        Assert.Contains("\"samples\":4", eval.Out);
     }
 }

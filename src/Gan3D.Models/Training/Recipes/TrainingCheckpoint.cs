@@ -36,6 +36,9 @@ public sealed class TrainingCheckpoint
     /// <summary>Whether the run trains a 3D-VAE-GAN.</summary>
     public bool IsVaeGan => Model == VaeGanTrainer.Model;
 
+    /// <summary>Whether the run trains a latent model (<see cref="LatentModelTrainer"/>).</summary>
+    public bool IsLatent => Model == LatentModelTrainer.Model;
+
     /// <summary>The run's settings (a <see cref="VaeGanTrainingOptions"/> for a 3D-VAE-GAN).</summary>
     public GanTrainingOptions Options { get; }
 
@@ -56,12 +59,13 @@ public sealed class TrainingCheckpoint
         path = System.IO.Path.GetFullPath(path);
         var ck = Checkpoint.Open(path);
         string model = ck.Get("model");
-        bool isVae = model == VaeGanTrainer.Model;
-        if (!isVae && model != GanTrainer.Model)
+        GanTrainingOptions options = model switch
         {
-            throw new InvalidDataException($"{path}: a '{model}' checkpoint is not a training run to resume");
-        }
-        var options = isVae ? VaeGanTrainingOptions.FromJson(ck.Get("config"), path) : GanTrainingOptions.FromJson(ck.Get("config"), path);
+            VaeGanTrainer.Model => VaeGanTrainingOptions.FromJson(ck.Get("config"), path),
+            LatentModelTrainer.Model => LatentModelOptions.FromJson(ck.Get("config"), path),
+            GanTrainer.Model => GanTrainingOptions.FromJson(ck.Get("config"), path),
+            _ => throw new InvalidDataException($"{path}: a '{model}' checkpoint is not a training run to resume"),
+        };
         long step = ck.GetInt64("step");
         if (step < 0)
         {
@@ -100,8 +104,8 @@ public sealed class TrainingCheckpoint
         }
         if (images is not null)
         {
-            throw new ArgumentException($"{Path}: a {GanTrainer.Model} run trains on shapes only, not on images");
+            throw new ArgumentException($"{Path}: a {Model} run trains on shapes only, not on images");
         }
-        return GanTrainer.Resume(Path, data, backend);
+        return IsLatent ? LatentModelTrainer.Resume(Path, data, backend) : GanTrainer.Resume(Path, data, backend);
     }
 }

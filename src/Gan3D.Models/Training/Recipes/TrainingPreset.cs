@@ -21,9 +21,10 @@ namespace Gan3D.Models;
 /// <param name="Latent">Latent distribution of a 3D-GAN (a 3D-VAE-GAN always uses N(0, I)).</param>
 /// <param name="GeneratorEma">Decay of G's moving average for a 3D-GAN (0: off; off for a 3D-VAE-GAN unless overridden).</param>
 /// <param name="ReconstructionWeight">A 3D-VAE-GAN's α2, the weight of ‖G(E(y)) − x‖² (the paper's 1e-4 by default).</param>
+/// <param name="LatentIterations">Iterations of a latent model's run (its autoencoder's steps cost less than a GAN's).</param>
 public sealed record TrainingPreset(string Name, int Resolution, double Width, int BatchSize, float LearningRateG, float LearningRateD,
     long Iterations, int SampleEvery, int CheckpointEvery, int ProceduralPerFamily, LatentDistribution Latent, float GeneratorEma,
-    float ReconstructionWeight = 1e-4f)
+    float ReconstructionWeight = 1e-4f, long LatentIterations = 3000)
 {
     /// <summary>The paper's 64³ network and hyperparameters, for a GPU.</summary>
     public static readonly TrainingPreset Paper = new("paper", 64, 1.0, 100, 0.0025f, 1e-5f, 20000, 500, 1000, 200, LatentDistribution.Uniform, 0f);
@@ -97,6 +98,23 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
             LearningRateE = overrides.LearningRateE ?? defaults.LearningRateE,
             Views = overrides.Views ?? defaults.Views,
         };
+    }
+
+    /// <summary>
+    /// Latent-model settings (<see cref="LatentModelTrainer"/>): this preset's resolution, width and batch, with
+    /// an autoencoder's Adam (learning rate 1e-3 for both networks, β 0.9 and 0.999) and no moving average
+    /// unless overridden. The adversarial overrides do not apply.
+    /// </summary>
+    public LatentModelOptions LatentOptions(TrainingOverrides overrides)
+    {
+        var defaults = new LatentModelOptions();
+        var gan = GanOptions(overrides with
+        {
+            LearningRateG = overrides.LearningRateG ?? defaults.LearningRateG,
+            LearningRateD = overrides.LearningRateD ?? defaults.LearningRateD,
+            GeneratorEma = overrides.GeneratorEma ?? 0f,
+        });
+        return new LatentModelOptions(gan with { Beta1 = defaults.Beta1, Beta2 = defaults.Beta2 });
     }
 
     /// <summary>The run's length and cadences: each override where given, else this preset's value.</summary>
