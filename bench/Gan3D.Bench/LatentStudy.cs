@@ -1,20 +1,20 @@
 using System.Diagnostics;
 using Gan3D.Data;
 using Gan3D.Models;
-using Gan3D.Nn;
 using Gan3D.Tensors;
 
 namespace Gan3D.Bench;
 
 /// <summary>
 /// The latent-model arm of the recipe study (issue 17, docs/quality.md), before it is a model of the
-/// engine: an autoencoder (a D-shaped encoder x → z, the 3D-GAN's G as the decoder, binary cross
-/// entropy on the voxels), then new codes drawn from the training shapes' codes and decoded. The
+/// engine (it is now <see cref="LatentModelTrainer"/>, which this trains): an
+/// autoencoder (D's network with the latent size as outputs as the encoder x → z, the 3D-GAN's G as the
+/// decoder, binary cross entropy on the voxels), then new codes drawn from the training shapes' codes and decoded. The
 /// samples are written as .npy.gz files for <c>gan3d eval --shapes</c>, one file per draw, so they are
 /// judged exactly as a checkpoint's samples are. Samplers:
 /// <list type="bullet">
 /// <item><c>recon</c>: codes of random training shapes (reconstructions: the ceiling of this decoder, and copies by design);</item>
-/// <item><c>mix-M-LO</c>: a random training code moved towards one of its M nearest codes by t ~ U(LO, 1 − LO);</item>
+/// <item><c>mix-M-LO</c>: <see cref="NeighbourMixPrior"/>, a random training code moved towards one of its M nearest by t ~ U(LO, 1 − LO);</item>
 /// <item><c>gmm-K</c>: a K-component Gaussian mixture with diagonal covariances fitted to the codes by EM.</item>
 /// </list>
 /// </summary>
@@ -26,37 +26,52 @@ public static class LatentStudy
     {
         var backend = new CpuBackend(s.Threads);
         var data = VoxelDatasetLoader.Load(s.Data, 32, new VoxelLoadOptions { ProceduralCountPerFamily = 50 });
-        var arch = new GanArchitecture(32, s.Width, 200);
-        var rng = new Rng(s.Seed);
-        using var encoder = new ShapeEncoder(arch, backend, rng);
-        using var decoder = new Generator3D(arch, backend, rng);
-        log.WriteLine($"latent study: {data.Count} shapes from {s.Data}, autoencoder {arch}, {encoder.ParameterCount + decoder.ParameterCount:N0} parameters, {s.Iterations} iterations");
-        Train(encoder, decoder, data, s, log);
-        var codes = Encode(encoder, decoder, data, log);
-        int n = data.Count;
-        var samplers = new List<(string Name, Func<Random, float[]> Draw)>
+        var options = new LatentModelOptions(new GanTrainingOptions
         {
-            ("recon", r => Enumerable.Range(0, s.Samples).SelectMany(_ => codes[r.Next(n)]).ToArray()),
-        };
-        foreach (var (m, lo) in new[] { (10, 0.0), (10, 0.25), (20, 0.25) })
+            Architecture = new GanArchitecture(32, s.Width),
+            LearningRateG = s.LearningRate,
+            LearningRateD = s.LearningRate,
+            Beta1 = 0.9f,
+            Seed = s.Seed,
+        });
+        using var trainer = new LatentModelTrainer(options, data, backend);
+        log.WriteLine($"latent study: {data.Count} shapes from {s.Data}, autoencoder {options.Architecture}, {trainer.D.ParameterCount + trainer.G.ParameterCount:N0} parameters, {s.Iterations} iterations");
+        var clock = Stopwatch.StartNew();
+        double loss = 0;
+        for (int it = 1; it <= s.Iterations; it++)
         {
-            var near = NearestCodes(codes, m);
-            samplers.Add(($"mix-{m}-{lo:0.##}", r => Enumerable.Range(0, s.Samples).SelectMany(_ =>
+            loss += trainer.Train()["loss_recon"];
+            if (it % 100 == 0)
             {
-                int i = r.Next(n), j = near[i][r.Next(m)];
-                return LatentSpace.Lerp(codes[i], codes[j], lo + (1 - 2 * lo) * r.NextDouble());
-            }).ToArray()));
+                log.WriteLine($"  it {it}: reconstruction BCE {loss / 100:F4} ({it / clock.Elapsed.TotalSeconds:F2} it/s)");
+                loss = 0;
+            }
+        }
+        log.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F0} s");
+        var decoder = trainer.G;
+        var codes = trainer.Prior.Codes.ToArray();
+        int n = data.Count, zd = options.Architecture.LatentDim;
+        log.WriteLine($"  training shapes reconstructed with mean IoU {ReconstructionIou(codes, decoder, data):F3}");
+        var rows = Enumerable.Range(0, n).Select(i => codes.AsSpan(i * zd, zd).ToArray()).ToArray();
+        var samplers = new List<(string Name, Func<Rng, float[]> Draw)>
+        {
+            ("recon", r => Enumerable.Range(0, s.Samples).SelectMany(_ => rows[r.NextInt(n)]).ToArray()),
+        };
+        foreach (var (m, margin) in new[] { (10, 0f), (10, 0.25f), (20, 0.25f) })
+        {
+            var prior = new NeighbourMixPrior(codes, n, zd, m, margin);
+            samplers.Add(($"mix-{m}-{margin:0.##}", r => prior.Sample(s.Samples, r)));
         }
         foreach (int k in new[] { 32 })
         {
-            var gmm = DiagonalMixture.Fit(codes, k, 200, new Random(1));
-            samplers.Add(($"gmm-{k}", r => gmm.Sample(s.Samples, r)));
+            var gmm = DiagonalMixture.Fit(rows, k, 200, new Random(1));
+            samplers.Add(($"gmm-{k}", r => gmm.Sample(s.Samples, new Random((int)r.NextUInt32()))));
         }
         foreach (var (name, draw) in samplers)
         {
             for (int d = 0; d < s.Draws; d++)
             {
-                var z = draw(new Random(1000 + d));
+                var z = draw(new Rng(1000 + (ulong)d));
                 int vox = data.VoxelsPerGrid;
                 var p = Sampling.Decode(decoder, z, s.Samples);
                 var shapes = VoxelDataset.FromGrids(Enumerable.Range(0, s.Samples)
@@ -67,75 +82,27 @@ public static class LatentStudy
         }
     }
 
-    private static void Train(ShapeEncoder encoder, Generator3D decoder, VoxelDataset data, Settings s, TextWriter log)
+    /// <summary>Mean IoU at 0.5 of the decoded codes against their training shapes.</summary>
+    private static double ReconstructionIou(float[] codes, Generator3D decoder, VoxelDataset data)
     {
-        var backend = encoder.Backend;
-        using var opt = new Adam(encoder.NamedParameters("E.").Concat(decoder.NamedParameters("G.")), s.LearningRate);
-        const int b = 32;
-        var order = new DataOrder(data.Count, s.Seed ^ 0xD1B54A32D192ED03UL);
-        var indices = new int[b];
-        var host = new float[b * data.VoxelsPerGrid];
-        using var real = Tensor.Empty(new Shape(b, 1, 32, 32, 32), backend).Persist();
-        var clock = Stopwatch.StartNew();
-        double loss = 0;
-        for (int it = 1; it <= s.Iterations; it++)
-        {
-            order.Next(indices);
-            data.FillBatch(indices, host);
-            real.CopyFrom(host);
-            using (MemoryScope.Begin())
-            {
-                var l = Ops.BceWithLogits(decoder.ForwardLogits(encoder.Forward(real)), real);
-                opt.ZeroGrad();
-                l.Backward();
-                opt.Step();
-                loss += l.ToArray()[0];
-            }
-            backend.Pool.EndIteration();
-            if (it % 100 == 0)
-            {
-                log.WriteLine($"  it {it}: reconstruction BCE {loss / 100:F4} ({it / clock.Elapsed.TotalSeconds:F2} it/s)");
-                loss = 0;
-            }
-        }
-        log.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F0} s");
-    }
-
-    /// <summary>Every training shape's code (eval mode), and the mean IoU of its reconstruction at 0.5.</summary>
-    private static float[][] Encode(ShapeEncoder encoder, Generator3D decoder, VoxelDataset data, TextWriter log)
-    {
-        encoder.Eval();
-        int n = data.Count, vox = data.VoxelsPerGrid, zd = decoder.Architecture.LatentDim;
-        var codes = new float[n][];
+        int vox = data.VoxelsPerGrid;
+        var p = Sampling.Decode(decoder, codes, data.Count);
+        var x = new float[vox];
         double iou = 0;
-        using var noGrad = Autograd.NoGrad();
-        for (int start = 0; start < n; start += 16)
+        for (int i = 0; i < data.Count; i++)
         {
-            int k = Math.Min(16, n - start);
-            using var scope = MemoryScope.Begin();
-            var x = new float[k * vox];
-            data.FillBatch(Enumerable.Range(start, k).ToArray(), x);
-            var z = encoder.Forward(Tensor.FromArray(x, new Shape(k, 1, 32, 32, 32), encoder.Backend)).ToArray();
-            var p = Sampling.Decode(decoder, z, k);
-            for (int i = 0; i < k; i++)
+            data.CopyTo(i, x);
+            int both = 0, either = 0;
+            for (int v = 0; v < vox; v++)
             {
-                codes[start + i] = z.AsSpan(i * zd, zd).ToArray();
-                int both = 0, either = 0;
-                for (int v = i * vox; v < (i + 1) * vox; v++)
-                {
-                    bool a = x[v] > 0.5f, c = p[v] > 0.5f;
-                    both += a && c ? 1 : 0;
-                    either += a || c ? 1 : 0;
-                }
-                iou += either == 0 ? 1 : (double)both / either;
+                bool a = x[v] > 0.5f, c = p[(i * vox) + v] > 0.5f;
+                both += a && c ? 1 : 0;
+                either += a || c ? 1 : 0;
             }
+            iou += either == 0 ? 1 : (double)both / either;
         }
-        log.WriteLine($"  training shapes reconstructed with mean IoU {iou / n:F3}");
-        return codes;
+        return iou / data.Count;
     }
-
-    private static int[][] NearestCodes(float[][] codes, int m) => codes.Select((c, i) =>
-        Enumerable.Range(0, codes.Length).Where(j => j != i).OrderBy(j => SquaredDistance(c, codes[j])).Take(m).ToArray()).ToArray();
 
     private static double SquaredDistance(float[] a, float[] b)
     {
@@ -146,41 +113,6 @@ public static class LatentStudy
             s += t * t;
         }
         return s;
-    }
-
-    /// <summary>D's architecture with a latent code instead of a logit: x (N, 1, R, R, R) → z (N, Z).</summary>
-    private sealed class ShapeEncoder : Module
-    {
-        private readonly List<(Conv3d Conv, BatchNorm3d? Norm)> _stages = new();
-        private readonly Conv3d _final;
-
-        public ShapeEncoder(GanArchitecture a, IBackend backend, Rng rng)
-            : base(backend)
-        {
-            int inC = 1;
-            var channels = a.DiscriminatorChannels;
-            for (int i = 0; i < channels.Length; i++)
-            {
-                var conv = RegisterModule($"stages.{i}.conv", new Conv3d(inC, channels[i], 4, 2, 1, bias: i == 0, backend: backend, rng: rng));
-                var norm = i == 0 ? null : RegisterModule($"stages.{i}.norm", new BatchNorm3d(channels[i], backend: backend));
-                _stages.Add((conv, norm));
-                inC = channels[i];
-            }
-            _final = RegisterModule($"stages.{channels.Length}.conv", new Conv3d(inC, a.LatentDim, 4, 1, 0, bias: true, backend: backend, rng: rng));
-            GanInit.Apply(this, rng);
-        }
-
-        public override Tensor Forward(Tensor input)
-        {
-            var x = input;
-            foreach (var (conv, norm) in _stages)
-            {
-                x = conv.Forward(x);
-                x = norm is null ? Ops.LeakyReluInPlace(x, Discriminator3D.LeakySlope) : norm.ForwardLeakyRelu(x, Discriminator3D.LeakySlope);
-            }
-            var y = _final.Forward(x);
-            return Ops.Reshape(y, y.Shape[0], y.Shape[1]);
-        }
     }
 
     /// <summary>A Gaussian mixture with diagonal covariances (k-means++ start, EM, variances floored at 1e-3 of the codes').</summary>
