@@ -71,7 +71,6 @@ public sealed class TrainingSession
     private readonly ITrainer _trainer;
     private readonly TrainingSessionOptions _options;
     private readonly MetricsLog _metrics;
-    private readonly float[] _sampleZ;
 
     public TrainingSession(ITrainer trainer, RunFolder folder, TrainingSessionOptions options)
     {
@@ -82,7 +81,6 @@ public sealed class TrainingSession
         RunDirectory = folder.Path;
         Directory.CreateDirectory(SamplesDirectory);
         _metrics = new MetricsLog(Path.Combine(RunDirectory, "metrics.csv"), folder.Mode == RunFolderMode.Resume ? trainer.Step : -1, options.Log);
-        _sampleZ = trainer.DrawLatent(options.SampleCount, new Rng(options.SampleSeed));
     }
 
     public string RunDirectory { get; }
@@ -152,11 +150,15 @@ public sealed class TrainingSession
         }
     }
 
-    /// <summary>A montage of the fixed latent codes; also returns the probabilities.</summary>
+    /// <summary>
+    /// A montage of the same draw at every step; also returns the probabilities. The codes are drawn anew
+    /// from the fixed seed each time: the same codes for a fixed distribution, and for a latent model the
+    /// same pairs of training shapes under its current encoder (whose codes move as it trains).
+    /// </summary>
     public void WriteMontage(string path, out float[] probabilities)
     {
         int n = _options.SampleCount, r = _trainer.Resolution;
-        probabilities = _trainer.Decode(_sampleZ, n);
+        probabilities = _trainer.Decode(_trainer.DrawLatent(n, new Rng(_options.SampleSeed)), n);
         var grids = new List<VoxelGrid>(n);
         int vox = r * r * r;
         for (int i = 0; i < n; i++)

@@ -212,6 +212,26 @@ public sealed class LatentModelTests : IDisposable
     }
 
     [Fact]
+    public void MontagesShowTheCurrentEncodersDrawNotTheFirstOnes()
+    {
+        // The encoder's codes move as it trains: codes drawn once at the start decode to nothing later.
+        using var be = new CpuBackend(threads: 2);
+        using var t = new LatentModelTrainer(Tiny(lr: 1e-2f), Shapes, be);
+        using var folder = RunFolder.Claim(Path.Combine(_dir, "run"), RunFolderMode.New);
+        var options = new TrainingSessionOptions { Iterations = 30, SampleEvery = 0, CheckpointEvery = 0, SampleCount = 4 };
+        var session = new TrainingSession(t, folder, options);
+        var first = t.DrawLatent(4, new Rng(options.SampleSeed));
+        for (int i = 0; i < 30; i++)
+        {
+            t.Train();
+        }
+        session.WriteMontage(Path.Combine(_dir, "montage.png"), out var shown);
+        var current = t.DrawLatent(4, new Rng(options.SampleSeed));
+        Assert.NotEqual(first, current);
+        Assert.Equal(t.Decode(current, 4), shown);
+    }
+
+    [Fact]
     public void ThePresetsGiveTheLatentModelAnAutoencodersOptimiser()
     {
         var options = TrainingPreset.Quick.LatentOptions(new TrainingOverrides());
