@@ -86,13 +86,8 @@ public sealed class TrainedGan : IDisposable
         {
             throw new InvalidDataException($"{ck.Path}: a latent model needs its training codes '{LatentModelTrainer.CodesKey}' as (N > {options.Neighbours}, {arch.LatentDim})");
         }
-        var data = codes.Data;
-        int bad = Array.FindIndex(data, v => !float.IsFinite(v));
-        if (bad >= 0)
-        {
-            throw new InvalidDataException($"{ck.Path}: tensor '{LatentModelTrainer.CodesKey}' holds {data[bad]} (element {bad} of {data.Length}); the codes are not usable");
-        }
-        return new NeighbourMixPrior(data, codes.Shape[0], arch.LatentDim, options.Neighbours, options.Margin);
+        CheckFinite(ck, [LatentModelTrainer.CodesPrefix]);
+        return new NeighbourMixPrior(codes.Data, codes.Shape[0], arch.LatentDim, options.Neighbours, options.Margin);
     }
 
     /// <summary>Each named weight must be stored under <paramref name="prefix"/> with the shape the configuration implies.</summary>

@@ -71,8 +71,11 @@ public sealed class LatentModelTrainer : AdversarialTrainer
     /// <summary>The model name in checkpoints.</summary>
     public const string Model = "3d-latent";
 
+    /// <summary>Checkpoint prefix of the prior's tensors.</summary>
+    public const string CodesPrefix = "latent";
+
     /// <summary>Checkpoint tensor holding the training shapes' codes (N, Z).</summary>
-    public const string CodesKey = "latent.codes";
+    public const string CodesKey = CodesPrefix + ".codes";
 
     private NeighbourMixPrior? _prior;
     private Tensor? _codes;

@@ -232,6 +232,27 @@ public sealed class LatentModelTests : IDisposable
     }
 
     [Fact]
+    public void ACheckpointWithoutUsableCodesIsAClearError()
+    {
+        using var be = new CpuBackend(threads: 2);
+        string ck = Path.Combine(_dir, "checkpoint.safetensors");
+        using var t = new LatentModelTrainer(Tiny(), Shapes, be);
+        t.Train();
+        t.Save(ck);
+        var metadata = Gan3D.Nn.SafeTensors.ReadMetadata(ck);
+        string missing = Path.Combine(_dir, "missing.safetensors"), nan = Path.Combine(_dir, "nan.safetensors");
+        Checkpoint.Save(missing, [("G", t.G), ("D", t.D)], [], metadata);
+        var message = Assert.Throws<InvalidDataException>(() => TrainedGan.Load(missing, be)).Message;
+        Assert.Equal($"{missing}: a latent model needs its training codes 'latent.codes' as (N > 3, 8)", message);
+        var codes = t.Prior.Codes.ToArray();
+        codes[5] = float.NaN;
+        using var bad = Tensor.FromArray(codes, new Shape(Shapes.Count, 8), CpuBackend.Default);
+        Checkpoint.Save(nan, [("G", t.G), ("D", t.D)], [], metadata, [(LatentModelTrainer.CodesKey, bad)]);
+        message = Assert.Throws<InvalidDataException>(() => TrainedGan.Load(nan, be)).Message;
+        Assert.StartsWith($"{nan}: tensor 'latent.codes' holds NaN (element 5 of {Shapes.Count * 8})", message);
+    }
+
+    [Fact]
     public void ThePresetsGiveTheLatentModelAnAutoencodersOptimiser()
     {
         var options = TrainingPreset.Quick.LatentOptions(new TrainingOverrides());
