@@ -36,6 +36,8 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// A 3D-VAE-GAN gets α2 = 1e-2: with the paper's 1e-4 the reconstruction term is small beside the GAN
     /// term and 1500 iterations reached a held-out mean IoU of 0.139, below the mean shape's 0.177; with
     /// 1e-2 the same preset reached 0.452 (docs: README, "Single-image reconstruction").
+    /// A latent model trains its autoencoder for 3000 iterations (cheaper than a GAN's: no D pass on real and
+    /// fake): against held-out chairs 1-NNA 54.8%, COV 53.0%, MMD 0.719, the closest of every recipe (docs/quality.md).
     /// </summary>
     public static readonly TrainingPreset Quick = new("quick", 32, 0.25, 32, 0.0025f, 1e-4f, 1500, 250, 250, 50, LatentDistribution.Normal, 0.995f,
         ReconstructionWeight: 1e-2f);
