@@ -87,8 +87,8 @@ internal sealed class TrainOptions
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
     public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
 
-    /// <summary>The options of adversarial training, which a latent model (an autoencoder) does not have.</summary>
-    public IEnumerable<Option> AdversarialOnly => [Threshold, Latent, Loss, DNorm, MinibatchStd, InstanceNoise];
+    /// <summary>The options of adversarial training and of G's moving average, which a latent model (an autoencoder) does not have.</summary>
+    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, InstanceNoise];
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
@@ -123,9 +123,9 @@ internal static class TrainOptionChecks
         {
             throw new UsageException($"--model {modelName}: use 3d-gan, vae-gan or latent");
         }
-        if (isLatent && parse.GetValue(opt.Resume) is null && opt.AdversarialOnly.FirstOrDefault(parse.IsGiven) is { } adversarial)
+        if (isLatent && parse.GetValue(opt.Resume) is null && opt.NotForLatent.FirstOrDefault(parse.IsGiven) is { } notForLatent)
         {
-            throw new UsageException($"{adversarial.Name} sets the adversarial training, which --model latent does not have");
+            throw new UsageException($"{notForLatent.Name} does not apply to --model latent (an autoencoder: nothing adversarial, no moving average)");
         }
         // With --resume the checkpoint says which model it is; the options are compared with it later.
         if (!isVae && parse.GetValue(opt.Resume) is null && opt.VaeOnly.Any(parse.IsGiven))

@@ -61,9 +61,9 @@ internal static class TrainResumeChecks
         {
             throw new UsageException($"{vaeOption.Name} applies to vae-gan runs; {resume.Path} is a {model} run");
         }
-        if (resume.IsLatent && opt.AdversarialOnly.FirstOrDefault(parse.IsGiven) is { } adversarial)
+        if (resume.IsLatent && opt.NotForLatent.FirstOrDefault(parse.IsGiven) is { } notForLatent)
         {
-            throw new UsageException($"{adversarial.Name} sets the adversarial training, which {resume.Path} (a {model} run) does not have");
+            throw new UsageException($"{notForLatent.Name} does not apply to {resume.Path}, a {model} run");
         }
         Same(parse, opt.Resolution, saved.Architecture.Resolution, resume);
         Same(parse, opt.Width, saved.Architecture.Width, resume);

@@ -43,6 +43,10 @@ public sealed record LatentModelOptions : GanTrainingOptions
         {
             throw new ArgumentException($"a latent model's encoder has the latent size {Architecture.LatentDim} as its outputs, not {Architecture.DiscriminatorOutputs}");
         }
+        if (GeneratorEma != 0)
+        {
+            throw new ArgumentException($"a latent model decodes its current encoder's codes: G's moving average ({GeneratorEma}) must be off");
+        }
         if (Neighbours < 1 || Neighbours > 1000)
         {
             throw new ArgumentException($"neighbours {Neighbours} must be in 1..1000");

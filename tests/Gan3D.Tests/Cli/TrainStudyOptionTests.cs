@@ -103,11 +103,12 @@ public sealed class TrainStudyOptionTests : IDisposable
     {
         var expected = TrainingPreset.Quick.LatentOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
         Assert.Equal(expected, Settings("latent", "--model", "latent"));
-        AssertRefused("--loss sets the adversarial training, which --model latent does not have", "--model", "latent", "--loss", "hinge");
+        AssertRefused("--loss does not apply to --model latent (an autoencoder: nothing adversarial, no moving average)", "--model", "latent", "--loss", "hinge");
+        AssertRefused("--g-ema does not apply to --model latent", "--model", "latent", "--g-ema", "0.99");
         AssertRefused("--model autoencoder: use 3d-gan, vae-gan or latent", "--model", "autoencoder");
         string ck = Path.Combine(P("latent"), "checkpoint.safetensors");
         AssertBadInput(Run("train", "--resume", P("latent"), "--minibatch-std", "--device", "cpu"),
-            $"--minibatch-std sets the adversarial training, which {ck} (a 3d-latent run) does not have");
+            $"--minibatch-std does not apply to {ck}, a 3d-latent run");
         var resumed = Run("train", "--resume", P("latent"), "--iterations", "2", "--device", "cpu");
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("samples between each training code and its 10 nearest", resumed.Out);

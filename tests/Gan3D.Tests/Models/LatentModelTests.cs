@@ -111,6 +111,7 @@ public sealed class LatentModelTests : IDisposable
         Assert.Contains("neighbours 5 must be between 1 and 4", Assert.Throws<ArgumentException>(() => new NeighbourMixPrior(codes, 5, 2, 5, 0.25f)).Message);
         Assert.Contains("margin 0.6 must be in [0, 0.5]", Assert.Throws<ArgumentException>(() => new NeighbourMixPrior(codes, 5, 2, 2, 0.6f)).Message);
         Assert.Contains("are not 4 ≥ 2 codes of size 2", Assert.Throws<ArgumentException>(() => new NeighbourMixPrior(codes, 4, 2, 2, 0.25f)).Message);
+        Assert.Contains("G's moving average (0.9) must be off", Assert.Throws<ArgumentException>(() => (Tiny() with { GeneratorEma = 0.9f }).Validate()).Message);
         Assert.Contains("D's outputs 3 must be 1 (a logit) or the latent size 8",
             Assert.Throws<ArgumentException>(() => new GanArchitecture(32, 0.25, 8) { DiscriminatorOutputs = 3 }.Validate()).Message);
     }

@@ -104,8 +104,8 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
 
     /// <summary>
     /// Latent-model settings (<see cref="LatentModelTrainer"/>): this preset's resolution, width and batch, with
-    /// an autoencoder's Adam (learning rate 1e-3 for both networks, β 0.9 and 0.999) and no moving average
-    /// unless overridden. The adversarial overrides do not apply.
+    /// an autoencoder's Adam (learning rate 1e-3 for both networks unless overridden, β 0.9 and 0.999) and no
+    /// moving average (the codes come from the current encoder). The adversarial overrides do not apply.
     /// </summary>
     public LatentModelOptions LatentOptions(TrainingOverrides overrides)
     {
@@ -114,7 +114,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
         {
             LearningRateG = overrides.LearningRateG ?? defaults.LearningRateG,
             LearningRateD = overrides.LearningRateD ?? defaults.LearningRateD,
-            GeneratorEma = overrides.GeneratorEma ?? 0f,
+            GeneratorEma = 0f,
         });
         return new LatentModelOptions(gan with { Beta1 = defaults.Beta1, Beta2 = defaults.Beta2 });
     }
