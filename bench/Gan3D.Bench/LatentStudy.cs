@@ -87,21 +87,14 @@ public static class LatentStudy
     {
         int vox = data.VoxelsPerGrid;
         var p = Sampling.Decode(decoder, codes, data.Count);
-        var x = new float[vox];
-        double iou = 0;
+        var truth = new byte[vox];
+        double sum = 0;
         for (int i = 0; i < data.Count; i++)
         {
-            data.CopyTo(i, x);
-            int both = 0, either = 0;
-            for (int v = 0; v < vox; v++)
-            {
-                bool a = x[v] > 0.5f, c = p[(i * vox) + v] > 0.5f;
-                both += a && c ? 1 : 0;
-                either += a || c ? 1 : 0;
-            }
-            iou += either == 0 ? 1 : (double)both / either;
+            data.CopyTo(i, truth);
+            sum += Iou.Of(p.AsSpan(i * vox, vox), 0.5f, truth);
         }
-        return iou / data.Count;
+        return sum / data.Count;
     }
 
     private static double SquaredDistance(float[] a, float[] b)

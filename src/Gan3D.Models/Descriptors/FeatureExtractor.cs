@@ -33,14 +33,28 @@ public static class FeatureExtractor
     /// <summary>An (N, F) row-major array of descriptors for every shape of the data set.</summary>
     public static float[] Extract(Discriminator3D d, VoxelDataset data, int batchSize = 32, Action<int, int>? progress = null)
     {
-        var arch = d.Architecture;
-        if (data.Resolution != arch.Resolution)
+        var layout = Layout(d.Architecture);
+        return PerShape(d, data, FeatureCount(d.Architecture), x =>
         {
-            throw new ArgumentException($"the data is {data.Resolution}³ but the discriminator expects {arch.Resolution}³");
+            var stages = d.StageActivations(x);
+            return Ops.Concat(layout.Select(l => Ops.Flatten(Ops.MaxPool3d(stages[l.Stage], l.Pool))).ToList(), axis: 1);
+        }, batchSize, progress);
+    }
+
+    /// <summary>
+    /// An (N, <paramref name="rowLength"/>) row-major array holding <paramref name="rows"/> of every shape of the data
+    /// set, <paramref name="batchSize"/> shapes at a time (a batch (n, 1, R, R, R) to rows (n, rowLength)), with
+    /// <paramref name="d"/> in eval mode (running batch-norm statistics) and without gradients; D's mode is restored afterwards.
+    /// </summary>
+    internal static float[] PerShape(Discriminator3D d, VoxelDataset data, int rowLength, Func<Tensor, Tensor> rows,
+        int batchSize = 32, Action<int, int>? progress = null)
+    {
+        int r = d.Architecture.Resolution;
+        if (data.Resolution != r)
+        {
+            throw new ArgumentException($"the data is {data.Resolution}³ but the discriminator expects {r}³");
         }
-        var layout = Layout(arch);
-        int f = FeatureCount(arch), r = arch.Resolution;
-        var features = new float[(long)data.Count * f];
+        var result = new float[(long)data.Count * rowLength];
         var host = new float[(long)batchSize * r * r * r];
         var indices = new int[batchSize];
         bool wasTraining = d.Training;
@@ -58,10 +72,7 @@ public static class FeatureExtractor
                 using var scope = MemoryScope.Begin();
                 data.FillBatch(indices.AsSpan(0, n), host.AsSpan(0, n * r * r * r));
                 var x = Tensor.FromArray(host.AsSpan(0, n * r * r * r), new Shape(n, 1, r, r, r), d.Backend);
-                var stages = d.StageActivations(x);
-                var pooled = layout.Select(l => Ops.Flatten(Ops.MaxPool3d(stages[l.Stage], l.Pool))).ToList();
-                var row = Ops.Concat(pooled, axis: 1);
-                row.CopyTo(features.AsSpan((int)((long)start * f), n * f));
+                rows(x).CopyTo(result.AsSpan((int)((long)start * rowLength), n * rowLength));
                 progress?.Invoke(start + n, data.Count);
             }
         }
@@ -69,7 +80,7 @@ public static class FeatureExtractor
         {
             d.Train(wasTraining);
         }
-        return features;
+        return result;
     }
 
     /// <summary>The raw-voxel baseline: each grid max-pooled to 8³ (512 features).</summary>

@@ -171,31 +171,8 @@ public sealed class LatentModelTrainer : AdversarialTrainer
     /// The codes of every shape of <paramref name="data"/> under <paramref name="encoder"/> in eval mode
     /// (running batch-norm statistics), without gradients; the encoder's mode is restored afterwards.
     /// </summary>
-    public static float[] EncodeAll(Discriminator3D encoder, VoxelDataset data, int chunk = 32)
-    {
-        int z = encoder.Architecture.DiscriminatorOutputs, r = data.Resolution, vox = data.VoxelsPerGrid;
-        var codes = new float[(long)data.Count * z];
-        var host = new float[chunk * vox];
-        bool wasTraining = encoder.Training;
-        encoder.Eval();
-        try
-        {
-            using var noGrad = Autograd.NoGrad();
-            for (int start = 0; start < data.Count; start += chunk)
-            {
-                int n = Math.Min(chunk, data.Count - start);
-                using var scope = MemoryScope.Begin();
-                data.FillBatch(Enumerable.Range(start, n).ToArray(), host.AsSpan(0, n * vox));
-                var x = Tensor.FromArray(host.AsSpan(0, n * vox), new Shape(n, 1, r, r, r), encoder.Backend);
-                encoder.Forward(x).CopyTo(codes.AsSpan(start * z, n * z));
-            }
-        }
-        finally
-        {
-            encoder.Train(wasTraining);
-        }
-        return codes;
-    }
+    public static float[] EncodeAll(Discriminator3D encoder, VoxelDataset data, int chunk = 32) =>
+        FeatureExtractor.PerShape(encoder, data, encoder.Architecture.DiscriminatorOutputs, encoder.Forward, chunk);
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
