@@ -21,7 +21,7 @@ internal static class EvalCommand
         var checkpoint = new Option<string?>("--checkpoint", "-c") { Description = "A checkpoint written by 'gan3d train': its samples are evaluated" };
         var shapes = new Option<string?>("--shapes") { Description = "Evaluate these stored shapes instead of a checkpoint's samples (e.g. real held-out shapes, the ideal)" };
         var reference = new Option<string>("--reference", "-r") { Description = "Reference shapes the model never saw: a file, folder, or 'procedural' (new draws of the built-in families)", Required = true };
-        var training = new Option<string?>("--training") { Description = "The training shapes: enables the memorisation check and the --baselines" };
+        var training = new Option<string?>("--training") { Description = "The training shapes: enables the memorisation check and the --baselines ('procedural' with --checkpoint: as many a family as the run trained on)" };
         var samples = new Option<int?>("--samples", "-n") { Description = "Generated shapes (default: as many as the reference has)" };
         var metric = new Option<string>("--metric", "-m") { Description = "iou (1 − IoU of the grids) or chamfer (surface voxels, in voxel units)", DefaultValueFactory = _ => "iou" };
         var threshold = new Option<float>("--threshold", "-t") { Description = "Occupancy threshold of generated shapes", DefaultValueFactory = _ => 0.5f };
@@ -89,7 +89,9 @@ internal static class EvalCommand
             int r = gan?.Architecture.Resolution ?? stored!.Resolution;
             string refSpec = parse.GetValue(reference)!;
             var refs = ShapeSets.LoadOne(refSpec, r, ShapeSets.HeldOutSeed, families, log, "--reference");
-            var train = trainingSpec is null ? null : ShapeSets.LoadOne(trainingSpec, r, ShapeSets.TrainingSeed, families, log, "--training");
+            // With a checkpoint, '--training procedural' is the built-in shapes its run trained on (their count a family is noted in it).
+            int trainFamilies = ckPath is null ? families : ShapeSets.TrainedPerFamily(ckPath, families);
+            var train = trainingSpec is null ? null : ShapeSets.LoadOne(trainingSpec, r, ShapeSets.TrainingSeed, trainFamilies, log, "--training");
             int count = n ?? refs.Count;
             if (count > MaxSamples)
             {
@@ -140,7 +142,7 @@ internal static class EvalCommand
             var fragments = (Generated: FragmentReport.Measure(generated), Reference: FragmentReport.Measure(refs));
             if (asJson)
             {
-                o.WriteLine(ToJson(rows, memo, fragments));
+                o.WriteLine(ToJson(rows, memo, train?.Count ?? 0, fragments));
                 return ExitCodes.Success;
             }
             string unit = distance == ShapeDistance.Iou ? "1 − IoU" : "Chamfer, voxels";
@@ -154,7 +156,7 @@ internal static class EvalCommand
             if (memo is not null)
             {
                 var d = memo.NearestDistance.Order().ToArray();
-                o.WriteLine($"memorisation: nearest training shape at distance min {d[0]:F3}, median {d[d.Length / 2]:F3}; " +
+                o.WriteLine($"memorisation (against {train!.Count} training shapes): nearest training shape at distance min {d[0]:F3}, median {d[d.Length / 2]:F3}; " +
                     $"{memo.NearCopies} of {d.Length} samples within {memo.NearCopyThreshold:G3} of a training shape (near-copies)");
             }
             o.WriteLine($"fragments (26-connected parts; specks: parts of at most {FragmentReport.SpeckVoxels} voxels):");
@@ -168,7 +170,7 @@ internal static class EvalCommand
         return command;
     }
 
-    private static string ToJson(List<(string Name, string Key, GenerationReport Report)> rows, MemorisationReport? memo,
+    private static string ToJson(List<(string Name, string Key, GenerationReport Report)> rows, MemorisationReport? memo, int trainingCount,
         (FragmentReport Generated, FragmentReport Reference) fragments)
     {
         static Dictionary<string, object> Fragments(FragmentReport f) => new()
@@ -199,6 +201,7 @@ internal static class EvalCommand
         {
             value["memorisation"] = new Dictionary<string, object>
             {
+                ["training_shapes"] = trainingCount,
                 ["near_copies"] = memo.NearCopies,
                 ["threshold"] = memo.NearCopyThreshold,
                 ["min_distance"] = memo.NearestDistance.Min(),

@@ -52,6 +52,22 @@ internal static class ShapeSets
         return parts.Count == 0 ? null : VoxelDataset.Concat(parts);
     }
 
+    /// <summary>
+    /// Built-in shapes a family that the run of <paramref name="checkpoint"/> trained on (its note), or
+    /// <paramref name="fallback"/> when it trained on other data or predates the note.
+    /// </summary>
+    public static int TrainedPerFamily(string checkpoint, int fallback)
+    {
+        const string key = Gan3D.Models.AdversarialTrainer.RunMetadataPrefix + "procedural_per_family";
+        if (!Gan3D.Nn.SafeTensors.ReadMetadata(checkpoint).TryGetValue(key, out var text))
+        {
+            return fallback;
+        }
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 10_000
+            ? n
+            : throw new InvalidDataException($"{checkpoint}: checkpoint metadata '{key}' is '{text}', not a count from 1 to 10000");
+    }
+
     /// <summary>One spec without a label, e.g. <c>--reference</c>.</summary>
     public static VoxelDataset LoadOne(string source, int resolution, int proceduralSeed, int perFamily, TextWriter log, string option)
     {

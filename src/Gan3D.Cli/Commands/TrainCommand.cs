@@ -166,10 +166,11 @@ internal static class TrainCommand
         string? pairsDir = parse.GetValue(opt.Pairs);
         string dataSpec = pairsDir ?? parse.GetValue(opt.Data)!;
         int res = parse.GetValue(opt.Resolution) ?? (dataSpec == "procedural" || pairsDir is not null ? preset.Resolution : 0);
+        int perFamily = parse.GetValue(opt.PerFamily) ?? preset.PerFamily(given.IsLatent);
         VoxelDataset? dataset = null;
         if (pairsDir is null)
         {
-            dataset = LoadData(o, dataSpec, res == 0 ? null : res, preset.ProceduralPerFamily);
+            dataset = LoadData(o, dataSpec, res == 0 ? null : res, perFamily);
             if (res == 0)
             {
                 res = dataset.Resolution;
@@ -195,10 +196,10 @@ internal static class TrainCommand
         if (pairsDir is not null)
         {
             // Supplied pairs are read once the encoder's image size is known (only a 3D-VAE-GAN takes --pairs).
-            (dataset, images) = LoadPairsOrData(o, pairsDir, dataSpec, (VaeGanTrainingOptions)options, preset.ProceduralPerFamily);
+            (dataset, images) = LoadPairsOrData(o, pairsDir, dataSpec, (VaeGanTrainingOptions)options, perFamily);
         }
         var trainer = AdversarialTrainer.Create(options, dataset!, backend, images);
-        RecordData(trainer, dataSpec, pairsDir is not null, preset.ProceduralPerFamily);
+        RecordData(trainer, dataSpec, pairsDir is not null, perFamily);
         return trainer;
     }
 

@@ -18,7 +18,7 @@ internal static class TrainResume
         string? givenData = parse.IsGiven(opt.Data) ? parse.GetValue(opt.Data) : null;
         string? pairsDir = parse.GetValue(opt.Pairs) ?? (givenData is null && resume.Note("pairs") == "true" ? resume.Note("data") : null);
         string dataSpec = pairsDir ?? givenData ?? resume.Note("data") ?? "procedural";
-        int perFamily = resume.Count("procedural_per_family", 1) ?? preset.ProceduralPerFamily;
+        int perFamily = resume.Count("procedural_per_family", 1) ?? preset.PerFamily(resume.IsLatent);
         if (string.Equals(dataSpec, "procedural", StringComparison.OrdinalIgnoreCase) && resume.Note("procedural_per_family") is not null
             && (long)perFamily * ShapeFamilies.Names.Count != resume.TrainedOn)
         {
@@ -88,6 +88,17 @@ internal static class TrainResumeChecks
         if (given.DNorm is { } dNorm && dNorm != saved.Architecture.DiscriminatorNorm)
         {
             Contradiction(parse, opt.DNorm, saved.Architecture.DiscriminatorNorm.ToString().ToLowerInvariant(), resume);
+        }
+        if (parse.GetValue(opt.PerFamily) is { } perFamily)
+        {
+            if (resume.Count("procedural_per_family", 1) is not { } savedPerFamily)
+            {
+                throw new UsageException($"--per-family applies to runs on the built-in families; {resume.Path} was trained on {resume.Note("data") ?? "other shapes"}");
+            }
+            if (perFamily != savedPerFamily)
+            {
+                Contradiction(parse, opt.PerFamily, savedPerFamily.ToString(CultureInfo.InvariantCulture) + " shapes a family", resume);
+            }
         }
         if (parse.GetValue(opt.MinibatchStd) && !saved.Architecture.MinibatchStd)
         {

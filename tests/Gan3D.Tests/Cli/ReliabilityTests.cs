@@ -244,12 +244,14 @@ public sealed class ReliabilityTests(TinyGanFixture gan) : IClassFixture<TinyGan
     [InlineData("eval", "--count-per-family")]
     [InlineData("classify", "--count-per-family")]
     [InlineData("eval-reconstruction", "--per-family")]
+    [InlineData("train", "--count-per-family")]
     public void PerFamilyHasOneNameAndTheOtherAsAnAlias(string command, string option)
     {
         string[] args = command switch
         {
             "eval" => ["eval", "-c", gan.Checkpoint, "--reference", "procedural", option, "0"],
             "classify" => ["classify", "-c", gan.Checkpoint, "--data", "procedural", option, "0"],
+            "train" => ["train", "--data", "procedural", option, "0", "--out", Path.Combine(Path.GetTempPath(), "gan3d-never-made")],
             _ => ["eval-reconstruction", "-c", gan.Checkpoint, "--data", "procedural", option, "0"],
         };
         AssertBadInput(Run(args), "--per-family 0 must be between");

@@ -102,7 +102,8 @@ public sealed class TrainStudyOptionTests : IDisposable
     public void TheLatentModelTrainsResumesAndIsEvaluatedAndRefusesAdversarialOptions()
     {
         var expected = TrainingPreset.Quick.LatentOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
-        Assert.Equal(expected, Settings("latent", "--model", "latent"));
+        // A latent model's preset trains on 500 built-in shapes a family; 10 keep the test short.
+        Assert.Equal(expected, Settings("latent", "--model", "latent", "--per-family", "10"));
         AssertRefused("--loss does not apply to --model latent (an autoencoder: nothing adversarial, no moving average)", "--model", "latent", "--loss", "hinge");
         AssertRefused("--g-ema does not apply to --model latent", "--model", "latent", "--g-ema", "0.99");
         AssertRefused("--model autoencoder: use 3d-gan, vae-gan or latent", "--model", "autoencoder");
@@ -117,5 +118,35 @@ public sealed class TrainStudyOptionTests : IDisposable
         var eval = Run("eval", "--checkpoint", ck, "--reference", P("four.npy"), "--json", "--device", "cpu");
         Assert.True(eval.Code == 0, eval.Err);
         Assert.Contains("\"samples\":4", eval.Out);
+    }
+
+    [Fact]
+    public void PerFamilySetsTheBuiltInShapesAndIsKeptOnResume()
+    {
+        Assert.Equal(500, TrainingPreset.Quick.PerFamily(latent: true));
+        Assert.Equal(50, TrainingPreset.Quick.PerFamily(latent: false));
+        Settings("three", "--per-family", "3");
+        using (var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(P("three"), "config.json"))))
+        {
+            Assert.Equal(3 * Gan3D.Data.ShapeFamilies.Names.Count, config.RootElement.GetProperty("shapes").GetInt32());
+        }
+        AssertRefused("--per-family 1 must be between 2 and 10000", "--per-family", "1");
+        Gan3D.Data.ShapeFamilies.CreateDataset(2, 32, families: ["mug", "vase"]).SaveNpy(P("four.npy"));
+        AssertRefused($"--per-family applies to --data procedural (the built-in families), not to {P("four.npy")}", "--data", P("four.npy"), "--per-family", "3");
+
+        string ck = Path.Combine(P("three"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("three"), "--per-family", "4", "--device", "cpu"),
+            $"--per-family 4 contradicts {ck}, trained with 3 shapes a family");
+        var resumed = Run("train", "--resume", P("three"), "--per-family", "3", "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("36 shapes", resumed.Out);
+        // eval's '--training procedural' is the run's own 3 a family, whatever --per-family says of the reference.
+        var eval = Run("eval", "--checkpoint", ck, "--reference", "procedural", "--per-family", "1", "--training", "procedural", "--json", "--device", "cpu");
+        Assert.True(eval.Code == 0, eval.Err);
+        Assert.Contains("\"training_shapes\":36", eval.Out);
+        Assert.Contains("\"reference\":12", eval.Out);
+        Settings("file", "--data", P("four.npy"));
+        AssertBadInput(Run("train", "--resume", P("file"), "--per-family", "3", "--device", "cpu"),
+            $"--per-family applies to runs on the built-in families; {Path.Combine(P("file"), "checkpoint.safetensors")} was trained on {P("four.npy")}");
     }
 }
