@@ -98,7 +98,9 @@ internal static class ClassifyCommand
             };
             log.WriteLine($"classify: {train.Count} training shapes in {train.ClassNames.Count} classes" +
                 (testSet is null ? "" : $", {testSet.Count} test shapes") + $"; {gan.Architecture} discriminator on {backend.Name}");
-            var report = DescriptorExperiment.Run(gan.D, train, testSet, protocol, line => log.WriteLine("  " + line));
+            // A latent model's D is its encoder: the same network and features, trained without an adversary.
+            string trained = gan.Model == LatentModelTrainer.Model ? "latent encoder" : "GAN discriminator";
+            var report = DescriptorExperiment.Run(gan.D, train, testSet, protocol, line => log.WriteLine("  " + line), trained);
             string? plotPath = null;
             if (report.FewShot.Count > 0)
             {
@@ -152,7 +154,7 @@ internal static class ClassifyCommand
             o.WriteLine($"  {name,-22} {result.Accuracy * 100,7:F1}%   (λ {result.Lambda:G2})");
         }
         int width = Math.Max(8, report.Labels.Max(l => l.Length) + 1);
-        o.WriteLine("per class (GAN discriminator features):");
+        o.WriteLine($"per class ({report.TrainedName} features):");
         foreach (var label in report.Labels)
         {
             double a = report.Gan.PerClass[label];
@@ -180,7 +182,7 @@ internal static class ClassifyCommand
 
     private static IEnumerable<(string Name, ClassificationResult Result)> Rows(DescriptorReport report)
     {
-        yield return ("GAN discriminator", report.Gan);
+        yield return (report.TrainedName, report.Gan);
         yield return ("random discriminator", report.RandomD);
         yield return ("raw voxels 8³", report.RawVoxels);
     }
@@ -216,6 +218,7 @@ internal static class ClassifyCommand
     private static string PlotName(string features) => features switch
     {
         "GAN discriminator" => "GAN D",
+        "latent encoder" => "ENCODER",
         "random discriminator" => "RANDOM D",
         _ => "VOXELS 8X8X8",
     };

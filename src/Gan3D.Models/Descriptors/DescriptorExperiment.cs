@@ -28,8 +28,12 @@ public sealed record DescriptorProtocol
 /// <summary>Accuracy against training shapes per class, for one kind of feature.</summary>
 public sealed record FewShotCurve(string Features, IReadOnlyList<(int PerClass, double Accuracy)> Points);
 
-/// <summary>The classifier on D's features beside the same classifier on two baselines, on one split.</summary>
+/// <summary>
+/// The classifier on D's features beside the same classifier on two baselines, on one split.
+/// <see cref="Gan"/> is the trained network's row, named <see cref="TrainedName"/>.
+/// </summary>
 public sealed record DescriptorReport(
+    string TrainedName,
     string Protocol,
     IReadOnlyList<string> Labels,
     int TrainCount,
@@ -80,10 +84,11 @@ public static class DescriptorExperiment
     /// <summary>
     /// Scores the three feature kinds: on <paramref name="test"/> when given, else by k-fold
     /// cross-validation when <see cref="DescriptorProtocol.Folds"/> &gt; 1, else on a stratified held-out
-    /// fraction of <paramref name="train"/>.
+    /// fraction of <paramref name="train"/>. The trained network's row is named <paramref name="trainedName"/>: a 3D-GAN's
+    /// discriminator, or a latent model's encoder (D's network too).
     /// </summary>
     public static DescriptorReport Run(Discriminator3D trainedD, VoxelDataset train, VoxelDataset? test, DescriptorProtocol protocol,
-        Action<string>? log = null)
+        Action<string>? log = null, string trainedName = "GAN discriminator")
     {
         CheckTrainable(train);
         if (protocol.FewShot is not null && test is null && protocol.Folds > 1)
@@ -106,7 +111,7 @@ public static class DescriptorExperiment
         var sets = new List<(string Name, float[] Train, float[]? Test, int F)>();
         foreach (var (name, extract, f) in new (string, Func<VoxelDataset, float[]>, int)[]
         {
-            ("GAN discriminator", d => FeatureExtractor.Extract(trainedD, d, protocol.BatchSize), FeatureExtractor.FeatureCount(arch)),
+            (trainedName, d => FeatureExtractor.Extract(trainedD, d, protocol.BatchSize), FeatureExtractor.FeatureCount(arch)),
             ("random discriminator", d => FeatureExtractor.Extract(randomD, d, protocol.BatchSize), FeatureExtractor.FeatureCount(arch)),
             ("raw voxels 8³", d => FeatureExtractor.PooledVoxels(d), 512),
         })
@@ -157,7 +162,7 @@ public static class DescriptorExperiment
             }
         }
         int trainCount = test is null && protocol.Folds <= 1 ? train.Count - results[0].TestCount : train.Count;
-        return new DescriptorReport(protocolName, labels, trainCount, results[0].TestCount, sets[0].F, results[0], results[1], results[2], curves);
+        return new DescriptorReport(trainedName, protocolName, labels, trainCount, results[0].TestCount, sets[0].F, results[0], results[1], results[2], curves);
     }
 
     /// <summary>

@@ -118,6 +118,12 @@ public sealed class TrainStudyOptionTests : IDisposable
         var eval = Run("eval", "--checkpoint", ck, "--reference", P("four.npy"), "--json", "--device", "cpu");
         Assert.True(eval.Code == 0, eval.Err);
         Assert.Contains("\"samples\":4", eval.Out);
+        // classify reads the encoder (D's network) and names its row for what it is.
+        var classify = Run("classify", "--checkpoint", ck, "--data", "procedural", "--per-family", "3", "--device", "cpu");
+        Assert.True(classify.Code == 0, classify.Err);
+        Assert.Contains("latent encoder", classify.Out);
+        Assert.Contains("per class (latent encoder features):", classify.Out);
+        Assert.DoesNotContain("GAN discriminator", classify.Out);
     }
 
     [Fact]
