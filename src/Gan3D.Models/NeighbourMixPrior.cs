@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Gan3D.Tensors;
 
 namespace Gan3D.Models;
@@ -40,7 +41,14 @@ public sealed class NeighbourMixPrior
         Neighbours = neighbours;
         Margin = margin;
         _nearest = new int[count * neighbours];
-        Parallel.For(0, count, i => FindNearest(i));
+        // Distances in float64, vectorised: a brute force over 6000 codes of 200 is 7.2 billion terms.
+        var wide = new double[codes.Length];
+        TensorPrimitives.ConvertChecked<float, double>(codes, wide);
+        Parallel.For(0, count, () => new double[latentDim], (i, _, difference) =>
+        {
+            FindNearest(wide, i, difference);
+            return difference;
+        }, _ => { });
     }
 
     /// <summary>Stored codes.</summary>
@@ -83,25 +91,20 @@ public sealed class NeighbourMixPrior
         return result;
     }
 
-    private void FindNearest(int i)
+    private void FindNearest(double[] codes, int i, double[] difference)
     {
         int z = LatentDim, m = Neighbours;
         var best = new (double Distance, int Index)[m];
         best.AsSpan().Fill((double.PositiveInfinity, int.MaxValue));
-        var ci = _codes.AsSpan(i * z, z);
+        var ci = codes.AsSpan(i * z, z);
         for (int j = 0; j < Count; j++)
         {
             if (j == i)
             {
                 continue;
             }
-            var cj = _codes.AsSpan(j * z, z);
-            double d = 0;
-            for (int k = 0; k < z; k++)
-            {
-                double t = ci[k] - cj[k];
-                d += t * t;
-            }
+            TensorPrimitives.Subtract(ci, codes.AsSpan(j * z, z), difference);
+            double d = TensorPrimitives.SumOfSquares<double>(difference);
             // Insertion into the sorted list of the m best so far (ties keep the lower index first).
             int at = m;
             while (at > 0 && d < best[at - 1].Distance)
