@@ -50,8 +50,8 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// iterations, 33 minutes on two CPU cores (measured end to end). On ModelNet10 chairs (docs/quality.md) the wider
     /// network is what helped: against 89 held-out chairs 1-NNA 64.5%, COV 44.3%, MMD 0.721, where the
     /// quick preset scores 73.6%, 48.1%, 0.732 and width 0.25 trained for 6000 iterations 65.8%, 48.5%, 0.734.
-    /// A latent model at this width is the better shape descriptor (ModelNet10, 5-fold: its encoder 92.3%, this
-    /// preset's 3D-GAN D 91.5%), not the closer sampler (the quick width is as close, at a quarter of the cost).
+    /// A latent model at this width is the better shape descriptor (ModelNet10, 5-fold: its encoder 92.3% and 91.9% over two
+    /// seeds, this preset's 3D-GAN D 91.5%), not the closer sampler (the quick width is as close, at a quarter of the cost).
     /// </summary>
     public static readonly TrainingPreset Standard = new("standard", 32, 0.5, 32, 0.0025f, 1e-4f, 4500, 500, 500, 50, LatentDistribution.Normal, 0.995f,
         ReconstructionWeight: 1e-2f);
