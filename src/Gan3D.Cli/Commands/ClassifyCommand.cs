@@ -96,10 +96,10 @@ internal static class ClassifyCommand
                 Threads = Environment.ProcessorCount,
                 FewShot = fewShot,
             };
-            log.WriteLine($"classify: {train.Count} training shapes in {train.ClassNames.Count} classes" +
-                (testSet is null ? "" : $", {testSet.Count} test shapes") + $"; {gan.Architecture} discriminator on {backend.Name}");
             // A latent model's D is its encoder: the same network and features, trained without an adversary.
             string trained = gan.Model == LatentModelTrainer.Model ? "latent encoder" : "GAN discriminator";
+            log.WriteLine($"classify: {train.Count} training shapes in {train.ClassNames.Count} classes" +
+                (testSet is null ? "" : $", {testSet.Count} test shapes") + $"; {gan.Architecture} {trained} on {backend.Name}");
             var report = DescriptorExperiment.Run(gan.D, train, testSet, protocol, line => log.WriteLine("  " + line), trained);
             string? plotPath = null;
             if (report.FewShot.Count > 0)

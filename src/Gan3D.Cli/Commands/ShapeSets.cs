@@ -58,14 +58,10 @@ internal static class ShapeSets
     /// </summary>
     public static int TrainedPerFamily(string checkpoint, int fallback)
     {
-        const string key = Gan3D.Models.AdversarialTrainer.RunMetadataPrefix + "procedural_per_family";
-        if (!Gan3D.Nn.SafeTensors.ReadMetadata(checkpoint).TryGetValue(key, out var text))
-        {
-            return fallback;
-        }
-        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 10_000
-            ? n
-            : throw new InvalidDataException($"{checkpoint}: checkpoint metadata '{key}' is '{text}', not a count from 1 to 10000");
+        int? noted = Gan3D.Models.TrainingCheckpoint.NoteCount(checkpoint, Gan3D.Nn.SafeTensors.ReadMetadata(checkpoint), "procedural_per_family", 1);
+        return noted is > 10_000
+            ? throw new InvalidDataException($"{checkpoint}: it notes {noted} built-in shapes a family, more than any run trains on (10000)")
+            : noted ?? fallback;
     }
 
     /// <summary>One spec without a label, e.g. <c>--reference</c>.</summary>

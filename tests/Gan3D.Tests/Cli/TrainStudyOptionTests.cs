@@ -151,6 +151,17 @@ public sealed class TrainStudyOptionTests : IDisposable
         Assert.True(eval.Code == 0, eval.Err);
         Assert.Contains("\"training_shapes\":36", eval.Out);
         Assert.Contains("\"reference\":12", eval.Out);
+        // A damaged note is a clear error before any shape is drawn.
+        var file = Gan3D.Nn.SafeTensors.Load(ck);
+        using var be = new Gan3D.Tensors.CpuBackend(threads: 1);
+        var tensors = file.Tensors.ToDictionary(kv => kv.Key, kv => Gan3D.Tensors.Tensor.FromArray(kv.Value.Data, kv.Value.Shape, be));
+        foreach (var (note, message) in new[] { ("100000000", "it notes 100000000 built-in shapes a family"), ("three", "is 'three', not a count of 1 or more") })
+        {
+            string damaged = P($"damaged-{note}.safetensors");
+            Gan3D.Nn.SafeTensors.Save(damaged, tensors, new Dictionary<string, string>(file.Metadata) { ["run.procedural_per_family"] = note });
+            AssertBadInput(Run("eval", "--checkpoint", damaged, "--reference", "procedural", "--per-family", "1", "--training", "procedural", "--device", "cpu"),
+                $"{damaged}: " + (note == "three" ? "checkpoint metadata 'run.procedural_per_family' " : "") + message);
+        }
         Settings("file", "--data", P("four.npy"));
         AssertBadInput(Run("train", "--resume", P("file"), "--per-family", "3", "--device", "cpu"),
             $"--per-family applies to runs on the built-in families; {Path.Combine(P("file"), "checkpoint.safetensors")} was trained on {P("four.npy")}");

@@ -79,15 +79,22 @@ public sealed class TrainingCheckpoint
     public string? Note(string key) => _metadata.TryGetValue(AdversarialTrainer.RunMetadataPrefix + key, out var v) ? v : null;
 
     /// <summary>A count noted in the run (at least <paramref name="min"/>), or null when the checkpoint has none.</summary>
-    public int? Count(string key, int min)
+    public int? Count(string key, int min) => NoteCount(Path, _metadata, key, min);
+
+    /// <summary>
+    /// A count noted in the run whose checkpoint at <paramref name="path"/> has this <paramref name="metadata"/> (at least
+    /// <paramref name="min"/>, else a clear error naming the file), or null when it has none: for readers of any checkpoint.
+    /// </summary>
+    public static int? NoteCount(string path, IReadOnlyDictionary<string, string> metadata, string key, int min)
     {
-        if (Note(key) is not { } text)
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (!metadata.TryGetValue(AdversarialTrainer.RunMetadataPrefix + key, out var text))
         {
             return null;
         }
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= min
             ? v
-            : throw new InvalidDataException($"{Path}: checkpoint metadata '{AdversarialTrainer.RunMetadataPrefix}{key}' is '{text}', not a count of {min} or more");
+            : throw new InvalidDataException($"{path}: checkpoint metadata '{AdversarialTrainer.RunMetadataPrefix}{key}' is '{text}', not a count of {min} or more");
     }
 
     /// <summary>
