@@ -90,7 +90,9 @@ internal static class EvalCommand
             string refSpec = parse.GetValue(reference)!;
             var refs = ShapeSets.LoadOne(refSpec, r, ShapeSets.HeldOutSeed, families, log, "--reference");
             // With a checkpoint, '--training procedural' is the built-in shapes its run trained on (their count a family is noted in it).
-            int trainFamilies = ckPath is null ? families : ShapeSets.TrainedPerFamily(ckPath, families);
+            int trainFamilies = ckPath is not null && string.Equals(trainingSpec, "procedural", StringComparison.OrdinalIgnoreCase)
+                ? ShapeSets.TrainedPerFamily(ckPath, families)
+                : families;
             var train = trainingSpec is null ? null : ShapeSets.LoadOne(trainingSpec, r, ShapeSets.TrainingSeed, trainFamilies, log, "--training");
             int count = n ?? refs.Count;
             if (count > MaxSamples)
