@@ -16,6 +16,9 @@ public struct LossParams
 
     public float ConstantTarget;
 
+    /// <summary>BCE: the weight p of the occupied (target 1) term, PyTorch's pos_weight; 1 is plain BCE.</summary>
+    public float PositiveWeight;
+
     /// <summary>KL: the batch size the sum is averaged over.</summary>
     public int Batch;
 }
@@ -28,7 +31,10 @@ public struct LossParams
 /// </summary>
 public static class LossKernels
 {
-    /// <summary>partials[j] = Σ over slice j of max(x, 0) − x·t + log(1 + e^−|x|) (stable BCE from logits).</summary>
+    /// <summary>
+    /// partials[j] = Σ over slice j of max(x, 0) − x·t + log(1 + e^−|x|) + (p − 1)·t·softplus(−x), the stable BCE
+    /// from logits with the target-1 term weighted by p (softplus(−x) = max(−x, 0) + log(1 + e^−|x|)).
+    /// </summary>
     /// <param name="index">One thread per partial: P threads.</param>
     /// <param name="logits">Logits x (n).</param>
     /// <param name="target">Targets t (n), or any one-element view when HasTarget is 0.</param>
@@ -43,12 +49,13 @@ public static class LossKernels
             float x = logits[e];
             float t = p.HasTarget != 0 ? target[e] : p.ConstantTarget;
             float ax = x < 0f ? -x : x;
-            acc += (x > 0f ? x : 0f) - x * t + MathF.Log(1f + MathF.Exp(-ax));
+            float log1p = MathF.Log(1f + MathF.Exp(-ax));
+            acc += (x > 0f ? x : 0f) - x * t + log1p + (p.PositiveWeight - 1f) * t * ((x < 0f ? -x : 0f) + log1p);
         }
         partials[index] = acc;
     }
 
-    /// <summary>dx = dLoss[0] · (σ(x) − t) / n.</summary>
+    /// <summary>dx = dLoss[0] · (σ(x) − t + (p − 1)·t·(σ(x) − 1)) / n.</summary>
     /// <param name="index">One thread per element.</param>
     /// <param name="logits">Logits x (n).</param>
     /// <param name="target">Targets t (n), or any one-element view when HasTarget is 0.</param>
@@ -60,7 +67,8 @@ public static class LossKernels
     {
         float scale = dLoss[0] / p.Length;
         float t = p.HasTarget != 0 ? target[index] : p.ConstantTarget;
-        dx[index] = scale * (1f / (1f + MathF.Exp(-logits[index])) - t);
+        float sigmoid = 1f / (1f + MathF.Exp(-logits[index]));
+        dx[index] = scale * (sigmoid - t + (p.PositiveWeight - 1f) * t * (sigmoid - 1f));
     }
 
     /// <summary>partials[j] = Σ over slice j of 1 + logvar − μ² − e^logvar, in float64.</summary>

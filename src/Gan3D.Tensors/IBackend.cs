@@ -148,11 +148,14 @@ public interface IBackend : IDisposable
     void MaxPool3dBackward(Tensor x, Tensor y, Tensor dy, Tensor dx, in Pool3dGeometry g);
 
     // ---- losses: mean over elements (BCE) or over the batch (KL), written to a one-element tensor ----
-    /// <summary>loss[0] = mean of max(x,0) − x·t + log(1 + e^−|x|), t from target or the constant when target is null.</summary>
-    void BceWithLogits(Tensor logits, Tensor? target, float constantTarget, Tensor loss);
+    /// <summary>
+    /// loss[0] = mean of max(x,0) − x·t + log(1 + e^−|x|) + (p − 1)·t·softplus(−x), t from target or the constant when
+    /// target is null, p the weight of the target-1 term (PyTorch's pos_weight; 1 is plain BCE).
+    /// </summary>
+    void BceWithLogits(Tensor logits, Tensor? target, float constantTarget, float positiveWeight, Tensor loss);
 
-    /// <summary>dx = dLoss[0] · (σ(x) − t) / n.</summary>
-    void BceWithLogitsBackward(Tensor logits, Tensor? target, float constantTarget, Tensor dLoss, Tensor dx);
+    /// <summary>dx = dLoss[0] · (σ(x) − t + (p − 1)·t·(σ(x) − 1)) / n.</summary>
+    void BceWithLogitsBackward(Tensor logits, Tensor? target, float constantTarget, float positiveWeight, Tensor dLoss, Tensor dx);
 
     /// <summary>loss[0] = −½ Σ (1 + logvar − μ² − e^logvar) / batch, i.e. KL(N(μ, σ²) ‖ N(0, I)) averaged over the batch.</summary>
     void KlStandardNormal(Tensor mu, Tensor logvar, Tensor loss, int batch);

@@ -165,7 +165,18 @@ def spectral_norm():
         save("spectral_norm", "output_eval", conv(x))
 
 
-CASES = {f.__name__: f for f in [conv3d, conv_transpose3d, batch_norm3d, losses, gan32, spectral_norm]}
+def bce_pos_weight():
+    """BCEWithLogitsLoss with pos_weight (the latent model's reconstruction loss), binary targets like voxels."""
+    torch.manual_seed(20180612)  # its own seed: adding this case leaves the others' tensors as they were
+    x = (torch.randn(4, 1, 3, 5, 2) * 4).requires_grad_(True)
+    t = (torch.rand(4, 1, 3, 5, 2) < 0.3).float()
+    loss = F.binary_cross_entropy_with_logits(x, t, pos_weight=torch.tensor(3.0))
+    loss.backward()
+    for n, v in [("input", x), ("target", t), ("loss", loss.reshape(1)), ("grad_input", x.grad)]:
+        save("bce_pos_weight", n, v)
+
+
+CASES = {f.__name__: f for f in [conv3d, conv_transpose3d, batch_norm3d, losses, gan32, spectral_norm, bce_pos_weight]}
 
 if __name__ == "__main__":
     # With names, only those cases are written (e.g. `make_golden.py spectral_norm`); the first five

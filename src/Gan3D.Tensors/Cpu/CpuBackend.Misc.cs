@@ -71,7 +71,7 @@ public sealed partial class CpuBackend
         });
     }
 
-    public void BceWithLogits(Tensor logits, Tensor? target, float constantTarget, Tensor loss)
+    public void BceWithLogits(Tensor logits, Tensor? target, float constantTarget, float positiveWeight, Tensor loss)
     {
         var xa = A(logits);
         var ta = target is null ? null : A(target);
@@ -84,14 +84,15 @@ public sealed partial class CpuBackend
             for (int i = s; i < s + len; i++)
             {
                 float x = xa[i], t = ta is null ? constantTarget : ta[i];
-                acc += Math.Max(x, 0f) - x * t + MathF.Log(1f + MathF.Exp(-Math.Abs(x)));
+                float log1p = MathF.Log(1f + MathF.Exp(-Math.Abs(x)));
+                acc += Math.Max(x, 0f) - x * t + log1p + (positiveWeight - 1f) * t * (Math.Max(-x, 0f) + log1p);
             }
             partial[s / ElementChunk] = acc;
         });
         S(loss)[0] = (float)(partial.Sum() / n);
     }
 
-    public void BceWithLogitsBackward(Tensor logits, Tensor? target, float constantTarget, Tensor dLoss, Tensor dx)
+    public void BceWithLogitsBackward(Tensor logits, Tensor? target, float constantTarget, float positiveWeight, Tensor dLoss, Tensor dx)
     {
         var (xa, da) = (A(logits), A(dx));
         var ta = target is null ? null : A(target);
@@ -101,7 +102,8 @@ public sealed partial class CpuBackend
             for (int i = s; i < s + len; i++)
             {
                 float t = ta is null ? constantTarget : ta[i];
-                da[i] = scale * (1f / (1f + MathF.Exp(-xa[i])) - t);
+                float sigmoid = 1f / (1f + MathF.Exp(-xa[i]));
+                da[i] = scale * (sigmoid - t + (positiveWeight - 1f) * t * (sigmoid - 1f));
             }
         });
     }

@@ -217,17 +217,17 @@ public sealed partial class IlgpuBackend
 
     // ------------------------------------------------------------ losses
 
-    public void BceWithLogits(Tensor logits, Tensor? target, float constantTarget, Tensor loss)
+    public void BceWithLogits(Tensor logits, Tensor? target, float constantTarget, float positiveWeight, Tensor loss)
     {
-        var q = LossShape(logits, target, constantTarget, batch: 1);
+        var q = LossShape(logits, target, constantTarget, batch: 1, positiveWeight);
         var partials = Scratch(q.Partials);
         _k.BcePartial(q.Partials, V(logits), TargetView(logits, target), partials, q);
         _k.FinalizeSum(1, partials, V(loss), new FinalizeParams { Partials = q.Partials, Multiplier = 1, Divisor = q.Length });
     }
 
-    public void BceWithLogitsBackward(Tensor logits, Tensor? target, float constantTarget, Tensor dLoss, Tensor dx)
+    public void BceWithLogitsBackward(Tensor logits, Tensor? target, float constantTarget, float positiveWeight, Tensor dLoss, Tensor dx)
     {
-        var q = LossShape(logits, target, constantTarget, batch: 1);
+        var q = LossShape(logits, target, constantTarget, batch: 1, positiveWeight);
         if (q.Length > 0)
         {
             _k.BceBackward(q.Length, V(logits), TargetView(logits, target), V(dLoss), V(dx), q);
@@ -251,7 +251,7 @@ public sealed partial class IlgpuBackend
         }
     }
 
-    private static LossParams LossShape(Tensor x, Tensor? target, float constantTarget, int batch)
+    private static LossParams LossShape(Tensor x, Tensor? target, float constantTarget, int batch, float positiveWeight = 1f)
     {
         CheckSize(x.Numel);
         return new LossParams
@@ -260,6 +260,7 @@ public sealed partial class IlgpuBackend
             Partials = PartialCount(x.Numel, MaxPartials),
             HasTarget = target is null ? 0 : 1,
             ConstantTarget = constantTarget,
+            PositiveWeight = positiveWeight,
             Batch = batch,
         };
     }

@@ -14,26 +14,33 @@ public static partial class Ops
 {
     /// <summary>
     /// Binary cross entropy computed from logits (never sigmoid-then-log): the mean over all elements of
-    /// max(x, 0) − x·t + log(1 + e^−|x|), as torch.nn.BCEWithLogitsLoss.
+    /// max(x, 0) − x·t + log(1 + e^−|x|), as torch.nn.BCEWithLogitsLoss. With a
+    /// <paramref name="positiveWeight"/> p ≠ 1 the target-1 term is weighted by p, as its pos_weight:
+    /// the mean of −[p·t·log σ(x) + (1 − t)·log(1 − σ(x))]; p &gt; 1 makes a missed occupied voxel cost more
+    /// than a stray empty one.
     /// </summary>
-    public static Tensor BceWithLogits(Tensor logits, Tensor target)
+    public static Tensor BceWithLogits(Tensor logits, Tensor target, float positiveWeight = 1f)
     {
         Check.SameShape("BceWithLogits", logits, target);
-        return BceWithLogitsCore(logits, target, 0f);
+        if (!(positiveWeight > 0) || float.IsInfinity(positiveWeight))
+        {
+            throw new ArgumentException($"BceWithLogits: the positive weight must be finite and positive, got {positiveWeight}");
+        }
+        return BceWithLogitsCore(logits, target, 0f, positiveWeight);
     }
 
     /// <summary>BCE-with-logits against the same target for every element (1 for real, 0 for fake).</summary>
-    public static Tensor BceWithLogits(Tensor logits, float target) => BceWithLogitsCore(logits, null, target);
+    public static Tensor BceWithLogits(Tensor logits, float target) => BceWithLogitsCore(logits, null, target, 1f);
 
-    private static Tensor BceWithLogitsCore(Tensor logits, Tensor? target, float constant)
+    private static Tensor BceWithLogitsCore(Tensor logits, Tensor? target, float constant, float positiveWeight)
     {
         if (logits.Numel == 0)
         {
             throw new ArgumentException($"BceWithLogits: logits {logits.Shape} are empty");
         }
         var loss = Tensor.Empty(new Shape(), logits.Backend);
-        logits.Backend.BceWithLogits(logits, target, constant, loss);
-        var fn = new BceFunction(target, constant);
+        logits.Backend.BceWithLogits(logits, target, constant, positiveWeight, loss);
+        var fn = new BceFunction(target, constant, positiveWeight);
         return Autograd.Record(loss, fn, logits);
     }
 
@@ -82,7 +89,7 @@ public static partial class Ops
         return reduction == Reduction.Mean ? Mean(sq) : Sum(sq);
     }
 
-    private sealed class BceFunction(Tensor? target, float constant) : Function
+    private sealed class BceFunction(Tensor? target, float constant, float positiveWeight) : Function
     {
         public override string Name => "BceWithLogits";
 
@@ -90,7 +97,7 @@ public static partial class Ops
         {
             var x = Inputs[0];
             var dx = x.EmptyLike();
-            x.Backend.BceWithLogitsBackward(x, target, constant, gradOutput, dx);
+            x.Backend.BceWithLogitsBackward(x, target, constant, positiveWeight, gradOutput, dx);
             Accumulate(0, dx);
         }
     }

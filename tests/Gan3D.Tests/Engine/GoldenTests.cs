@@ -86,6 +86,12 @@ public sealed class GoldenTests
         bce.Backward();
         AssertClose("bce grad", Expected("bce_with_logits", "grad_input"), x.Grad!.ToArray(), 1e-7, 1e-5);
 
+        var xw = Load("bce_pos_weight", "input", true);
+        var weighted = Ops.BceWithLogits(xw, Load("bce_pos_weight", "target"), positiveWeight: 3f);
+        AssertClose("bce pos_weight loss", Expected("bce_pos_weight", "loss"), [weighted.Item()], 1e-6, 1e-5);
+        weighted.Backward();
+        AssertClose("bce pos_weight grad", Expected("bce_pos_weight", "grad_input"), xw.Grad!.ToArray(), 1e-7, 1e-5);
+
         var mu = Load("kl", "mu", true);
         var lv = Load("kl", "logvar", true);
         var kl = Ops.KlDivergenceStandardNormal(mu, lv);

@@ -98,6 +98,8 @@ public sealed class GradCheckTests
     {
         GradCheck.Check("bce", Be, t => Ops.BceWithLogits(t[0], t[1]), [RandomArray(Rng, 12, -4, 4), RandomArray(Rng, 12, 0, 1)],
             [[12], [12]], differentiable: [true, false]);
+        GradCheck.Check("bce pos weight", Be, t => Ops.BceWithLogits(t[0], t[1], 2.5f), [RandomArray(Rng, 12, -4, 4), RandomArray(Rng, 12, 0, 1)],
+            [[12], [12]], differentiable: [true, false]);
         GradCheck.Check("bce const", Be, t => Ops.BceWithLogits(t[0], 1f), [RandomArray(Rng, 12, -4, 4)], [[3, 4]]);
         GradCheck.Check("kl", Be, t => Ops.KlDivergenceStandardNormal(t[0], t[1]), [R(8), RandomArray(Rng, 8, -2, 1)], [[2, 4], [2, 4]]);
         GradCheck.Check("mse", Be, t => Ops.MseLoss(t[0], t[1], Reduction.Sum), [R(8), R(8)], [[2, 4], [2, 4]]);

@@ -410,6 +410,46 @@ public abstract class OpTests
     }
 
     [Fact]
+    public void BceWithLogitsWithPositiveWeightMatchesTheWeightedLikelihood()
+    {
+        var be = Backend;
+        var rng = new Random(53);
+        int n = 301;
+        var xd = Rounded(RandomArray(rng, n, -6, 6));
+        var td = Rounded(RandomArray(rng, n, 0, 1));
+        (xd[0], td[0]) = (40, 1);
+        (xd[1], td[1]) = (-40, 1); // a missed occupied voxel: the weighted term dominates
+        (xd[2], td[2]) = (90, 0);
+        (xd[3], td[3]) = (-90, 1);
+        foreach (double p in new[] { 3.0, 0.25, 1.0 })
+        {
+            var x = Param(be, xd, n);
+            var loss = Ops.BceWithLogits(x, Make(be, td, n), (float)p);
+            double refLoss = 0;
+            var grad = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                // −[p·t·log σ(x) + (1 − t)·log(1 − σ(x))] with −log σ(x) = softplus(−x), −log(1 − σ(x)) = softplus(x), stable in float64.
+                double softNeg = Math.Max(-xd[i], 0) + Math.Log(1 + Math.Exp(-Math.Abs(xd[i])));
+                double softPos = Math.Max(xd[i], 0) + Math.Log(1 + Math.Exp(-Math.Abs(xd[i])));
+                double sigmoid = 1 / (1 + Math.Exp(-xd[i]));
+                refLoss += (p * td[i] * softNeg) + ((1 - td[i]) * softPos);
+                grad[i] = ((-p * td[i] * (1 - sigmoid)) + ((1 - td[i]) * sigmoid)) / n;
+            }
+            AssertClose($"weighted bce loss p={p}", refLoss / n, loss.Item(), Tolerance, Tolerance);
+            loss.Backward();
+            AssertClose($"weighted bce grad p={p}", grad, x.Grad!.ToArray(), 1e-6, Tolerance);
+        }
+        var logits = Make(be, xd, n);
+        var target = Make(be, td, n);
+        foreach (float bad in new[] { 0f, -1f, float.NaN, float.PositiveInfinity })
+        {
+            var e = Assert.Throws<ArgumentException>(() => Ops.BceWithLogits(logits, target, bad));
+            Assert.Contains("positive weight", e.Message);
+        }
+    }
+
+    [Fact]
     public void KlDivergenceMatchesGaussianFormula()
     {
         var be = Backend;
