@@ -121,7 +121,7 @@ internal static class TrainCommand
         if (trainer is LatentModelTrainer latent)
         {
             o.WriteLine($"  encoder (D's network) {trainer.D.ParameterCount:N0} parameters, decoder (G) {trainer.G.ParameterCount:N0}; lr {options.LearningRateD} / {options.LearningRateG}; " +
-                $"samples between each training code and its {latent.LatentOptions.Neighbours} nearest (margin {latent.LatentOptions.Margin}); run directory {runDir}");
+                $"occupied voxels weighted {latent.LatentOptions.OccupiedWeight}; samples between each training code and its {latent.LatentOptions.Neighbours} nearest (margin {latent.LatentOptions.Margin}); run directory {runDir}");
         }
         else
         {

@@ -64,6 +64,8 @@ internal sealed class TrainOptions
 
     public Option<string> Model { get; } = new("--model", "-m") { Description = "3d-gan (generation), vae-gan (3D-VAE-GAN: adds an image encoder for single-image reconstruction) or latent (an autoencoder, D's network as encoder and G as decoder, sampled between neighbouring training shapes' codes: the closest to real shapes in docs/quality.md)", DefaultValueFactory = _ => "3d-gan" };
 
+    public Option<float?> OccupiedWeight { get; } = new("--occupied-weight") { Description = "latent: weight in (0, 100] of occupied voxels in the reconstruction loss (1 = plain binary cross entropy; presets: 6, which keeps thin parts whole)" };
+
     public Option<int?> ImageSize { get; } = new("--image-size") { Description = "vae-gan: encoder input side in pixels, a power of two (default 64)" };
 
     public Option<bool> Rgb { get; } = new("--rgb") { Description = "vae-gan: RGB encoder input instead of greyscale" };
@@ -83,7 +85,7 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, PerFamily, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, InstanceNoise, SampleEvery, CheckpointEvery, Model, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, InstanceNoise, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
@@ -128,6 +130,10 @@ internal static class TrainOptionChecks
         if (isLatent && parse.GetValue(opt.Resume) is null && opt.NotForLatent.FirstOrDefault(parse.IsGiven) is { } notForLatent)
         {
             throw new UsageException($"{notForLatent.Name} does not apply to --model latent (an autoencoder: nothing adversarial, no moving average)");
+        }
+        if (!isLatent && parse.GetValue(opt.Resume) is null && parse.IsGiven(opt.OccupiedWeight))
+        {
+            throw new UsageException("--occupied-weight applies to --model latent (the weight of occupied voxels in its reconstruction loss)");
         }
         // With --resume the checkpoint says which model it is; the options are compared with it later.
         if (!isVae && parse.GetValue(opt.Resume) is null && opt.VaeOnly.Any(parse.IsGiven))
@@ -177,6 +183,7 @@ internal static class TrainOptionChecks
         InRange(parse, opt.KlWeight, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.InstanceNoise, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.ReconWeight, 0, true, double.PositiveInfinity, false);
+        InRange(parse, opt.OccupiedWeight, 0, false, 100, true);
         TrainCommand.Preset(parse.GetValue(opt.Preset), DeviceKind.Cpu); // only its name is checked here
         var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
         var loss = parse.GetValue(opt.Loss) is { } lossName ? ParseLoss(lossName) : (AdversarialLoss?)null;
@@ -232,6 +239,7 @@ internal static class TrainOptionChecks
         Rgb = parse.GetValue(opt.Rgb),
         KlWeight = parse.GetValue(opt.KlWeight),
         ReconstructionWeight = parse.GetValue(opt.ReconWeight),
+        OccupiedWeight = parse.GetValue(opt.OccupiedWeight),
         LearningRateE = parse.GetValue(opt.LrE),
         Views = given.Views,
         Loss = given.Loss,

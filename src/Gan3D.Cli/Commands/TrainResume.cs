@@ -65,6 +65,14 @@ internal static class TrainResumeChecks
         {
             throw new UsageException($"{notForLatent.Name} does not apply to {resume.Path}, a {model} run");
         }
+        if (parse.IsGiven(opt.OccupiedWeight))
+        {
+            if (saved is not LatentModelOptions latentSaved)
+            {
+                throw new UsageException($"--occupied-weight applies to latent runs; {resume.Path} is a {model} run");
+            }
+            Same(parse, opt.OccupiedWeight, latentSaved.OccupiedWeight, resume);
+        }
         Same(parse, opt.Resolution, saved.Architecture.Resolution, resume);
         Same(parse, opt.Width, saved.Architecture.Width, resume);
         Same(parse, opt.Batch, saved.BatchSize, resume);

@@ -127,6 +127,23 @@ public sealed class TrainStudyOptionTests : IDisposable
     }
 
     [Fact]
+    public void TheOccupiedWeightReachesTheLatentModelAndIsKeptOnResume()
+    {
+        var expected = TrainingPreset.Quick.LatentOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4, OccupiedWeight = 2f });
+        Assert.Equal(expected, Settings("weighted", "--model", "latent", "--per-family", "10", "--occupied-weight", "2"));
+        AssertRefused("--occupied-weight applies to --model latent", "--occupied-weight", "2");
+        AssertRefused("--occupied-weight 0: give a finite number in (0, 100]", "--model", "latent", "--occupied-weight", "0");
+        string ck = Path.Combine(P("weighted"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("weighted"), "--occupied-weight", "3", "--device", "cpu"), $"--occupied-weight 3 contradicts {ck}, trained with 2");
+        var resumed = Run("train", "--resume", P("weighted"), "--occupied-weight", "2", "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("occupied voxels weighted 2;", resumed.Out);
+        Assert.Equal(0, Train("gan").Code);
+        AssertBadInput(Run("train", "--resume", P("gan"), "--occupied-weight", "2", "--device", "cpu"),
+            $"--occupied-weight applies to latent runs; {Path.Combine(P("gan"), "checkpoint.safetensors")} is a 3d-gan run");
+    }
+
+    [Fact]
     public void PerFamilySetsTheBuiltInShapesAndIsKeptOnResume()
     {
         Assert.Equal(500, TrainingPreset.Quick.PerFamily(latent: true));

@@ -112,6 +112,8 @@ public sealed class LatentModelTests : IDisposable
         Assert.Contains("margin 0.6 must be in [0, 0.5]", Assert.Throws<ArgumentException>(() => new NeighbourMixPrior(codes, 5, 2, 2, 0.6f)).Message);
         Assert.Contains("are not 4 ≥ 2 codes of size 2", Assert.Throws<ArgumentException>(() => new NeighbourMixPrior(codes, 4, 2, 2, 0.25f)).Message);
         Assert.Contains("G's moving average (0.9) must be off", Assert.Throws<ArgumentException>(() => (Tiny() with { GeneratorEma = 0.9f }).Validate()).Message);
+        Assert.Contains("the occupied voxels' weight 0 must be in (0, 100]", Assert.Throws<ArgumentException>(() => (Tiny() with { OccupiedWeight = 0 }).Validate()).Message);
+        Assert.Contains("weight NaN must be in (0, 100]", Assert.Throws<ArgumentException>(() => (Tiny() with { OccupiedWeight = float.NaN }).Validate()).Message);
         Assert.Contains("D's outputs 3 must be 1 (a logit) or the latent size 8",
             Assert.Throws<ArgumentException>(() => new GanArchitecture(32, 0.25, 8) { DiscriminatorOutputs = 3 }.Validate()).Message);
     }
@@ -149,6 +151,29 @@ public sealed class LatentModelTests : IDisposable
         // At initialisation the output is near 0.5 everywhere: BCE ≈ ln 2. Learning must take it well below.
         Assert.InRange(losses[0], 0.5, 0.9);
         Assert.True(losses.TakeLast(5).Average() < 0.5 * losses[0], $"BCE went from {losses[0]:F4} to {losses.TakeLast(5).Average():F4}");
+    }
+
+    [Fact]
+    public void WeighingOccupiedVoxelsMoreFillsMoreOfTheGrid()
+    {
+        // Same seed, same batches: only the loss's weight differs. With p > 1 the optimum of each voxel's
+        // probability moves up (to p·q / (p·q + 1 − q) for an occupancy rate q), so the decoder, in the
+        // same number of steps, predicts more occupied voxels; a weight that is ignored gives the same
+        // grids, a weight applied to the wrong class fewer.
+        using var be = new CpuBackend(threads: 2);
+        double MeanOccupancy(float weight)
+        {
+            using var t = new LatentModelTrainer(Tiny(lr: 1e-2f) with { OccupiedWeight = weight }, Shapes, be);
+            for (int i = 0; i < 40; i++)
+            {
+                t.Train();
+            }
+            var codes = LatentModelTrainer.EncodeAll(t.D, Shapes);
+            return t.Decode(codes, Shapes.Count).Average(p => (double)p);
+        }
+        double plain = MeanOccupancy(1f), weighted = MeanOccupancy(3f);
+        TestContext.Current.TestOutputHelper?.WriteLine($"mean occupancy: plain {plain:F4}, occupied weighted 3: {weighted:F4}");
+        Assert.True(weighted > 1.2 * plain, $"occupancy {weighted:F4} with weight 3 against {plain:F4} with 1");
     }
 
     [Fact]
@@ -261,6 +286,12 @@ public sealed class LatentModelTests : IDisposable
         Assert.Equal((1e-3f, 1e-3f, 0.9f, 0.999f, 0f), (options.LearningRateG, options.LearningRateD, options.Beta1, options.Beta2, options.GeneratorEma));
         Assert.Equal((10, 0.25f), (options.Neighbours, options.Margin));
         Assert.Equal(32, options.BatchSize);
+        Assert.Equal(6f, options.OccupiedWeight);
+        Assert.Equal(1.5f, TrainingPreset.Quick.LatentOptions(new TrainingOverrides { OccupiedWeight = 1.5f }).OccupiedWeight);
+        // A run written before the setting existed trained on plain cross entropy, and resumes as that.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(options.ToJson())!.AsObject();
+        Assert.True(json.Remove("OccupiedWeight"));
+        Assert.Equal(1f, LatentModelOptions.FromJson(json.ToJsonString(), "old.json").OccupiedWeight);
         var wider = TrainingPreset.Standard.LatentOptions(new TrainingOverrides { LearningRateG = 5e-4f, Seed = 3 });
         Assert.Equal((0.5, 5e-4f, 1e-3f, 3UL), (wider.Architecture.Width, wider.LearningRateG, wider.LearningRateD, wider.Seed));
         options.Validate();

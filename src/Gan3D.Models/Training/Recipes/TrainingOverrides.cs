@@ -45,6 +45,9 @@ public sealed record TrainingOverrides
     /// <summary>Drives initialisation, latent draws and data order (no preset names one: 0 unless given).</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>Latent model: the weight of occupied voxels in its reconstruction loss.</summary>
+    public float? OccupiedWeight { get; init; }
+
     /// <summary>3D-VAE-GAN: the encoder's input side in pixels.</summary>
     public int? ImageSize { get; init; }
 
