@@ -99,7 +99,7 @@ internal static class ClassifyCommand
             // A latent model's D is its encoder: the same network and features, trained without an adversary.
             string trained = gan.Model == LatentModelTrainer.Model ? "latent encoder" : "GAN discriminator";
             log.WriteLine($"classify: {train.Count} training shapes in {train.ClassNames.Count} classes" +
-                (testSet is null ? "" : $", {testSet.Count} test shapes") + $"; {gan.Architecture} {trained} on {backend.Name}");
+                (testSet is null ? "" : $", {testSet.Count} test shapes") + $"; {gan.Architecture}; features of its {trained}, on {backend.Name}");
             var report = DescriptorExperiment.Run(gan.D, train, testSet, protocol, line => log.WriteLine("  " + line), trained);
             string? plotPath = null;
             if (report.FewShot.Count > 0)

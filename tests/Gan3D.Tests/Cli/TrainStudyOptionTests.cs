@@ -124,6 +124,7 @@ public sealed class TrainStudyOptionTests : IDisposable
         Assert.Contains("latent encoder", classify.Out);
         Assert.Contains("per class (latent encoder features):", classify.Out);
         Assert.DoesNotContain("GAN discriminator", classify.Out);
+        Assert.Contains("D as encoder; features of its latent encoder, on cpu", classify.Out + classify.Err);
     }
 
     [Fact]
