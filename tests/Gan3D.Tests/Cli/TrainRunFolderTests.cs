@@ -179,6 +179,18 @@ public sealed partial class TrainRunFolderTests : IDisposable
         Assert.Equal(2, Step(run));
     }
 
+    /// <summary>The signals this process ignores (Linux: SigIgn of /proc/self/status, bit n − 1 for signal n), or null where unknown.</summary>
+    private static ulong? IgnoredSignals()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status))
+        {
+            return null;
+        }
+        string? line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && ulong.TryParse(line.AsSpan(7).Trim(), System.Globalization.NumberStyles.HexNumber, null, out ulong mask) ? mask : null;
+    }
+
     /// <summary>kill(2): Process.Kill sends SIGKILL only, and a kill binary is not on every image.</summary>
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int SendSignal(int pid, int signal);
@@ -191,6 +203,12 @@ public sealed partial class TrainRunFolderTests : IDisposable
         if (OperatingSystem.IsWindows())
         {
             Assert.Skip("POSIX signals");
+        }
+        if (IgnoredSignals() is { } ignored && (ignored & (1UL << (signal - 1))) != 0)
+        {
+            // A background job of a non-interactive shell starts with SIGINT and SIGQUIT ignored, and a child
+            // inherits that: the signal would never reach gan3d, whatever gan3d does.
+            Assert.Skip($"signal {signal} is ignored in this test process (inherited, e.g. a background job): gan3d could not receive it");
         }
         string exe = Path.Combine(AppContext.BaseDirectory, "gan3d");
         Assert.True(File.Exists(exe), $"{exe}: the built gan3d is missing");
