@@ -60,10 +60,7 @@ internal static class ClassifyCommand
                 throw new UsageException("give the labelled shapes with --data or --data-dir");
             }
             int families = parse.GetValue(perFamily);
-            if (families < 2 || families > 10_000)
-            {
-                throw new UsageException($"--per-family {families} must be between 2 and 10000");
-            }
+            ShapeSets.CheckPerFamily(families, 2);
 
             if (fewShot is not null)
             {

@@ -73,10 +73,7 @@ internal static class EvalCommand
                 throw new UsageException("--baselines needs --training (the mean shape and the noise level come from it)");
             }
             int families = parse.GetValue(perFamily);
-            if (families < 1 || families > 10_000)
-            {
-                throw new UsageException($"--per-family {families} must be between 1 and 10000");
-            }
+            ShapeSets.CheckPerFamily(families, 1);
             ulong s = parse.GetValue(seed);
 
             TrainedGan? gan = ckPath is null ? null : TrainedGan.Load(ckPath, CliDevices.Create(parse.GetValue(device)!));
@@ -91,7 +88,7 @@ internal static class EvalCommand
             var refs = ShapeSets.LoadOne(refSpec, r, ShapeSets.HeldOutSeed, families, log, "--reference");
             // With a checkpoint, '--training procedural' is the built-in shapes its run trained on (their count a family is noted in it).
             int trainFamilies = ckPath is not null && string.Equals(trainingSpec, "procedural", StringComparison.OrdinalIgnoreCase)
-                ? ShapeSets.TrainedPerFamily(ckPath, families)
+                ? ShapeSets.TrainedPerFamily(ckPath, gan!.Checkpoint.Metadata, families)
                 : families;
             var train = trainingSpec is null ? null : ShapeSets.LoadOne(trainingSpec, r, ShapeSets.TrainingSeed, trainFamilies, log, "--training");
             int count = n ?? refs.Count;

@@ -46,10 +46,7 @@ internal static class EvalReconstructionCommand
                 throw new UsageException($"--views {v} must be between 1 and 100");
             }
             int n = parse.GetValue(perFamily);
-            if (n < 1 || n > 10_000)
-            {
-                throw new UsageException($"--per-family {n} must be between 1 and 10000");
-            }
+            ShapeSets.CheckPerFamily(n, 1);
             var backend = CliDevices.Create(parse.GetValue(device)!);
             using var model = ShapeReconstructor.Load(parse.GetValue(checkpoint)!, backend);
             string spec = parse.GetValue(data)!;

@@ -52,15 +52,27 @@ internal static class ShapeSets
         return parts.Count == 0 ? null : VoxelDataset.Concat(parts);
     }
 
-    /// <summary>
-    /// Built-in shapes a family that the run of <paramref name="checkpoint"/> trained on (its note), or
-    /// <paramref name="fallback"/> when it trained on other data or predates the note.
-    /// </summary>
-    public static int TrainedPerFamily(string checkpoint, int fallback)
+    /// <summary>The most built-in shapes a family any command draws (train, eval, classify, eval-reconstruction).</summary>
+    public const int MaxPerFamily = 10_000;
+
+    /// <summary>Refuses a --per-family outside <paramref name="min"/>..<see cref="MaxPerFamily"/> in one line.</summary>
+    public static void CheckPerFamily(int perFamily, int min)
     {
-        int? noted = Gan3D.Models.TrainingCheckpoint.NoteCount(checkpoint, Gan3D.Nn.SafeTensors.ReadMetadata(checkpoint), "procedural_per_family", 1);
-        return noted is > 10_000
-            ? throw new InvalidDataException($"{checkpoint}: it notes {noted} built-in shapes a family, more than any run trains on (10000)")
+        if (perFamily < min || perFamily > MaxPerFamily)
+        {
+            throw new UsageException($"--per-family {perFamily} must be between {min} and {MaxPerFamily}");
+        }
+    }
+
+    /// <summary>
+    /// Built-in shapes a family that the run of <paramref name="checkpoint"/> (its <paramref name="metadata"/>, already
+    /// read) trained on, from its note, or <paramref name="fallback"/> when it trained on other data or predates the note.
+    /// </summary>
+    public static int TrainedPerFamily(string checkpoint, IReadOnlyDictionary<string, string> metadata, int fallback)
+    {
+        int? noted = Gan3D.Models.TrainingCheckpoint.NoteCount(checkpoint, metadata, "procedural_per_family", 1);
+        return noted is > MaxPerFamily
+            ? throw new InvalidDataException($"{checkpoint}: it notes {noted} built-in shapes a family, more than any run trains on ({MaxPerFamily})")
             : noted ?? fallback;
     }
 

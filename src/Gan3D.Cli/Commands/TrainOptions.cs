@@ -150,10 +150,7 @@ internal static class TrainOptionChecks
         }
         if (parse.GetValue(opt.PerFamily) is { } perFamily)
         {
-            if (perFamily < 2 || perFamily > 10_000)
-            {
-                throw new UsageException($"--per-family {perFamily} must be between 2 and 10000");
-            }
+            ShapeSets.CheckPerFamily(perFamily, 2);
             if (parse.GetValue(opt.Resume) is null
                 && (parse.GetValue(opt.Pairs) is not null || !string.Equals(parse.GetValue(opt.Data), "procedural", StringComparison.OrdinalIgnoreCase)))
             {
