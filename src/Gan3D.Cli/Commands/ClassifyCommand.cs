@@ -94,7 +94,7 @@ internal static class ClassifyCommand
                 FewShot = fewShot,
             };
             // A latent model's D is its encoder: the same network and features, trained without an adversary.
-            string trained = gan.Model == LatentModelTrainer.Model ? "latent encoder" : "GAN discriminator";
+            string trained = gan.Model == LatentModelTrainer.Model ? DescriptorExperiment.EncoderFeatures : DescriptorExperiment.DiscriminatorFeatures;
             log.WriteLine($"classify: {train.Count} training shapes in {train.ClassNames.Count} classes" +
                 (testSet is null ? "" : $", {testSet.Count} test shapes") + $"; {gan.Architecture}; features of its {trained}, on {backend.Name}");
             var report = DescriptorExperiment.Run(gan.D, train, testSet, protocol, line => log.WriteLine("  " + line), trained);
@@ -214,8 +214,8 @@ internal static class ClassifyCommand
 
     private static string PlotName(string features) => features switch
     {
-        "GAN discriminator" => "GAN D",
-        "latent encoder" => "ENCODER",
+        DescriptorExperiment.DiscriminatorFeatures => "GAN D",
+        DescriptorExperiment.EncoderFeatures => "ENCODER",
         "random discriminator" => "RANDOM D",
         _ => "VOXELS 8X8X8",
     };

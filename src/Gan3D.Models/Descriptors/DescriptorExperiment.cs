@@ -51,6 +51,12 @@ public sealed record DescriptorReport(
 /// </summary>
 public static class DescriptorExperiment
 {
+    /// <summary>The trained network's row for a 3D-GAN's discriminator.</summary>
+    public const string DiscriminatorFeatures = "GAN discriminator";
+
+    /// <summary>The trained network's row for a latent model's encoder (D's network trained without an adversary).</summary>
+    public const string EncoderFeatures = "latent encoder";
+
     /// <summary>Labels as class indices into <paramref name="labels"/>; unknown labels are an error naming the set.</summary>
     public static int[] ClassIndices(VoxelDataset data, IReadOnlyList<string> labels, string what)
     {
@@ -88,7 +94,7 @@ public static class DescriptorExperiment
     /// discriminator, or a latent model's encoder (D's network too).
     /// </summary>
     public static DescriptorReport Run(Discriminator3D trainedD, VoxelDataset train, VoxelDataset? test, DescriptorProtocol protocol,
-        Action<string>? log = null, string trainedName = "GAN discriminator")
+        Action<string>? log = null, string trainedName = DiscriminatorFeatures)
     {
         CheckTrainable(train);
         if (protocol.FewShot is not null && test is null && protocol.Folds > 1)
