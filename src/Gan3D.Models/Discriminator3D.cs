@@ -90,6 +90,64 @@ public sealed class Discriminator3D : Module
     }
 
     /// <summary>
+    /// Whether <see cref="ForwardWithInputGradient"/> can form D's input gradient: D must treat each shape on
+    /// its own and be piecewise linear (no batch norm, no minibatch standard deviation).
+    /// </summary>
+    public bool HasInputGradient => Architecture.DiscriminatorNorm != DiscriminatorNorm.Batch && !Architecture.MinibatchStd;
+
+    /// <summary>
+    /// D's logits (as <see cref="Forward"/>) and their gradient with respect to the input, ∇ₓ Σ D(x) (N, 1, R, R, R),
+    /// as a differentiable graph in D's weights: the backward pass written forward, each stage's transposed
+    /// convolution with the weight the forward used (W/σ under spectral normalisation) and the leaky ReLU's
+    /// slopes from the forward's activations (<see cref="Ops.LeakyReluBackward"/>). A penalty on it, such as
+    /// R1's Σ‖∇ₓD(x)‖², back-propagates to the weights through ordinary ops: the second derivative of a
+    /// network of convolutions and leaky ReLUs, with no second-order autograd. Only for a D that is
+    /// <see cref="HasInputGradient"/> (with batch norm the gradient also flows through the batch's statistics).
+    /// </summary>
+    public (Tensor Logits, Tensor InputGradient) ForwardWithInputGradient(Tensor input)
+    {
+        if (!HasInputGradient)
+        {
+            throw new InvalidOperationException(
+                "Discriminator3D: the input gradient is formed stage by stage for a D without batch norm or minibatch standard deviation " +
+                $"(this one has {(Architecture.MinibatchStd ? "minibatch standard deviation" : "batch norm")}; use --d-norm spectral or none)");
+        }
+        CheckInput(input);
+        var weights = new List<Tensor>();
+        var inputs = new List<Tensor>();
+        var activations = new List<Tensor>();
+        var x = input;
+        foreach (var (conv, _) in _stages)
+        {
+            inputs.Add(x);
+            var w = conv.EffectiveWeight();
+            weights.Add(w);
+            x = Ops.LeakyReluInPlace(Ops.Conv3d(x, w, conv.Bias, conv.Stride, conv.Padding), LeakySlope);
+            activations.Add(x);
+        }
+        var finalWeight = _final.EffectiveWeight();
+        var y = Ops.Conv3d(x, finalWeight, _final.Bias, _final.Stride, _final.Padding);
+
+        // Back from ∂ΣD/∂y = 1: a convolution's input gradient is the transposed convolution of its output's
+        // gradient with the same weight, padded out to the input's extent.
+        var g = Ops.ConvTranspose3d(Tensor.Ones(y.Shape, y.Backend), finalWeight, null, _final.Stride, _final.Padding, FillOut(x, y, _final));
+        for (int i = _stages.Count - 1; i >= 0; i--)
+        {
+            g = Ops.LeakyReluBackward(g, activations[i], LeakySlope);
+            g = Ops.ConvTranspose3d(g, weights[i], null, _stages[i].Conv.Stride, _stages[i].Conv.Padding, FillOut(inputs[i], activations[i], _stages[i].Conv));
+        }
+        return (Ops.Reshape(y, y.Shape[0], y.Shape[1]), g);
+    }
+
+    /// <summary>The output padding that makes a transposed <paramref name="conv"/> from <paramref name="output"/>'s extent give <paramref name="input"/>'s.</summary>
+    private static Dim3 FillOut(Tensor input, Tensor output, Conv3d conv)
+    {
+        int Extra(int axis, int k, int s, int p) => input.Shape[axis] - ((output.Shape[axis] - 1) * s - 2 * p + k);
+        return new Dim3(Extra(2, conv.KernelSize.D, conv.Stride.D, conv.Padding.D), Extra(3, conv.KernelSize.H, conv.Stride.H, conv.Padding.H),
+            Extra(4, conv.KernelSize.W, conv.Stride.W, conv.Padding.W));
+    }
+
+    /// <summary>
     /// The activations after each strided convolution stage (after batch norm and leaky ReLU), finest first:
     /// the responses the shape descriptor pools.
     /// </summary>
@@ -102,11 +160,7 @@ public sealed class Discriminator3D : Module
 
     private Tensor Trunk(Tensor input, List<Tensor>? outputs)
     {
-        int r = Architecture.Resolution;
-        if (input.Rank != 5 || input.Shape[1] != 1 || input.Shape[2] != r || input.Shape[3] != r || input.Shape[4] != r)
-        {
-            throw new ArgumentException($"Discriminator3D: expected voxel grids (N, 1, {r}, {r}, {r}), got {input.Shape}");
-        }
+        CheckInput(input);
         var x = input;
         foreach (var (conv, norm) in _stages)
         {
@@ -117,6 +171,15 @@ public sealed class Discriminator3D : Module
             outputs?.Add(x);
         }
         return x;
+    }
+
+    private void CheckInput(Tensor input)
+    {
+        int r = Architecture.Resolution;
+        if (input.Rank != 5 || input.Shape[1] != 1 || input.Shape[2] != r || input.Shape[3] != r || input.Shape[4] != r)
+        {
+            throw new ArgumentException($"Discriminator3D: expected voxel grids (N, 1, {r}, {r}, {r}), got {input.Shape}");
+        }
     }
 
     /// <summary>The layers in order (for profiling).</summary>

@@ -151,6 +151,10 @@ internal static class TrainCommand
                 ? $"instance noise σ {options.InstanceNoise} falling to 0 over {options.InstanceNoiseIterations} iterations"
                 : $"instance noise σ {options.InstanceNoise}");
         }
+        if (options.R1Gamma > 0)
+        {
+            parts.Add(options.R1Every > 1 ? $"R1 penalty γ {options.R1Gamma} on every {options.R1Every}th update of D" : $"R1 penalty γ {options.R1Gamma}");
+        }
         return string.Join("; ", parts);
     }
 

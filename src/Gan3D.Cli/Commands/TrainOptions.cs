@@ -58,6 +58,10 @@ internal sealed class TrainOptions
 
     public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
 
+    public Option<float?> R1 { get; } = new("--r1") { Description = "γ ≥ 0 of the R1 gradient penalty, γ/2 · mean ‖∇ₓD(x)‖² on real shapes (Mescheder et al. 2018; 0 = off, the paper); needs --d-norm spectral or none" };
+
+    public Option<int?> R1Every { get; } = new("--r1-every") { Description = "Apply the R1 penalty on every K-th update of D, scaled by K (lazy regularisation; default 1 = every update)" };
+
     public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
 
     public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write the checkpoint every N iterations (0 = only at the end and when stopped)" };
@@ -85,14 +89,14 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, PerFamily, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, InstanceNoise, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
     public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
 
     /// <summary>The options of adversarial training and of G's moving average, which a latent model (an autoencoder) does not have.</summary>
-    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, InstanceNoise];
+    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, InstanceNoise, R1, R1Every];
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
@@ -179,12 +183,28 @@ internal static class TrainOptionChecks
         InRange(parse, opt.GEma, 0, true, 1, false);
         InRange(parse, opt.KlWeight, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.InstanceNoise, 0, true, double.PositiveInfinity, false);
+        InRange(parse, opt.R1, 0, true, double.PositiveInfinity, false);
+        if (parse.GetValue(opt.R1Every) is { } r1Every && r1Every is < 1 or > 1000)
+        {
+            throw new UsageException($"--r1-every {r1Every}: give a whole number in 1..1000");
+        }
         InRange(parse, opt.ReconWeight, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.OccupiedWeight, 0, false, 100, true);
         TrainCommand.Preset(parse.GetValue(opt.Preset), DeviceKind.Cpu); // only its name is checked here
         var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
         var loss = parse.GetValue(opt.Loss) is { } lossName ? ParseLoss(lossName) : (AdversarialLoss?)null;
         var dNorm = parse.GetValue(opt.DNorm) is { } normName ? ParseDNorm(normName) : (DiscriminatorNorm?)null;
+        if (parse.GetValue(opt.R1) > 0 && parse.GetValue(opt.Resume) is null)
+        {
+            if (dNorm is null or DiscriminatorNorm.Batch)
+            {
+                throw new UsageException($"--r1 {parse.Raw(opt.R1)}: the R1 penalty needs D without batch norm; add --d-norm spectral or --d-norm none");
+            }
+            if (parse.GetValue(opt.MinibatchStd))
+            {
+                throw new UsageException($"--r1 {parse.Raw(opt.R1)} cannot be combined with --minibatch-std (the penalty's gradient is taken shape by shape)");
+            }
+        }
         ViewSampling? views = null;
         if (parse.GetValue(opt.Azimuth) is not null || parse.GetValue(opt.Elevation) is not null)
         {
@@ -242,6 +262,8 @@ internal static class TrainOptionChecks
         Loss = given.Loss,
         DiscriminatorNorm = given.DNorm,
         MinibatchStd = parse.GetValue(opt.MinibatchStd) ? true : null,
+        R1Gamma = parse.GetValue(opt.R1),
+        R1Every = parse.GetValue(opt.R1Every),
         InstanceNoise = parse.GetValue(opt.InstanceNoise),
     };
 

@@ -216,7 +216,10 @@ public abstract class AdversarialTrainer : ITrainer
         // Its own scope: D's activations on real and fake are freed before the G step runs D again,
         // instead of living to the end of the iteration (nothing here outlives the step but numbers).
         using var scope = MemoryScope.Begin();
-        var dReal = D.Forward(WithInstanceNoise(Real));
+        // R1 on this update: the real half's logits come with their input gradient, penalised in the same backward.
+        bool r1 = update && Options.R1Gamma > 0 && _dUpdates % Options.R1Every == 0;
+        var real = WithInstanceNoise(Real);
+        var (dReal, realGradient) = r1 ? D.ForwardWithInputGradient(real) : (D.Forward(real), (Tensor?)null);
         var dFake = D.Forward(WithInstanceNoise(fake));
         RecordHits(HitsRealSlot, dReal, positive: true);
         RecordHits(HitsFakeSlot, dFake, positive: false);
@@ -224,6 +227,12 @@ public abstract class AdversarialTrainer : ITrainer
             ? Ops.Add(Ops.HingeLoss(dReal, 1f), Ops.HingeLoss(dFake, -1f))
             : Ops.Add(Ops.BceWithLogits(dReal, 1f), Ops.BceWithLogits(dFake, 0f));
         Record(LossDSlot, loss);
+        if (realGradient is not null)
+        {
+            // γ/2 · mean over the batch of ‖∇ₓD(x)‖², times the updates it stands for.
+            float scale = Options.R1Gamma * Options.R1Every / (2f * dReal.Shape[0]);
+            loss = Ops.Add(loss, Ops.MulScalar(Ops.Sum(Ops.Square(realGradient)), scale));
+        }
         if (update)
         {
             OptD.ZeroGrad();

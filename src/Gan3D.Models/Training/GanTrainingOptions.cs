@@ -100,6 +100,20 @@ public record GanTrainingOptions
         ? InstanceNoise
         : (float)(InstanceNoise * Math.Max(0.0, 1.0 - (double)step / InstanceNoiseIterations));
 
+    /// <summary>
+    /// γ of the R1 gradient penalty (Mescheder et al. 2018): D's loss gains γ/2 · mean over real shapes of
+    /// ‖∇ₓD(x)‖² (D's logit), pushing D flat around the data so that it cannot keep growing its margin
+    /// on real shapes. 0, the paper's setting, turns it off. Needs a D without batch norm or minibatch
+    /// standard deviation (<see cref="Discriminator3D.ForwardWithInputGradient"/>).
+    /// </summary>
+    public float R1Gamma { get; init; }
+
+    /// <summary>
+    /// The penalty is applied on every k-th update of D, scaled by k (StyleGAN2's lazy regularisation: the
+    /// same pull on average for 1/k of its cost); 1 applies it on every update.
+    /// </summary>
+    public int R1Every { get; init; } = 1;
+
     /// <summary>Drives initialisation, latent draws and data order.</summary>
     public ulong Seed { get; init; }
 
@@ -126,6 +140,16 @@ public record GanTrainingOptions
         if (!(InstanceNoise >= 0) || float.IsInfinity(InstanceNoise) || InstanceNoiseIterations < 0)
         {
             throw new ArgumentException($"instance noise {InstanceNoise} must be finite and non-negative (0 turns it off), annealed over {InstanceNoiseIterations} ≥ 0 iterations");
+        }
+        if (!(R1Gamma >= 0) || float.IsInfinity(R1Gamma) || R1Every < 1 || R1Every > 1000)
+        {
+            throw new ArgumentException($"R1 penalty γ {R1Gamma} must be finite and non-negative (0 turns it off), applied every {R1Every} D updates (1..1000)");
+        }
+        if (R1Gamma > 0 && (Architecture.DiscriminatorNorm == DiscriminatorNorm.Batch || Architecture.MinibatchStd))
+        {
+            throw new ArgumentException(
+                $"the R1 penalty needs a D without {(Architecture.MinibatchStd ? "minibatch standard deviation" : "batch norm (use D norm spectral or none)")}: " +
+                "its input gradient is formed stage by stage, and batch statistics would couple the shapes of a batch");
         }
         if (!(GeneratorEma >= 0 && GeneratorEma < 1))
         {

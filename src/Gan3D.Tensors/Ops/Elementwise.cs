@@ -33,6 +33,40 @@ public static partial class Ops
         return Autograd.Record(y, new UnaryFunction(UnaryOp.LeakyRelu, negativeSlope, y), x);
     }
 
+    /// <summary>
+    /// LeakyReLU's backward as an op of its own: <paramref name="gradient"/> times the slope at each element
+    /// (1 where <paramref name="output"/> &gt; 0, <paramref name="negativeSlope"/> elsewhere; the output's sign is the
+    /// input's). Differentiable in <paramref name="gradient"/> only: the slope is piecewise constant, so its
+    /// derivative in the activation is 0 almost everywhere. A network's input gradient written with it (and
+    /// the transposed convolutions) is a graph of its own, so a penalty on that gradient can be
+    /// back-propagated to the weights (R1) without a second-order autograd.
+    /// </summary>
+    public static Tensor LeakyReluBackward(Tensor gradient, Tensor output, float negativeSlope)
+    {
+        const string op = "LeakyReluBackward";
+        Check.NegativeSlope(op, negativeSlope);
+        Check.SameBackend(op, gradient, output);
+        Check.SameShape(op, gradient, output);
+        var y = gradient.EmptyLike();
+        gradient.Backend.UnaryBackward(UnaryOp.LeakyRelu, output, gradient, y, negativeSlope);
+        return Autograd.Record(y, new LeakyReluBackwardFunction(output, negativeSlope), gradient);
+    }
+
+    /// <summary>The op is linear in its gradient input: its own backward is the op again with the same slopes.</summary>
+    private sealed class LeakyReluBackwardFunction(Tensor output, float negativeSlope) : Function
+    {
+        public override string Name => "LeakyReluBackward";
+
+        protected internal override bool BackwardReadsOutput => false;
+
+        protected internal override void Backward(Tensor gradOutput)
+        {
+            var dx = gradOutput.EmptyLike();
+            dx.Backend.UnaryBackward(UnaryOp.LeakyRelu, output, gradOutput, dx, negativeSlope);
+            Accumulate(0, dx);
+        }
+    }
+
     public static Tensor Sigmoid(Tensor x) => Unary(UnaryOp.Sigmoid, x, 0f);
 
     public static Tensor Tanh(Tensor x) => Unary(UnaryOp.Tanh, x, 0f);

@@ -99,6 +99,25 @@ public sealed class TrainStudyOptionTests : IDisposable
     }
 
     [Fact]
+    public void TheR1PenaltyReachesTheRunNeedsADWithoutBatchNormAndIsKeptOnResume()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        var r1 = Settings("r1", "--d-norm", "none", "--r1", "10", "--r1-every", "4");
+        Assert.Equal(quick with { R1Gamma = 10f, R1Every = 4, Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } }, r1);
+        AssertRefused("--r1 10: the R1 penalty needs D without batch norm; add --d-norm spectral or --d-norm none", "--r1", "10");
+        AssertRefused("--r1 10 cannot be combined with --minibatch-std", "--r1", "10", "--d-norm", "spectral", "--minibatch-std");
+        AssertRefused("--r1 -1: give a finite number ≥ 0", "--r1", "-1", "--d-norm", "none");
+        AssertRefused("--r1-every 0: give a whole number in 1..1000", "--r1", "1", "--r1-every", "0", "--d-norm", "none");
+        AssertRefused("--r1 does not apply to --model latent", "--model", "latent", "--r1", "1");
+
+        string ck = Path.Combine(P("r1"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("r1"), "--r1", "5", "--device", "cpu"), $"--r1 5 contradicts {ck}, trained with 10");
+        var resumed = Run("train", "--resume", P("r1"), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("R1 penalty γ 10 on every 4th update of D", resumed.Out);
+    }
+
+    [Fact]
     public void TheLatentModelTrainsResumesAndIsEvaluatedAndRefusesAdversarialOptions()
     {
         var expected = TrainingPreset.Quick.LatentOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });

@@ -117,8 +117,8 @@ public sealed class GoldenTests
         var d = new Discriminator3D(arch, Be, new Rng(1));
         var gNames = TorchNames(g, stage => (3 * stage, 3 * stage + 1));
         var dNames = TorchNames(d, stage => (stage == 0 ? 0 : 3 * stage - 1, 3 * stage));
-        LoadState(g, "G", gNames);
-        LoadState(d, "D", dNames);
+        LoadState(g, c, "G", gNames);
+        LoadState(d, c, "D", dNames);
 
         var z = Load(c, "z");
         var fake = g.Forward(Ops.Reshape(z, 2, 16));
@@ -146,6 +146,33 @@ public sealed class GoldenTests
         }
     }
 
+    [Fact]
+    public void R1PenaltyMatchesPyTorchsDoubleBackward()
+    {
+        const string c = "r1";
+        // A D without batch norm: torch's Sequential holds each stage's conv at 2·i (a LeakyReLU between).
+        var arch = new GanArchitecture(Resolution: 32, Width: 0.125, LatentDim: 16) { DiscriminatorNorm = DiscriminatorNorm.None };
+        var d = new Discriminator3D(arch, Be, new Rng(1));
+        var names = TorchNames(d, stage => (2 * stage, -1));
+        LoadState(d, c, "D", names);
+
+        var (logits, gradient) = d.ForwardWithInputGradient(Load(c, "input"));
+        AssertClose("D(x)", Expected(c, "logits"), logits.ToArray(), 1e-5, 1e-4);
+        double gradScale = Expected(c, "grad_input").Max(Math.Abs);
+        AssertClose("∇ₓ Σ D(x)", Expected(c, "grad_input"), gradient.ToArray(), 1e-4 * gradScale, 1e-4);
+        var penalty = Ops.Sum(Ops.Square(gradient));
+        AssertClose("Σ‖∇ₓD‖²", Expected(c, "penalty"), [penalty.Item()], 1e-6, 1e-4);
+        penalty.Backward();
+        foreach (var p in d.NamedParameters())
+        {
+            var expected = Expected(c, $"grad.D.{names[p.Name]}");
+            double scale = expected.Max(Math.Abs);
+            // The biases only move the leaky ReLUs' kinks: no path to the gradient, so no gradient (PyTorch's zeros).
+            var actual = p.Value.Grad?.ToArray() ?? new float[p.Value.Numel];
+            AssertClose($"d penalty / d {p.Name}", expected, actual, 1e-3 * scale + 1e-9, 1e-3);
+        }
+    }
+
     /// <summary>Our "stages.i.conv.weight" → torch's "k.weight", given where stage i's conv and norm sit in the Sequential.</summary>
     private static Dictionary<string, string> TorchNames(Module m, Func<int, (int Conv, int Norm)> index)
     {
@@ -159,12 +186,12 @@ public sealed class GoldenTests
         return map;
     }
 
-    private static void LoadState(Module m, string prefix, Dictionary<string, string> names)
+    private static void LoadState(Module m, string c, string prefix, Dictionary<string, string> names)
     {
         var values = new Dictionary<string, (Shape, float[])>();
         foreach (var name in m.StateDict().Keys)
         {
-            var (shape, data) = Npy("gan32", $"{prefix}.{names[name]}");
+            var (shape, data) = Npy(c, $"{prefix}.{names[name]}");
             values[name] = (new Shape(shape), data);
         }
         m.LoadStateDict(values);

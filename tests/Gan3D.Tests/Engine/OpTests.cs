@@ -267,6 +267,26 @@ public abstract class OpTests
         AssertClose($"{op} backward", xd.Select((v, i) => df(v) * dyd[i]).ToArray(), x.Grad!.ToArray(), tol, tol);
     }
 
+    [Fact]
+    public void LeakyReluBackwardMatchesReferenceAndIsLinearInItsGradient()
+    {
+        var be = Backend;
+        var rng = new Random(413);
+        const float slope = 0.2f;
+        // The activation's sign picks the slope; its values are otherwise unused (and get no gradient).
+        var yd = Rounded(AwayFromZero(rng, 1037));
+        var gd = Rounded(RandomArray(rng, 1037));
+        var upd = Rounded(RandomArray(rng, 1037));
+        var activation = Make(be, yd, 1037);
+        var g = Param(be, gd, 1037);
+        var r = Ops.LeakyReluBackward(g, activation, slope);
+        Assert.False(activation.RequiresGrad);
+        AssertClose("leaky ReLU backward", gd.Select((v, i) => yd[i] > 0 ? v : slope * v).ToArray(), r.ToArray(), 1e-7, 1e-7);
+        r.Backward(Make(be, upd, 1037));
+        AssertClose("its own backward", upd.Select((v, i) => yd[i] > 0 ? v : slope * v).ToArray(), g.Grad!.ToArray(), 1e-7, 1e-7);
+        Assert.Throws<ArgumentException>(() => Ops.LeakyReluBackward(g, Make(be, yd[..36], 36), slope));
+    }
+
     [Theory]
     [InlineData(BinaryOp.Add)]
     [InlineData(BinaryOp.Sub)]

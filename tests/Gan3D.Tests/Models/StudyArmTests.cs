@@ -152,6 +152,8 @@ public sealed class StudyArmTests : IDisposable
             "spectral+hinge" => tiny with { Loss = AdversarialLoss.Hinge, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } },
             "mbstd" => tiny with { Architecture = tiny.Architecture with { MinibatchStd = true } },
             "noise" => tiny with { InstanceNoise = 0.2f, InstanceNoiseIterations = 4 },
+            // On every other update of D: a resume must keep the lazy schedule's place.
+            "r1" => tiny with { R1Gamma = 10f, R1Every = 2, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
             "spectral+hinge+mbstd" => tiny with
             {
                 Loss = AdversarialLoss.Hinge,
@@ -169,6 +171,7 @@ public sealed class StudyArmTests : IDisposable
     [InlineData("mbstd")]
     [InlineData("spectral+hinge+mbstd")]
     [InlineData("noise")]
+    [InlineData("r1")]
     public void ResumingARunOfAStudySettingContinuesExactly(string setting)
     {
         using var be = new CpuBackend(threads: 2);
@@ -357,6 +360,48 @@ public sealed class StudyArmTests : IDisposable
         var (_, _, noisyStep, _) = noisy.Probe();
         Assert.NotEqual(cleanStep.Loss, noisyStep.Loss);
         Assert.True(realClean.Length == 4 && fakeClean.Length == 4);
+    }
+
+    [Fact]
+    public void TheR1PenaltyIsCheckedSavedAndOffInAnOlderConfiguration()
+    {
+        var r1 = WithSetting("r1");
+        r1.Validate();
+        Assert.Equal(r1, GanTrainingOptions.FromJson(r1.ToJson(), "test"));
+        var old = GanTrainingOptions.FromJson(Without(r1, "R1Gamma", "R1Every"), "test");
+        Assert.Equal((0f, 1), (old.R1Gamma, old.R1Every));
+        Assert.Contains("batch norm", Assert.Throws<ArgumentException>(() => (Tiny() with { R1Gamma = 1f }).Validate()).Message);
+        Assert.Contains("minibatch", Assert.Throws<ArgumentException>(
+            () => (r1 with { Architecture = r1.Architecture with { MinibatchStd = true } }).Validate()).Message);
+        Assert.Throws<ArgumentException>(() => (r1 with { R1Gamma = -1f }).Validate());
+        Assert.Throws<ArgumentException>(() => (r1 with { R1Gamma = float.PositiveInfinity }).Validate());
+        Assert.Throws<ArgumentException>(() => (r1 with { R1Every = 0 }).Validate());
+        (Tiny() with { R1Every = 4 }).Validate(); // an interval without a penalty is harmless
+    }
+
+    [Fact]
+    public void AStrongR1PenaltyFlattensDAroundRealShapes()
+    {
+        // The same run with and without the penalty: D's input gradient on real shapes must come out much
+        // smaller with it (a penalty left out of D's loss, or with its sign flipped, fails this).
+        using var be = new CpuBackend(threads: 2);
+        double SquaredGradient(float gamma)
+        {
+            var options = WithSetting("r1") with { R1Gamma = gamma, R1Every = 1, DAccuracyThreshold = 1f };
+            using var t = new GanTrainer(options, Shapes, be);
+            for (int i = 0; i < 6; i++)
+            {
+                t.TrainStep();
+            }
+            var batch = new float[4 * 32 * 32 * 32];
+            Shapes.FillBatch([0, 1, 2, 3], batch);
+            using var noGrad = Autograd.NoGrad();
+            var g = t.D.ForwardWithInputGradient(Tensor.FromArray(batch, new Shape(4, 1, 32, 32, 32), be)).InputGradient.ToArray();
+            return g.Sum(v => (double)v * v) / 4;
+        }
+        double without = SquaredGradient(0f), with = SquaredGradient(1e4f);
+        TestContext.Current.TestOutputHelper?.WriteLine($"mean ‖∇ₓD‖² after 6 steps: γ 0 {without:G4}, γ 1e4 {with:G4}");
+        Assert.True(with < without / 4, $"γ 1e4 left mean ‖∇ₓD‖² at {with:G4} against {without:G4} without the penalty");
     }
 
     [Fact]

@@ -42,6 +42,12 @@ public sealed record TrainingOverrides
     /// <summary>Iterations over which the instance noise falls to 0 (null: the options' own; 0 keeps it constant).</summary>
     public long? InstanceNoiseIterations { get; init; }
 
+    /// <summary>γ of the R1 gradient penalty on D (null: the options' own, off unless a preset turns it on).</summary>
+    public float? R1Gamma { get; init; }
+
+    /// <summary>The R1 penalty's interval in D updates (null: the options' own, every update).</summary>
+    public int? R1Every { get; init; }
+
     /// <summary>Drives initialisation, latent draws and data order (no preset names one: 0 unless given).</summary>
     public ulong Seed { get; init; }
 
@@ -68,7 +74,7 @@ public sealed record TrainingOverrides
 
     /// <summary>
     /// <paramref name="options"/> (a preset's, of either model) with the settings of the recipe study
-    /// (issue 17: the loss, D's normalisation and minibatch standard deviation, instance noise) replaced where given here. The presets' option builders do not read these
+    /// (issue 17: the loss, D's normalisation and minibatch standard deviation, instance noise, the R1 penalty) replaced where given here. The presets' option builders do not read these
     /// yet, so callers apply them after the preset; applying them twice changes nothing.
     /// </summary>
     public GanTrainingOptions ApplyStudySettings(GanTrainingOptions options) => options with
@@ -76,6 +82,8 @@ public sealed record TrainingOverrides
         Loss = Loss ?? options.Loss,
         InstanceNoise = InstanceNoise ?? options.InstanceNoise,
         InstanceNoiseIterations = InstanceNoiseIterations ?? options.InstanceNoiseIterations,
+        R1Gamma = R1Gamma ?? options.R1Gamma,
+        R1Every = R1Every ?? options.R1Every,
         Architecture = options.Architecture with
         {
             DiscriminatorNorm = DiscriminatorNorm ?? options.Architecture.DiscriminatorNorm,

@@ -1,0 +1,107 @@
+using Gan3D.Data;
+using Gan3D.Models;
+using Gan3D.Tensors;
+using static Gan3D.Tests.Engine.TestSupport;
+
+namespace Gan3D.Tests.Models;
+
+/// <summary>
+/// The R1 gradient penalty: D's input gradient written as a graph of ordinary ops (checked against the tape's
+/// own backward), its derivative in D's weights (finite differences here; PyTorch's double backward in
+/// GoldenTests), and the trainer's use of it.
+/// </summary>
+public sealed class R1PenaltyTests
+{
+    private static readonly VoxelDataset Shapes = ShapeFamilies.CreateMixedDataset(24, 32, seed: 3);
+
+    private static GanArchitecture Arch(DiscriminatorNorm norm) => new GanArchitecture(32, 1.0 / 16, LatentDim: 8) { DiscriminatorNorm = norm };
+
+    /// <summary>Shapes 0..n−1 with a little Gaussian noise (D's inputs are not binary under instance noise).</summary>
+    private static Tensor Batch(IBackend be, int n, bool grad = false)
+    {
+        var data = new float[n * 32 * 32 * 32];
+        Shapes.FillBatch(Enumerable.Range(0, n).ToArray(), data);
+        var rng = new Random(5);
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] += (float)(0.05 * (rng.NextDouble() - 0.5));
+        }
+        var x = Tensor.FromArray(data, new Shape(n, 1, 32, 32, 32), be);
+        x.RequiresGrad = grad;
+        return x;
+    }
+
+    [Theory]
+    [InlineData(DiscriminatorNorm.None)]
+    [InlineData(DiscriminatorNorm.Spectral)]
+    public void TheInputGradientIsTheTapesBackwardOfDsLogits(DiscriminatorNorm norm)
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var d = new Discriminator3D(Arch(norm), be, new Rng(2));
+        var x = Batch(be, 3, grad: true);
+        // One forward (a spectral D iterates its vectors once per forward): its logits back-propagated by
+        // the tape must give the gradient the method wrote forward.
+        var (logits, gradient) = d.ForwardWithInputGradient(x);
+        Assert.Equal(x.Shape, gradient.Shape);
+        Ops.Sum(logits).Backward();
+        var expected = ToDouble(x.Grad!.ToArray());
+        double scale = expected.Max(Math.Abs);
+        Assert.True(scale > 0);
+        AssertClose($"∇ₓ Σ D(x), {norm}", expected, gradient.ToArray(), 1e-5 * scale, 1e-4);
+    }
+
+    [Fact]
+    public void APaperDOrMinibatchStdHasNoInputGradient()
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var paper = new Discriminator3D(Arch(DiscriminatorNorm.Batch), be, new Rng(2));
+        Assert.False(paper.HasInputGradient);
+        var ex = Assert.Throws<InvalidOperationException>(() => paper.ForwardWithInputGradient(Batch(be, 2)));
+        Assert.Contains("batch norm", ex.Message);
+        using var mbstd = new Discriminator3D(Arch(DiscriminatorNorm.None) with { MinibatchStd = true }, be, new Rng(2));
+        Assert.Contains("minibatch", Assert.Throws<InvalidOperationException>(() => mbstd.ForwardWithInputGradient(Batch(be, 2))).Message);
+    }
+
+    [Fact]
+    public void ThePenaltysGradientInTheLastWeightMatchesFiniteDifferences()
+    {
+        // Σ‖∇ₓD‖² is quadratic in the last convolution's weight (no activation follows it), so central
+        // differences are exact up to rounding there; the earlier layers' weights also move the leaky ReLUs'
+        // kinks, which PyTorch's double backward checks instead (GoldenTests.R1PenaltyMatchesPyTorchsDoubleBackward).
+        using var be = new CpuBackend(threads: 2);
+        using var d = new Discriminator3D(Arch(DiscriminatorNorm.None), be, new Rng(4));
+        var x = Batch(be, 2);
+        var penalty = Ops.Sum(Ops.Square(d.ForwardWithInputGradient(x).InputGradient));
+        penalty.Backward();
+        var last = d.NamedParameters().Single(p => p.Name == "stages.3.conv.weight").Value;
+        var bias = d.NamedParameters().Single(p => p.Name == "stages.3.conv.bias").Value;
+        Assert.Null(bias.Grad); // the input gradient does not involve the biases (they only move the kinks)
+        var analytic = last.Grad!.ToArray();
+        var w = last.ToArray();
+        double Penalty()
+        {
+            using var noGrad = Autograd.NoGrad();
+            return Ops.Sum(Ops.Square(d.ForwardWithInputGradient(x).InputGradient)).Item();
+        }
+        const float eps = 1e-2f;
+        var numeric = new List<double>();
+        var chosen = new List<float>();
+        for (int i = 0; i < w.Length; i += 37)
+        {
+            float saved = w[i];
+            w[i] = saved + eps;
+            last.CopyFrom(w);
+            double plus = Penalty();
+            w[i] = saved - eps;
+            last.CopyFrom(w);
+            double minus = Penalty();
+            w[i] = saved;
+            last.CopyFrom(w);
+            numeric.Add((plus - minus) / (2 * eps));
+            chosen.Add(analytic[i]);
+        }
+        double scale = numeric.Max(Math.Abs);
+        Assert.True(scale > 0);
+        AssertClose("d Σ‖∇ₓD‖² / d last weight", numeric.ToArray(), chosen.ToArray(), 2e-3 * scale, 2e-3);
+    }
+}
