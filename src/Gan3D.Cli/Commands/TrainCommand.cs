@@ -143,7 +143,7 @@ internal static class TrainCommand
         var parts = new List<string>();
         if (options.Loss != AdversarialLoss.Bce)
         {
-            parts.Add($"{options.Loss.ToString().ToLowerInvariant()} loss");
+            parts.Add($"{TrainOptionChecks.LossName(options.Loss)} loss");
         }
         if (options.InstanceNoise > 0)
         {

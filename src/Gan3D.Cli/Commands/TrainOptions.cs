@@ -50,7 +50,7 @@ internal sealed class TrainOptions
 
     public Option<float?> GEma { get; } = new("--g-ema") { Description = "Decay in [0, 1) of a moving average of G's weights that samples and the checkpoint's readers use (0 = off, the paper; quick preset: 0.995 for 3d-gan, off for vae-gan)" };
 
-    public Option<string?> Loss { get; } = new("--loss") { Description = "Adversarial loss: bce (the paper's binary cross entropy; default) or hinge (D: mean max(0, 1 − D(x)) + mean max(0, 1 + D(G(z))), G: −mean D(G(z))). With either, D's accuracy for --d-threshold is the share of its logits with the right sign" };
+    public Option<string?> Loss { get; } = new("--loss") { Description = "Adversarial loss: bce (the paper's binary cross entropy; default) hinge (D: mean max(0, 1 − D(x)) + mean max(0, 1 + D(G(z))), G: −mean D(G(z))) or wgan-gp (D: mean D(G(z)) − mean D(x) + 10·mean (‖∇D(x̂)‖ − 1)² between real and generated shapes, G: −mean D(G(z)); needs --d-norm spectral or none, and turns the --d-threshold rule off unless given). D's accuracy for --d-threshold is the share of its logits with the right sign" };
 
     public Option<string?> DNorm { get; } = new("--d-norm") { Description = "D's normalisation: batch (the paper's batch norm; default), spectral (no batch norm; every convolution divided by its largest singular value, one power iteration per forward, the vectors kept in the checkpoint) or none" };
 
@@ -194,15 +194,17 @@ internal static class TrainOptionChecks
         var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
         var loss = parse.GetValue(opt.Loss) is { } lossName ? ParseLoss(lossName) : (AdversarialLoss?)null;
         var dNorm = parse.GetValue(opt.DNorm) is { } normName ? ParseDNorm(normName) : (DiscriminatorNorm?)null;
-        if (parse.GetValue(opt.R1) > 0 && parse.GetValue(opt.Resume) is null)
+        // Both penalties take D's input gradient shape by shape, which batch statistics would couple.
+        string? penalised = parse.GetValue(opt.R1) > 0 ? $"--r1 {parse.Raw(opt.R1)}" : loss == AdversarialLoss.WassersteinGp ? "--loss wgan-gp" : null;
+        if (penalised is not null && parse.GetValue(opt.Resume) is null)
         {
             if (dNorm is null or DiscriminatorNorm.Batch)
             {
-                throw new UsageException($"--r1 {parse.Raw(opt.R1)}: the R1 penalty needs D without batch norm; add --d-norm spectral or --d-norm none");
+                throw new UsageException($"{penalised}: its gradient penalty needs D without batch norm; add --d-norm spectral or --d-norm none");
             }
             if (parse.GetValue(opt.MinibatchStd))
             {
-                throw new UsageException($"--r1 {parse.Raw(opt.R1)} cannot be combined with --minibatch-std (the penalty's gradient is taken shape by shape)");
+                throw new UsageException($"{penalised} cannot be combined with --minibatch-std (the penalty's gradient is taken shape by shape)");
             }
         }
         ViewSampling? views = null;
@@ -226,11 +228,15 @@ internal static class TrainOptionChecks
         return new GivenOptions(isVae, latent, views, backend) { Loss = loss, DNorm = dNorm, IsLatent = isLatent };
     }
 
+    /// <summary>The loss as --loss names it.</summary>
+    public static string LossName(AdversarialLoss loss) => loss == AdversarialLoss.WassersteinGp ? "wgan-gp" : loss.ToString().ToLowerInvariant();
+
     private static AdversarialLoss ParseLoss(string value) => value.ToLowerInvariant() switch
     {
         "bce" => AdversarialLoss.Bce,
         "hinge" => AdversarialLoss.Hinge,
-        _ => throw new UsageException($"--loss {value}: use bce or hinge"),
+        "wgan-gp" => AdversarialLoss.WassersteinGp,
+        _ => throw new UsageException($"--loss {value}: use bce, hinge or wgan-gp"),
     };
 
     private static DiscriminatorNorm ParseDNorm(string value) => value.ToLowerInvariant() switch

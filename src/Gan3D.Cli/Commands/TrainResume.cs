@@ -93,7 +93,7 @@ internal static class TrainResumeChecks
         }
         if (given.Loss is { } loss && loss != saved.Loss)
         {
-            Contradiction(parse, opt.Loss, saved.Loss.ToString().ToLowerInvariant(), resume);
+            Contradiction(parse, opt.Loss, TrainOptionChecks.LossName(saved.Loss), resume);
         }
         if (given.DNorm is { } dNorm && dNorm != saved.Architecture.DiscriminatorNorm)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gan3D.Data;
+using Gan3D.Kernels;
 using Gan3D.Nn;
 using Gan3D.Tensors;
 
@@ -219,14 +220,27 @@ public abstract class AdversarialTrainer : ITrainer
         // R1 on this update: the real half's logits come with their input gradient, penalised in the same backward.
         bool r1 = update && Options.R1Gamma > 0 && _dUpdates % Options.R1Every == 0;
         var real = WithInstanceNoise(Real);
+        fake = WithInstanceNoise(fake);
         var (dReal, realGradient) = r1 ? D.ForwardWithInputGradient(real) : (D.Forward(real), (Tensor?)null);
-        var dFake = D.Forward(WithInstanceNoise(fake));
+        var dFake = D.Forward(fake);
         RecordHits(HitsRealSlot, dReal, positive: true);
         RecordHits(HitsFakeSlot, dFake, positive: false);
-        var loss = Options.Loss == AdversarialLoss.Hinge
-            ? Ops.Add(Ops.HingeLoss(dReal, 1f), Ops.HingeLoss(dFake, -1f))
-            : Ops.Add(Ops.BceWithLogits(dReal, 1f), Ops.BceWithLogits(dFake, 0f));
+        var loss = Options.Loss switch
+        {
+            AdversarialLoss.Hinge => Ops.Add(Ops.HingeLoss(dReal, 1f), Ops.HingeLoss(dFake, -1f)),
+            AdversarialLoss.WassersteinGp => Ops.Sub(Ops.Mean(dFake), Ops.Mean(dReal)),
+            _ => Ops.Add(Ops.BceWithLogits(dReal, 1f), Ops.BceWithLogits(dFake, 0f)),
+        };
         Record(LossDSlot, loss);
+        if (Options.Loss == AdversarialLoss.WassersteinGp && update)
+        {
+            var epsilon = new float[real.Shape[0]];
+            for (int i = 0; i < epsilon.Length; i++)
+            {
+                epsilon[i] = (float)_latentRng.NextDouble();
+            }
+            loss = Ops.Add(loss, Ops.MulScalar(GradientPenalty(real, fake, epsilon), GanTrainingOptions.WassersteinGpWeight));
+        }
         if (realGradient is not null)
         {
             // γ/2 · mean over the batch of ‖∇ₓD(x)‖², times the updates it stands for.
@@ -250,7 +264,34 @@ public abstract class AdversarialTrainer : ITrainer
     protected Tensor GeneratorLoss(Tensor fake)
     {
         var logits = D.Forward(WithInstanceNoise(fake));
-        return Options.Loss == AdversarialLoss.Hinge ? Ops.MulScalar(Ops.Mean(logits), -1f) : Ops.BceWithLogits(logits, 1f);
+        return Options.Loss == AdversarialLoss.Bce ? Ops.BceWithLogits(logits, 1f) : Ops.MulScalar(Ops.Mean(logits), -1f);
+    }
+
+    /// <summary>
+    /// WGAN-GP's penalty mean((‖∇D(x̂)‖ − 1)²) at x̂ = εᵢ·real + (1 − εᵢ)·fake for shape i (the trainer draws ε
+    /// from U(0, 1) on the latent stream); differentiable in D's weights (x̂ itself is a constant of D's step).
+    /// </summary>
+    protected Tensor GradientPenalty(Tensor real, Tensor fake, float[] epsilon)
+    {
+        int n = real.Shape[0];
+        int voxels = checked((int)real.Shape.SizeFrom(1));
+        // x̂ = fake + diag(ε)·(real − fake), rows of voxels.
+        var mix = new float[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            mix[i * n + i] = epsilon[i];
+        }
+        Tensor between;
+        using (Autograd.NoGrad())
+        {
+            var diff = Ops.Reshape(Ops.Sub(real, fake), n, voxels);
+            between = Ops.Reshape(Ops.Add(Ops.Reshape(fake, n, voxels), Ops.MatMul(Tensor.FromArray(mix, new Shape(n, n), Backend), diff)), real.Shape.ToArray());
+        }
+        var gradient = D.ForwardWithInputGradient(between).InputGradient;
+        // ‖g‖ per shape as s·rsqrt(s + tiny): the square root with a finite derivative at 0.
+        var squares = Ops.MatMul(Ops.Reshape(Ops.Square(gradient), n, voxels), Tensor.Ones(new Shape(voxels, 1), Backend));
+        var norm = Ops.Mul(squares, Ops.Unary(UnaryOp.Rsqrt, Ops.AddScalar(squares, 1e-12f), 0f));
+        return Ops.Mean(Ops.Square(Ops.AddScalar(norm, -1f)));
     }
 
     /// <summary>

@@ -29,6 +29,14 @@ public enum AdversarialLoss
     /// mean(max(0, 1 + D(G(z)))), G minimises −mean(D(G(z))).
     /// </summary>
     Hinge,
+
+    /// <summary>
+    /// WGAN-GP (Gulrajani et al. 2017; for voxels, 3D-IWGAN, Smith &amp; Meger 2017): D is a critic that minimises
+    /// mean(D(G(z))) − mean(D(x)) + λ·mean((‖∇D(x̂)‖ − 1)²) with λ = <see cref="GanTrainingOptions.WassersteinGpWeight"/>
+    /// at x̂ = εx + (1 − ε)G(z), ε ~ U(0, 1) per shape; G minimises −mean(D(G(z))). Needs a D without batch
+    /// norm; its scores have no sign to be accurate with, so the adaptive rule is normally off (1).
+    /// </summary>
+    WassersteinGp,
 }
 
 /// <summary>
@@ -114,6 +122,12 @@ public record GanTrainingOptions
     /// </summary>
     public int R1Every { get; init; } = 1;
 
+    /// <summary>λ of WGAN-GP's gradient penalty, the value of Gulrajani et al. and 3D-IWGAN.</summary>
+    public const float WassersteinGpWeight = 10f;
+
+    /// <summary>Whether D's step takes D's input gradient (R1, or WGAN-GP's penalty), which needs a D that treats each shape on its own.</summary>
+    public bool PenalisesDsGradient => R1Gamma > 0 || Loss == AdversarialLoss.WassersteinGp;
+
     /// <summary>Drives initialisation, latent draws and data order.</summary>
     public ulong Seed { get; init; }
 
@@ -145,10 +159,10 @@ public record GanTrainingOptions
         {
             throw new ArgumentException($"R1 penalty γ {R1Gamma} must be finite and non-negative (0 turns it off), applied every {R1Every} D updates (1..1000)");
         }
-        if (R1Gamma > 0 && (Architecture.DiscriminatorNorm == DiscriminatorNorm.Batch || Architecture.MinibatchStd))
+        if (PenalisesDsGradient && (Architecture.DiscriminatorNorm == DiscriminatorNorm.Batch || Architecture.MinibatchStd))
         {
             throw new ArgumentException(
-                $"the R1 penalty needs a D without {(Architecture.MinibatchStd ? "minibatch standard deviation" : "batch norm (use D norm spectral or none)")}: " +
+                $"{(R1Gamma > 0 ? "the R1 penalty" : "WGAN-GP")} needs a D without {(Architecture.MinibatchStd ? "minibatch standard deviation" : "batch norm (use D norm spectral or none)")}: " +
                 "its input gradient is formed stage by stage, and batch statistics would couple the shapes of a batch");
         }
         if (!(GeneratorEma >= 0 && GeneratorEma < 1))

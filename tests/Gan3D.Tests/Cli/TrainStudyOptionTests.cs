@@ -41,13 +41,23 @@ public sealed class TrainStudyOptionTests : IDisposable
         Assert.Equal(quick, Settings("bce"));
         Assert.Equal(quick with { Loss = AdversarialLoss.Hinge }, Settings("hinge", "--loss", "hinge"));
         Assert.Equal(AdversarialLoss.Hinge, Settings("vae", "--model", "vae-gan", "--image-size", "16", "--loss", "HINGE").Loss);
-        AssertRefused("--loss wasserstein: use bce or hinge", "--loss", "wasserstein");
+        AssertRefused("--loss wasserstein: use bce, hinge or wgan-gp", "--loss", "wasserstein");
+        // WGAN-GP's critic has no sign to be accurate with: the rule is off unless asked for, and D must lose its batch norm.
+        var wgan = Settings("wgan", "--loss", "wgan-gp", "--d-norm", "none");
+        Assert.Equal((AdversarialLoss.WassersteinGp, 1f), (wgan.Loss, wgan.DAccuracyThreshold));
+        Assert.Equal(0.9f, Settings("wgan-rule", "--loss", "wgan-gp", "--d-norm", "spectral", "--d-threshold", "0.9").DAccuracyThreshold);
+        AssertRefused("--loss wgan-gp: its gradient penalty needs D without batch norm; add --d-norm spectral or --d-norm none", "--loss", "wgan-gp");
 
         string ck = Path.Combine(P("hinge"), "checkpoint.safetensors");
         AssertBadInput(Run("train", "--resume", P("hinge"), "--loss", "bce", "--device", "cpu"), $"--loss bce contradicts {ck}, trained with hinge");
         var resumed = Run("train", "--resume", P("hinge"), "--loss", "hinge", "--iterations", "2", "--device", "cpu");
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("hinge loss", resumed.Out);
+        string wganCk = Path.Combine(P("wgan"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("wgan"), "--loss", "hinge", "--device", "cpu"), $"--loss hinge contradicts {wganCk}, trained with wgan-gp");
+        var wganResumed = Run("train", "--resume", P("wgan"), "--iterations", "2", "--device", "cpu");
+        Assert.True(wganResumed.Code == 0, wganResumed.Err);
+        Assert.Contains("wgan-gp loss", wganResumed.Out);
     }
 
     [Fact]
@@ -104,7 +114,7 @@ public sealed class TrainStudyOptionTests : IDisposable
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
         var r1 = Settings("r1", "--d-norm", "none", "--r1", "10", "--r1-every", "4");
         Assert.Equal(quick with { R1Gamma = 10f, R1Every = 4, Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } }, r1);
-        AssertRefused("--r1 10: the R1 penalty needs D without batch norm; add --d-norm spectral or --d-norm none", "--r1", "10");
+        AssertRefused("--r1 10: its gradient penalty needs D without batch norm; add --d-norm spectral or --d-norm none", "--r1", "10");
         AssertRefused("--r1 10 cannot be combined with --minibatch-std", "--r1", "10", "--d-norm", "spectral", "--minibatch-std");
         AssertRefused("--r1 -1: give a finite number ≥ 0", "--r1", "-1", "--d-norm", "none");
         AssertRefused("--r1-every 0: give a whole number in 1..1000", "--r1", "1", "--r1-every", "0", "--d-norm", "none");

@@ -88,6 +88,25 @@ public sealed class StudyArmTests : IDisposable
 
         public ulong StreamOffset => LatentRng.Offset;
 
+        /// <summary>The trainer's WGAN-GP penalty between two batches, and the float64 penalty of D's input gradients at its own mixes of them.</summary>
+        public (float Penalty, double Expected) Penalty(float[] real, float[] fake, float[] epsilon)
+        {
+            int n = epsilon.Length, v = real.Length / n;
+            var shape = new Shape(n, 1, 32, 32, 32);
+            float penalty = GradientPenalty(Tensor.FromArray(real, shape, Backend), Tensor.FromArray(fake, shape, Backend), epsilon).Item();
+            var mixed = new float[real.Length];
+            for (int i = 0; i < mixed.Length; i++)
+            {
+                double e = epsilon[i / v];
+                mixed[i] = (float)(e * real[i] + (1 - e) * fake[i]);
+            }
+            var g = D.ForwardWithInputGradient(Tensor.FromArray(mixed, shape, Backend)).InputGradient.ToArray();
+            double expected = Enumerable.Range(0, n)
+                .Select(i => Math.Sqrt(g.Skip(i * v).Take(v).Sum(x => (double)x * x)) - 1)
+                .Average(d => d * d);
+            return (penalty, expected);
+        }
+
         /// <summary>D's logits on the first batch, then what the trainer's D step and G loss make of the same batch.</summary>
         public (float[] Real, float[] Fake, (float Loss, float AccuracyReal, float AccuracyFake) DStep, float GLoss) Probe()
         {
@@ -106,22 +125,45 @@ public sealed class StudyArmTests : IDisposable
     [Theory]
     [InlineData(AdversarialLoss.Bce)]
     [InlineData(AdversarialLoss.Hinge)]
+    [InlineData(AdversarialLoss.WassersteinGp)]
     public void DAndGLossesAreTheChosenLossOfDsLogits(AdversarialLoss loss)
     {
         using var be = new CpuBackend(threads: 2);
-        using var t = new ProbeTrainer(Tiny() with { Loss = loss }, Shapes, be);
+        using var t = new ProbeTrainer(loss == AdversarialLoss.WassersteinGp ? WithSetting("wgan-gp") : Tiny() with { Loss = loss }, Shapes, be);
         var (real, fake, (lossD, accReal, accFake), lossG) = t.Probe();
         TestContext.Current.TestOutputHelper?.WriteLine($"{loss}: real logits {string.Join(", ", real)}; fake {string.Join(", ", fake)}");
         static double Softplus(double x) => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
-        double expectedD = loss == AdversarialLoss.Hinge
-            ? real.Average(x => Math.Max(0, 1 - (double)x)) + fake.Average(x => Math.Max(0, 1 + (double)x))
-            : real.Average(x => Softplus(-x)) + fake.Average(x => Softplus(x));
-        double expectedG = loss == AdversarialLoss.Hinge ? -fake.Average(x => (double)x) : fake.Average(x => Softplus(-x));
+        // (The loss D reports; WGAN-GP's penalty is added for its update only.)
+        double expectedD = loss switch
+        {
+            AdversarialLoss.Hinge => real.Average(x => Math.Max(0, 1 - (double)x)) + fake.Average(x => Math.Max(0, 1 + (double)x)),
+            AdversarialLoss.WassersteinGp => fake.Average(x => (double)x) - real.Average(x => (double)x),
+            _ => real.Average(x => Softplus(-x)) + fake.Average(x => Softplus(x)),
+        };
+        double expectedG = loss == AdversarialLoss.Bce ? fake.Average(x => Softplus(-x)) : -fake.Average(x => (double)x);
         Assert.Equal(expectedD, lossD, 5e-6);
         Assert.Equal(expectedG, lossG, 5e-6);
         // Accuracy is the share of logits of the right sign, with either loss.
         Assert.Equal(real.Count(x => x > 0) / (double)real.Length, accReal, 1e-7);
         Assert.Equal(fake.Count(x => x < 0) / (double)fake.Length, accFake, 1e-7);
+    }
+
+    [Fact]
+    public void TheWganGpPenaltyIsTheMeanSquaredDistanceOfDsGradientNormFromOneBetweenRealAndFake()
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var t = new ProbeTrainer(WithSetting("wgan-gp"), Shapes, be);
+        var real = new float[3 * 32 * 32 * 32];
+        var fake = new float[real.Length];
+        Shapes.FillBatch([0, 1, 2], real);
+        Shapes.FillBatch([5, 9, 14], fake);
+        // ε picks the point: all real, all fake, and mixes (a wrong pairing of ε and shapes fails the mixed case).
+        foreach (var epsilon in new[] { new[] { 1f, 1f, 1f }, new[] { 0f, 0f, 0f }, new[] { 0.3f, 0.9f, 0.55f } })
+        {
+            var (penalty, expected) = t.Penalty(real, fake, epsilon);
+            Assert.True(expected > 0.1, $"the penalty {expected} should be far from 0 for a fresh D (gradient norms near 0)");
+            Assert.Equal(expected, penalty, 1e-5 * expected);
+        }
     }
 
     [Fact]
@@ -153,6 +195,7 @@ public sealed class StudyArmTests : IDisposable
             "mbstd" => tiny with { Architecture = tiny.Architecture with { MinibatchStd = true } },
             "noise" => tiny with { InstanceNoise = 0.2f, InstanceNoiseIterations = 4 },
             // On every other update of D: a resume must keep the lazy schedule's place.
+            "wgan-gp" => tiny with { Loss = AdversarialLoss.WassersteinGp, DAccuracyThreshold = 1f, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
             "r1" => tiny with { R1Gamma = 10f, R1Every = 2, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
             "spectral+hinge+mbstd" => tiny with
             {
@@ -172,6 +215,7 @@ public sealed class StudyArmTests : IDisposable
     [InlineData("spectral+hinge+mbstd")]
     [InlineData("noise")]
     [InlineData("r1")]
+    [InlineData("wgan-gp")]
     public void ResumingARunOfAStudySettingContinuesExactly(string setting)
     {
         using var be = new CpuBackend(threads: 2);

@@ -80,6 +80,8 @@ public sealed record TrainingOverrides
     public GanTrainingOptions ApplyStudySettings(GanTrainingOptions options) => options with
     {
         Loss = Loss ?? options.Loss,
+        // A critic's scores have no sign to be accurate with: WGAN-GP trains D on every batch unless told otherwise.
+        DAccuracyThreshold = Loss == AdversarialLoss.WassersteinGp ? DAccuracyThreshold ?? 1f : options.DAccuracyThreshold,
         InstanceNoise = InstanceNoise ?? options.InstanceNoise,
         InstanceNoiseIterations = InstanceNoiseIterations ?? options.InstanceNoiseIterations,
         R1Gamma = R1Gamma ?? options.R1Gamma,
