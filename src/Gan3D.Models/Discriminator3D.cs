@@ -110,7 +110,7 @@ public sealed class Discriminator3D : Module
         {
             throw new InvalidOperationException(
                 "Discriminator3D: the input gradient is formed stage by stage for a D without batch norm or minibatch standard deviation " +
-                $"(this one has {(Architecture.MinibatchStd ? "minibatch standard deviation" : "batch norm")}; use --d-norm spectral or none)");
+                $"(this one has {(Architecture.MinibatchStd ? "minibatch standard deviation" : "batch norm")}; use spectral or no normalisation)");
         }
         CheckInput(input);
         var weights = new List<Tensor>();

@@ -8,7 +8,8 @@ namespace Gan3D.Models;
 /// Trains a 3D-GAN: each iteration draws a real batch and latent codes, scores both with D, updates D
 /// (only when its accuracy on the previous batch was below the threshold: the paper's adaptive rule),
 /// then updates G to make D call its shapes real. Losses are the paper's binary cross entropy on D's
-/// logits, or the hinge loss (<see cref="GanTrainingOptions.Loss"/>).
+/// logits, the hinge loss or WGAN-GP's (<see cref="GanTrainingOptions.Loss"/>), with an optional R1 penalty on D
+/// (<see cref="GanTrainingOptions.R1Gamma"/>).
 /// Deterministic from the seed; <see cref="AdversarialTrainer.Save"/> and <see cref="Resume"/> continue a run exactly.
 /// </summary>
 public sealed class GanTrainer : AdversarialTrainer

@@ -125,9 +125,6 @@ public record GanTrainingOptions
     /// <summary>λ of WGAN-GP's gradient penalty, the value of Gulrajani et al. and 3D-IWGAN.</summary>
     public const float WassersteinGpWeight = 10f;
 
-    /// <summary>Whether D's step takes D's input gradient (R1, or WGAN-GP's penalty), which needs a D that treats each shape on its own.</summary>
-    public bool PenalisesDsGradient => R1Gamma > 0 || Loss == AdversarialLoss.WassersteinGp;
-
     /// <summary>Drives initialisation, latent draws and data order.</summary>
     public ulong Seed { get; init; }
 
@@ -159,7 +156,8 @@ public record GanTrainingOptions
         {
             throw new ArgumentException($"R1 penalty γ {R1Gamma} must be finite and non-negative (0 turns it off), applied every {R1Every} D updates (1..1000)");
         }
-        if (PenalisesDsGradient && (Architecture.DiscriminatorNorm == DiscriminatorNorm.Batch || Architecture.MinibatchStd))
+        // Both penalties take D's input gradient, which needs a D that treats each shape on its own.
+        if ((R1Gamma > 0 || Loss == AdversarialLoss.WassersteinGp) && (Architecture.DiscriminatorNorm == DiscriminatorNorm.Batch || Architecture.MinibatchStd))
         {
             throw new ArgumentException(
                 $"{(R1Gamma > 0 ? "the R1 penalty" : "WGAN-GP")} needs a D without {(Architecture.MinibatchStd ? "minibatch standard deviation" : "batch norm (use D norm spectral or none)")}: " +
