@@ -51,6 +51,26 @@ public sealed class R1PenaltyTests
     }
 
     [Fact]
+    public void TheIlgpuKernelsGiveTheSameInputGradientAndPenaltyGradients()
+    {
+        // The same D (same seed, same weights) on the managed backend and on ILGPU's kernels (CPU accelerator):
+        // the transposed convolutions, leaky-ReLU slopes and their backward passes compose the same way there.
+        (float[] Gradient, float[] WeightGradient) Run(IBackend be)
+        {
+            using var d = new Discriminator3D(Arch(DiscriminatorNorm.Spectral), be, new Rng(6));
+            var gradient = d.ForwardWithInputGradient(Batch(be, 2)).InputGradient;
+            Ops.Sum(Ops.Square(gradient)).Backward();
+            return (gradient.ToArray(), d.NamedParameters().Single(p => p.Name == "stages.1.conv.weight").Value.Grad!.ToArray());
+        }
+        using var cpu = new CpuBackend(threads: 2);
+        using var ilgpu = IlgpuBackend.CreateCpu();
+        var (g, w) = Run(cpu);
+        var (gi, wi) = Run(ilgpu);
+        AssertClose("∇ₓ Σ D(x) on ILGPU", ToDouble(g), gi, 1e-5 * g.Max(Math.Abs), 1e-4);
+        AssertClose("d Σ‖∇ₓD‖² / d stage-1 weight on ILGPU", ToDouble(w), wi, 1e-4 * w.Max(Math.Abs), 1e-3);
+    }
+
+    [Fact]
     public void APaperDOrMinibatchStdHasNoInputGradient()
     {
         using var be = new CpuBackend(threads: 2);
