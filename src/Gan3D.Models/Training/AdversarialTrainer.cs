@@ -1,6 +1,5 @@
 using System.Globalization;
 using Gan3D.Data;
-using Gan3D.Kernels;
 using Gan3D.Nn;
 using Gan3D.Tensors;
 
@@ -290,7 +289,7 @@ public abstract class AdversarialTrainer : ITrainer
         var gradient = D.ForwardWithInputGradient(between).InputGradient;
         // ‖g‖ per shape as s·rsqrt(s + tiny): the square root with a finite derivative at 0.
         var squares = Ops.MatMul(Ops.Reshape(Ops.Square(gradient), n, voxels), Tensor.Ones(new Shape(voxels, 1), Backend));
-        var norm = Ops.Mul(squares, Ops.Unary(UnaryOp.Rsqrt, Ops.AddScalar(squares, 1e-12f), 0f));
+        var norm = Ops.Mul(squares, Ops.Rsqrt(Ops.AddScalar(squares, 1e-12f)));
         return Ops.Mean(Ops.Square(Ops.AddScalar(norm, -1f)));
     }
 

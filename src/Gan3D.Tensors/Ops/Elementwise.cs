@@ -75,6 +75,9 @@ public static partial class Ops
 
     public static Tensor Square(Tensor x) => Unary(UnaryOp.Square, x, 0f);
 
+    /// <summary>1/√x elementwise (x &gt; 0).</summary>
+    public static Tensor Rsqrt(Tensor x) => Unary(UnaryOp.Rsqrt, x, 0f);
+
     public static Tensor MulScalar(Tensor x, float alpha) => Unary(UnaryOp.Scale, x, alpha);
 
     public static Tensor AddScalar(Tensor x, float alpha) => Unary(UnaryOp.AddScalar, x, alpha);
