@@ -153,7 +153,7 @@ internal static class TrainCommand
         }
         if (options.R1Gamma > 0)
         {
-            parts.Add(options.R1Every > 1 ? $"R1 penalty γ {options.R1Gamma} on every {options.R1Every}th update of D" : $"R1 penalty γ {options.R1Gamma}");
+            parts.Add(options.R1Every > 1 ? $"R1 penalty γ {options.R1Gamma} once every {options.R1Every} updates of D" : $"R1 penalty γ {options.R1Gamma}");
         }
         return string.Join("; ", parts);
     }
@@ -187,6 +187,10 @@ internal static class TrainCommand
         var overrides = TrainOptionChecks.Overrides(parse, opt, given) with { Resolution = res };
         var options = given.IsLatent ? preset.LatentOptions(overrides)
             : overrides.ApplyStudySettings(given.IsVae ? preset.VaeGanOptions(overrides) : preset.GanOptions(overrides));
+        if (!given.IsLatent)
+        {
+            TrainOptionChecks.CheckPenaltyNorm(parse, opt, given, options);
+        }
         if (options.InstanceNoise > 0 && options.InstanceNoiseIterations == 0)
         {
             // The noise falls to 0 over the run as first asked for; a resume with a new total keeps that schedule.

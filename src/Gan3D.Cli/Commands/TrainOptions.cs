@@ -42,9 +42,9 @@ internal sealed class TrainOptions
 
     public Option<float?> LrG { get; } = new("--lr-g") { Description = "Generator learning rate in (0, 1] (paper: 0.0025)" };
 
-    public Option<float?> LrD { get; } = new("--lr-d") { Description = "Discriminator learning rate in (0, 1] (paper: 1e-5)" };
+    public Option<float?> LrD { get; } = new("--lr-d") { Description = "Discriminator learning rate in (0, 1] (paper: 1e-5; the quick preset's 3D-GAN 2.5e-3, its other models 1e-4)" };
 
-    public Option<float?> Threshold { get; } = new("--d-threshold") { Description = "Update D only when its accuracy on the previous batch was below this, in (0, 1] (paper: 0.8; 1 = always)" };
+    public Option<float?> Threshold { get; } = new("--d-threshold") { Description = "Update D only when its accuracy on the previous batch was below this, in (0, 1] (paper: 0.8; 1 = always, the quick preset's 3D-GAN)" };
 
     public Option<string?> Latent { get; } = new("--latent") { Description = "Latent distribution: uniform (the paper's U(0,1); paper preset) or normal (N(0,1); quick preset: uniform collapsed to one shape in our 32³ runs)" };
 
@@ -52,15 +52,15 @@ internal sealed class TrainOptions
 
     public Option<string?> Loss { get; } = new("--loss") { Description = "Adversarial loss: bce (the paper's binary cross entropy; default) hinge (D: mean max(0, 1 − D(x)) + mean max(0, 1 + D(G(z))), G: −mean D(G(z))) or wgan-gp (D: mean D(G(z)) − mean D(x) + 10·mean (‖∇D(x̂)‖ − 1)² between real and generated shapes, G: −mean D(G(z)); needs --d-norm spectral or none, and turns the --d-threshold rule off unless given). D's accuracy for --d-threshold is the share of its logits with the right sign" };
 
-    public Option<string?> DNorm { get; } = new("--d-norm") { Description = "D's normalisation: batch (the paper's batch norm; default), spectral (no batch norm; every convolution divided by its largest singular value, one power iteration per forward, the vectors kept in the checkpoint) or none" };
+    public Option<string?> DNorm { get; } = new("--d-norm") { Description = "D's normalisation: batch (the paper's batch norm; the default but for the quick preset's 3D-GAN; asking for it also gives D the paper's rate, 80% rule and no R1), spectral (no batch norm; every convolution divided by its largest singular value, one power iteration per forward, the vectors kept in the checkpoint) or none (the quick preset's 3D-GAN)" };
 
     public Option<bool> MinibatchStd { get; } = new("--minibatch-std") { Description = "Give D's last convolution one more input channel: the standard deviation of each feature over the batch, averaged over features (Karras et al. 2018; off by default, the paper's D)" };
 
     public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
 
-    public Option<float?> R1 { get; } = new("--r1") { Description = "γ ≥ 0 of the R1 gradient penalty, γ/2 · mean ‖∇ₓD(x)‖² on real shapes (Mescheder et al. 2018; 0 = off, the paper); needs --d-norm spectral or none" };
+    public Option<float?> R1 { get; } = new("--r1") { Description = "γ ≥ 0 of the R1 gradient penalty, γ/2 · mean ‖∇ₓD(x)‖² on real shapes (Mescheder et al. 2018; 0 = off, the paper; the quick preset's 3D-GAN 10 on every 4th update); needs D without batch norm" };
 
-    public Option<int?> R1Every { get; } = new("--r1-every") { Description = "Apply the R1 penalty on every K-th update of D, scaled by K (lazy regularisation; default 1 = every update)" };
+    public Option<int?> R1Every { get; } = new("--r1-every") { Description = "Apply the R1 penalty on every K-th update of D, scaled by K (lazy regularisation; default 1 = every update, the quick preset's 3D-GAN 4)" };
 
     public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
 
@@ -194,13 +194,13 @@ internal static class TrainOptionChecks
         var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
         var loss = parse.GetValue(opt.Loss) is { } lossName ? ParseLoss(lossName) : (AdversarialLoss?)null;
         var dNorm = parse.GetValue(opt.DNorm) is { } normName ? ParseDNorm(normName) : (DiscriminatorNorm?)null;
-        // Both penalties take D's input gradient shape by shape, which batch statistics would couple.
-        string? penalised = parse.GetValue(opt.R1) > 0 ? $"--r1 {parse.Raw(opt.R1)}" : loss == AdversarialLoss.WassersteinGp ? "--loss wgan-gp" : null;
-        if (penalised is not null && parse.GetValue(opt.Resume) is null)
+        // Both penalties take D's input gradient shape by shape, which batch statistics would couple (batch norm is
+        // checked on the resolved options: the preset's 3D-GAN D may have none).
+        if (Penalised(parse, opt, loss) is { } penalised && parse.GetValue(opt.Resume) is null)
         {
-            if (dNorm is null or DiscriminatorNorm.Batch)
+            if (dNorm == DiscriminatorNorm.Batch)
             {
-                throw new UsageException($"{penalised}: its gradient penalty needs D without batch norm; add --d-norm spectral or --d-norm none");
+                throw PenaltyNeedsNoBatchNorm(penalised);
             }
             if (parse.GetValue(opt.MinibatchStd))
             {
@@ -226,6 +226,25 @@ internal static class TrainOptionChecks
         var backend = CliDevices.Create(parse.GetValue(opt.Device)!, parse.GetValue(opt.Threads));
         CliDevices.ApplyPrecision(backend, parse.GetValue(opt.Precision)!);
         return new GivenOptions(isVae, latent, views, backend) { Loss = loss, DNorm = dNorm, IsLatent = isLatent };
+    }
+
+    /// <summary>The flag that asks for a penalty on D's input gradient ("--r1 10", "--loss wgan-gp"), or null.</summary>
+    private static string? Penalised(ParseResult parse, TrainOptions opt, AdversarialLoss? loss) =>
+        parse.GetValue(opt.R1) > 0 ? $"--r1 {parse.Raw(opt.R1)}" : loss == AdversarialLoss.WassersteinGp ? "--loss wgan-gp" : null;
+
+    private static UsageException PenaltyNeedsNoBatchNorm(string penalised) =>
+        new($"{penalised}: its gradient penalty needs D without batch norm; add --d-norm spectral or --d-norm none");
+
+    /// <summary>
+    /// Refuses a penalty on D's input gradient that the resolved options would give a D with batch norm (the 3D-VAE-GAN's,
+    /// the paper preset's, or one asked for): the library's own check, worded with the flags.
+    /// </summary>
+    public static void CheckPenaltyNorm(ParseResult parse, TrainOptions opt, GivenOptions given, GanTrainingOptions options)
+    {
+        if (options.Architecture.DiscriminatorNorm == DiscriminatorNorm.Batch && Penalised(parse, opt, given.Loss) is { } penalised)
+        {
+            throw PenaltyNeedsNoBatchNorm(penalised);
+        }
     }
 
     /// <summary>The loss as --loss names it.</summary>

@@ -61,12 +61,13 @@ public sealed class ReliabilityTests(TinyGanFixture gan) : IClassFixture<TinyGan
     [Fact]
     public void SampleRefusesACountWhoseProbabilitiesWouldNotFitInTwoGigabytes()
     {
-        // A narrow 64³ G and D under the tiny run's metadata: 10000 shapes of 64³ are 10 GiB of float32.
-        var arch = new Gan3D.Models.GanArchitecture(64, 1.0 / 64, 200);
-        using var g = new Gan3D.Models.Generator3D(arch, CpuBackend.Default, new Rng(1));
-        using var d = new Gan3D.Models.Discriminator3D(arch, CpuBackend.Default, new Rng(1));
+        // A narrow 64³ G and D (the tiny run's kind of D) under the tiny run's metadata: 10000 shapes of 64³ are 10 GiB of float32.
         var metadata = new Dictionary<string, string>(SafeTensors.ReadMetadata(gan.Checkpoint));
         var config = JsonNode.Parse(metadata["config"])!;
+        var norm = Enum.Parse<Gan3D.Models.DiscriminatorNorm>(config["Architecture"]!["DiscriminatorNorm"]!.GetValue<string>());
+        var arch = new Gan3D.Models.GanArchitecture(64, 1.0 / 64, 200) { DiscriminatorNorm = norm };
+        using var g = new Gan3D.Models.Generator3D(arch, CpuBackend.Default, new Rng(1));
+        using var d = new Gan3D.Models.Discriminator3D(arch, CpuBackend.Default, new Rng(1));
         config["Architecture"]!["Resolution"] = 64;
         config["Architecture"]!["Width"] = 1.0 / 64;
         metadata["config"] = config.ToJsonString();

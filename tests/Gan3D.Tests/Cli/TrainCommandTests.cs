@@ -81,13 +81,16 @@ public sealed class TrainCommandTests : IDisposable
 
         Assert.Equal(new Gan3D.Models.GanTrainingOptions
         {
-            Architecture = new Gan3D.Models.GanArchitecture(32, 0.125),
+            // The quick preset's 3D-GAN D (no norm, R1 γ 10 every 4th update) under the given rate and threshold.
+            Architecture = new Gan3D.Models.GanArchitecture(32, 0.125) { DiscriminatorNorm = Gan3D.Models.DiscriminatorNorm.None },
             BatchSize = 4,
             LearningRateG = 0.001f,
             LearningRateD = 0.002f,
             DAccuracyThreshold = 0.7f,
             Latent = Gan3D.Models.LatentDistribution.Uniform,
             GeneratorEma = 0.5f,
+            R1Gamma = 10f,
+            R1Every = 4,
             Seed = 3,
         }, Settings("gan", "--lr-g", "0.001", "--lr-d", "0.002", "--d-threshold", "0.7", "--latent", "uniform", "--g-ema", "0.5", "--seed", "3"));
 

@@ -30,7 +30,8 @@ public sealed class TrainStudyOptionTests : IDisposable
     private void AssertRefused(string expected, params string[] args)
     {
         string output = P("run-" + Guid.NewGuid().ToString("N")[..8]);
-        AssertBadInput(Run(["train", .. args, "--out", output, "--device", "cpu"]), expected);
+        // One iteration: a check that wrongly lets the run start fails in seconds, not after a whole preset's run.
+        AssertBadInput(Run(["train", .. args, "--iterations", "1", "--out", output, "--device", "cpu"]), expected);
         Assert.False(Directory.Exists(output), "a refused run must not leave a run directory");
     }
 
@@ -84,8 +85,16 @@ public sealed class TrainStudyOptionTests : IDisposable
     [Fact]
     public void MinibatchStdReachesTheArchitectureAndIsKeptOnResume()
     {
+        // A minibatch std channel rules out R1 (shape-by-shape gradients): D gets the paper's settings (batch norm, 1e-4, 80% rule).
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
-        Assert.Equal(quick with { Architecture = quick.Architecture with { MinibatchStd = true } }, Settings("mbstd", "--minibatch-std"));
+        Assert.Equal(quick with
+        {
+            LearningRateD = 1e-4f,
+            DAccuracyThreshold = 0.8f,
+            R1Gamma = 0f,
+            R1Every = 1,
+            Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Batch, MinibatchStd = true },
+        }, Settings("mbstd", "--minibatch-std"));
         var plain = Train("plain");
         Assert.True(plain.Code == 0, plain.Err);
         string ck = Path.Combine(P("plain"), "checkpoint.safetensors");
@@ -112,19 +121,25 @@ public sealed class TrainStudyOptionTests : IDisposable
     public void TheR1PenaltyReachesTheRunNeedsADWithoutBatchNormAndIsKeptOnResume()
     {
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
-        var r1 = Settings("r1", "--d-norm", "none", "--r1", "10", "--r1-every", "4");
-        Assert.Equal(quick with { R1Gamma = 10f, R1Every = 4, Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } }, r1);
-        AssertRefused("--r1 10: its gradient penalty needs D without batch norm; add --d-norm spectral or --d-norm none", "--r1", "10");
+        // The quick preset's 3D-GAN has R1 (γ 10, every 4th update) on a D without norm; the flags replace its values.
+        Assert.Equal((DiscriminatorNorm.None, 10f, 4), (quick.Architecture.DiscriminatorNorm, quick.R1Gamma, quick.R1Every));
+        var r1 = Settings("r1", "--d-norm", "spectral", "--r1", "5", "--r1-every", "2");
+        Assert.Equal(quick with { R1Gamma = 5f, R1Every = 2, Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } }, r1);
+        Assert.Equal(0f, Settings("r1-off", "--r1", "0").R1Gamma);
+        AssertRefused("--r1 10: its gradient penalty needs D without batch norm; add --d-norm spectral or --d-norm none", "--r1", "10", "--d-norm", "batch");
+        // The 3D-VAE-GAN's and the paper preset's D have batch norm.
+        AssertRefused("--r1 10: its gradient penalty needs D without batch norm", "--model", "vae-gan", "--image-size", "16", "--r1", "10");
+        AssertRefused("--r1 10: its gradient penalty needs D without batch norm", "--preset", "paper", "--r1", "10");
         AssertRefused("--r1 10 cannot be combined with --minibatch-std", "--r1", "10", "--d-norm", "spectral", "--minibatch-std");
         AssertRefused("--r1 -1: give a finite number ≥ 0", "--r1", "-1", "--d-norm", "none");
         AssertRefused("--r1-every 0: give a whole number in 1..1000", "--r1", "1", "--r1-every", "0", "--d-norm", "none");
         AssertRefused("--r1 does not apply to --model latent", "--model", "latent", "--r1", "1");
 
         string ck = Path.Combine(P("r1"), "checkpoint.safetensors");
-        AssertBadInput(Run("train", "--resume", P("r1"), "--r1", "5", "--device", "cpu"), $"--r1 5 contradicts {ck}, trained with 10");
+        AssertBadInput(Run("train", "--resume", P("r1"), "--r1", "10", "--device", "cpu"), $"--r1 10 contradicts {ck}, trained with 5");
         var resumed = Run("train", "--resume", P("r1"), "--iterations", "2", "--device", "cpu");
         Assert.True(resumed.Code == 0, resumed.Err);
-        Assert.Contains("R1 penalty γ 10 on every 4th update of D", resumed.Out);
+        Assert.Contains("R1 penalty γ 5 once every 2 updates of D", resumed.Out);
     }
 
     [Fact]

@@ -24,10 +24,18 @@ namespace Gan3D.Models;
 /// <param name="LatentIterations">Iterations of a latent model's run (its autoencoder's steps cost less than a GAN's).</param>
 /// <param name="LatentProceduralPerFamily">Built-in shapes a family for a latent model (its codes are what it samples between).</param>
 /// <param name="LatentOccupiedWeight">A latent model's weight of occupied voxels in its reconstruction loss (<see cref="LatentModelOptions.OccupiedWeight"/>).</param>
+/// <param name="GanDiscriminator">The 3D-GAN's D when it is not the paper's (null: batch norm, <paramref name="LearningRateD"/>, the 80% rule); the 3D-VAE-GAN and the latent model keep the paper's.</param>
 public sealed record TrainingPreset(string Name, int Resolution, double Width, int BatchSize, float LearningRateG, float LearningRateD,
     long Iterations, int SampleEvery, int CheckpointEvery, int ProceduralPerFamily, LatentDistribution Latent, float GeneratorEma,
-    float ReconstructionWeight = 1e-4f, long LatentIterations = 3000, int LatentProceduralPerFamily = 500, float LatentOccupiedWeight = 6f)
+    float ReconstructionWeight = 1e-4f, long LatentIterations = 3000, int LatentProceduralPerFamily = 500, float LatentOccupiedWeight = 6f,
+    DiscriminatorRecipe? GanDiscriminator = null)
 {
+    /// <summary>
+    /// The 3D-GAN's D of the CPU presets: no normalisation, trained on every batch at G's rate (2.5e-3), held smooth
+    /// by an R1 penalty (γ 10 on every 4th update; docs/quality.md, "Penalties on D's gradient").
+    /// </summary>
+    public static readonly DiscriminatorRecipe FastR1 = new(DiscriminatorNorm.None, 2.5e-3f, 1f, 10f, 4);
+
     /// <summary>The paper's 64³ network and hyperparameters, for a GPU.</summary>
     public static readonly TrainingPreset Paper = new("paper", 64, 1.0, 100, 0.0025f, 1e-5f, 20000, 500, 1000, 200, LatentDistribution.Uniform, 0f);
 
@@ -46,7 +54,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// reconstructed family shape, 0.06 with the weight; docs/quality.md).
     /// </summary>
     public static readonly TrainingPreset Quick = new("quick", 32, 0.25, 32, 0.0025f, 1e-4f, 1500, 250, 250, 50, LatentDistribution.Normal, 0.995f,
-        ReconstructionWeight: 1e-2f);
+        ReconstructionWeight: 1e-2f, GanDiscriminator: FastR1);
 
     /// <summary>
     /// The quick recipe at twice its width and three times its length: 32³ at half the paper's widths, 4500
@@ -73,10 +81,33 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     public static TrainingPreset For(DeviceKind device) => device == DeviceKind.Cuda ? Paper : Quick;
 
     /// <summary>
-    /// 3D-GAN settings: each override where given, else this preset's value (the D-accuracy threshold,
-    /// which no preset names, defaults to the paper's 0.8). Ignores the 3D-VAE-GAN-only overrides.
+    /// 3D-GAN settings: each override where given, else this preset's value. D is the preset's
+    /// <see cref="GanDiscriminator"/> where it names one, its settings replaced one by one by the overrides, unless the
+    /// overrides ask for batch norm, a minibatch standard deviation or WGAN-GP: those get the paper's D settings (batch
+    /// norm, <see cref="LearningRateD"/>, the 80% rule, no R1) under the overrides. Ignores the 3D-VAE-GAN-only overrides;
+    /// the other study settings are <see cref="TrainingOverrides.ApplyStudySettings"/>'.
     /// </summary>
-    public GanTrainingOptions GanOptions(TrainingOverrides overrides) => new()
+    public GanTrainingOptions GanOptions(TrainingOverrides overrides)
+    {
+        var paper = Shared(overrides);
+        // Batch norm, a minibatch std channel or WGAN-GP ask for another D than the recipe's: they get the paper's D settings.
+        if (GanDiscriminator is not { } d || overrides.DiscriminatorNorm == DiscriminatorNorm.Batch || overrides.MinibatchStd == true
+            || overrides.Loss == AdversarialLoss.WassersteinGp)
+        {
+            return paper;
+        }
+        return paper with
+        {
+            LearningRateD = overrides.LearningRateD ?? d.LearningRate,
+            DAccuracyThreshold = overrides.DAccuracyThreshold ?? d.AccuracyThreshold,
+            R1Gamma = overrides.R1Gamma ?? d.R1Gamma,
+            R1Every = overrides.R1Every ?? d.R1Every,
+            Architecture = paper.Architecture with { DiscriminatorNorm = overrides.DiscriminatorNorm ?? d.Norm },
+        };
+    }
+
+    /// <summary>The settings every model shares: each override where given, else this preset's value (the paper's D).</summary>
+    private GanTrainingOptions Shared(TrainingOverrides overrides) => new()
     {
         Architecture = new GanArchitecture(overrides.Resolution ?? Resolution, overrides.Width ?? Width),
         BatchSize = overrides.BatchSize ?? BatchSize,
@@ -89,7 +120,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     };
 
     /// <summary>
-    /// 3D-VAE-GAN settings: the 3D-GAN ones of <see cref="GanOptions"/>, except that z is N(0, I) (the
+    /// 3D-VAE-GAN settings: the 3D-GAN ones of <see cref="GanOptions"/> with the paper's D, except that z is N(0, I) (the
     /// prior of the KL term) and G's moving average is off unless overridden (the encoder learns codes
     /// for G's own weights; with the average it is unmeasured), plus the encoder's overrides over
     /// <see cref="VaeGanTrainingOptions"/>' defaults.
@@ -97,7 +128,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     public VaeGanTrainingOptions VaeGanOptions(TrainingOverrides overrides)
     {
         var defaults = new VaeGanTrainingOptions();
-        var gan = GanOptions(overrides with
+        var gan = Shared(overrides with
         {
             Latent = overrides.Latent ?? defaults.Latent,
             GeneratorEma = overrides.GeneratorEma ?? 0f,
@@ -121,7 +152,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     public LatentModelOptions LatentOptions(TrainingOverrides overrides)
     {
         var defaults = new LatentModelOptions();
-        var gan = GanOptions(overrides with
+        var gan = Shared(overrides with
         {
             LearningRateG = overrides.LearningRateG ?? defaults.LearningRateG,
             LearningRateD = overrides.LearningRateD ?? defaults.LearningRateD,
@@ -141,3 +172,9 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
         CheckpointEvery = checkpointEvery ?? CheckpointEvery,
     };
 }
+
+/// <summary>
+/// A 3D-GAN's D when it is not the paper's: its normalisation, Adam learning rate, accuracy threshold of the adaptive
+/// rule (1: D trains on every batch) and R1 penalty (γ, applied every <paramref name="R1Every"/>-th update).
+/// </summary>
+public sealed record DiscriminatorRecipe(DiscriminatorNorm Norm, float LearningRate, float AccuracyThreshold, float R1Gamma, int R1Every);
