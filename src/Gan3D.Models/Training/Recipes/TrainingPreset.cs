@@ -46,7 +46,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// cores, with a normal z (the paper's uniform z collapsed to one shape in these runs) and samples
     /// from a moving average of G's weights (decay 0.995: coverage 29.5% → 38.3% in the same run).
     /// Its 3D-GAN's D is <see cref="FastR1"/>: against new shapes of the families 1-NNA 82.8–84.4% over three runs
-    /// where the paper's D scored 95–96%, and on held-out chairs 67.8% against 73.6% (docs/quality.md).
+    /// where the paper's D scored 95–96%, and on held-out chairs 67.8% and 69.0% against 73.6% (docs/quality.md).
     /// A 3D-VAE-GAN gets α2 = 1e-2: with the paper's 1e-4 the reconstruction term is small beside the GAN
     /// term and 1500 iterations reached a held-out mean IoU of 0.139, below the mean shape's 0.177; with
     /// 1e-2 the same preset reached 0.452 (docs: README, "Single-image reconstruction").
