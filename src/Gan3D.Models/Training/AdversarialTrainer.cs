@@ -142,6 +142,9 @@ public abstract class AdversarialTrainer : ITrainer
     /// <summary>The panels of losses.png.</summary>
     public abstract IReadOnlyList<(string Title, string[] Columns)> PlotLayout { get; }
 
+    /// <summary>D's loss, except for WGAN-GP, whose critic loss has no scale to jump from (it is signed and drifts).</summary>
+    public virtual string? WatchedLoss => Options.Loss == AdversarialLoss.WassersteinGp ? null : "loss_d";
+
     /// <summary>The weight stream after G and D were drawn: a subclass draws its extra networks from it.</summary>
     protected Rng InitRng { get; }
 

@@ -30,4 +30,7 @@ public interface ITrainer : IDisposable
 
     /// <summary>The panels of losses.png: titles and the metric columns each shows.</summary>
     IReadOnlyList<(string Title, string[] Columns)> PlotLayout { get; }
+
+    /// <summary>The non-negative loss column whose sudden jump <see cref="TrainingSession"/> reports as a likely divergence (a <see cref="LossSpikeWatch"/>); null: none.</summary>
+    string? WatchedLoss { get; }
 }

@@ -128,6 +128,9 @@ public sealed class LatentModelTrainer : AdversarialTrainer
         ("Reconstruction (binary cross entropy a voxel, occupied voxels weighted)", ["loss_recon"]),
     ];
 
+    /// <summary>None: the autoencoder has no D, and its reconstruction loss falls steadily.</summary>
+    public override string? WatchedLoss => null;
+
     /// <summary>The prior over the current weights' codes of the training shapes.</summary>
     public NeighbourMixPrior Prior
     {

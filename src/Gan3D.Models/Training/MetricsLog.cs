@@ -34,6 +34,13 @@ public sealed class MetricsLog
 
     public int Count => _rows.Count;
 
+    /// <summary>The last <paramref name="n"/> (or fewer) values of a column, oldest first; none when the log lacks the column.</summary>
+    public IEnumerable<double> Tail(string column, int n)
+    {
+        int c = Array.IndexOf(_columns ?? [], column);
+        return c < 0 ? [] : _rows.Skip(Math.Max(0, _rows.Count - n)).Select(r => r[c + 1]);
+    }
+
     private void Load(long lastStep, Action<string>? log)
     {
         string text = File.ReadAllText(_path);

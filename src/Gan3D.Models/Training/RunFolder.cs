@@ -38,7 +38,7 @@ public sealed class RunFolder : IDisposable
 {
     /// <summary>The files and folders a training run writes; <see cref="RunFolderMode.Overwrite"/> deletes these only.</summary>
     public static readonly IReadOnlyList<string> RunFiles =
-        ["config.json", "metrics.csv", "losses.png", "checkpoint.safetensors", "report.html", "samples", "meshes"];
+        ["config.json", "metrics.csv", "losses.png", "checkpoint.safetensors", TrainingSession.SpikeCheckpointName, "report.html", "samples", "meshes"];
 
     private const string LockName = ".lock";
     private const string PidName = ".lock.pid";

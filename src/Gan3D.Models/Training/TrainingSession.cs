@@ -31,7 +31,7 @@ public sealed record TrainingSessionOptions
     /// <summary>Seed of the fixed latent codes the montages show, so they are comparable across steps.</summary>
     public ulong SampleSeed { get; init; } = 1;
 
-    /// <summary>Receives a line for each repair made on resume (a torn last row of metrics.csv); null: silent.</summary>
+    /// <summary>Receives a line for each repair made on resume (a torn last row of metrics.csv) and for a loss spike; null: silent.</summary>
     public Action<string>? Log { get; init; }
 
     /// <summary>Throws a clear error for a count or cadence the session cannot use.</summary>
@@ -63,14 +63,22 @@ public enum SessionOutcome
 /// Runs a trainer inside a run directory: metrics.csv every step, losses.png, periodic
 /// samples/step-N.png montages of fixed latent codes, atomic checkpoints, and at the end a final
 /// montage, the sampled probabilities (.npy) and meshes (.obj). An interruption saves a checkpoint
-/// first; a diverged loss stops without writing one, so the last good checkpoint stays. The folder is
-/// a <see cref="RunFolder"/> the caller has claimed (and disposes when the session is over).
+/// first; a diverged loss stops without writing one, so the last good checkpoint stays. A jump of the
+/// trainer's <see cref="ITrainer.WatchedLoss"/> (a <see cref="LossSpikeWatch"/>: the divergences that never
+/// reach NaN) is reported through <see cref="TrainingSessionOptions.Log"/>, and the checkpoint written
+/// before it is kept as checkpoint-before-spike.safetensors. The folder is a <see cref="RunFolder"/> the
+/// caller has claimed (and disposes when the session is over).
 /// </summary>
 public sealed class TrainingSession
 {
     private readonly ITrainer _trainer;
     private readonly TrainingSessionOptions _options;
     private readonly MetricsLog _metrics;
+    private readonly LossSpikeWatch? _watch;
+    private long _checkpointStep = -1;
+
+    /// <summary>The file that keeps the checkpoint written before the run's first loss spike.</summary>
+    public const string SpikeCheckpointName = "checkpoint-before-spike.safetensors";
 
     public TrainingSession(ITrainer trainer, RunFolder folder, TrainingSessionOptions options)
     {
@@ -80,8 +88,26 @@ public sealed class TrainingSession
         _options = options;
         RunDirectory = folder.Path;
         Directory.CreateDirectory(SamplesDirectory);
-        _metrics = new MetricsLog(Path.Combine(RunDirectory, "metrics.csv"), folder.Mode == RunFolderMode.Resume ? trainer.Step : -1, options.Log);
+        bool resume = folder.Mode == RunFolderMode.Resume;
+        _metrics = new MetricsLog(Path.Combine(RunDirectory, "metrics.csv"), resume ? trainer.Step : -1, options.Log);
+        if (resume && File.Exists(CheckpointPath))
+        {
+            _checkpointStep = trainer.Step;
+        }
+        if (trainer.WatchedLoss is { } column)
+        {
+            _watch = new LossSpikeWatch();
+            foreach (double v in _metrics.Tail(column, _watch.Window))
+            {
+                _watch.Observe(v);
+            }
+        }
     }
+
+    /// <summary>The iteration of this session's first spike of the watched loss, or null.</summary>
+    public long? SpikeStep { get; private set; }
+
+    public string SpikeCheckpointPath => Path.Combine(RunDirectory, SpikeCheckpointName);
 
     public string RunDirectory { get; }
 
@@ -112,6 +138,7 @@ public sealed class TrainingSession
                 }
                 var report = _trainer.Train();
                 _metrics.Append(report);
+                WatchLoss(report);
                 double rate = (report.Step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 onStep?.Invoke(report, rate);
                 long s = report.Step;
@@ -140,7 +167,46 @@ public sealed class TrainingSession
         return SessionOutcome.Completed;
     }
 
-    public void SaveCheckpoint() => _trainer.Save(CheckpointPath);
+    public void SaveCheckpoint()
+    {
+        _trainer.Save(CheckpointPath);
+        _checkpointStep = _trainer.Step;
+    }
+
+    /// <summary>
+    /// Feeds the watched loss to the spike watch; at the session's first spike, says so and keeps the
+    /// checkpoint on disk (written before the spike) as <see cref="SpikeCheckpointName"/>, unless an
+    /// earlier spike of the run already kept one. The run goes on: a GAN sometimes recovers.
+    /// </summary>
+    private void WatchLoss(TrainingStepReport report)
+    {
+        if (_watch is null || !_watch.Observe(report[_trainer.WatchedLoss!]) || SpikeStep is not null)
+        {
+            return;
+        }
+        SpikeStep = report.Step;
+        string kept;
+        if (File.Exists(SpikeCheckpointPath))
+        {
+            kept = $"{SpikeCheckpointName} still holds the checkpoint from before an earlier spike";
+        }
+        else if (_checkpointStep >= 0)
+        {
+            AtomicFile.Write(SpikeCheckpointPath, stream =>
+            {
+                using var source = File.OpenRead(CheckpointPath);
+                source.CopyTo(stream);
+            });
+            kept = $"its checkpoint of iteration {_checkpointStep} is kept as {SpikeCheckpointName}";
+        }
+        else
+        {
+            kept = "no checkpoint was written before it";
+        }
+        double value = report[_trainer.WatchedLoss!], median = _watch.LastMedian;
+        _options.Log?.Invoke(FormattableString.Invariant(
+            $"warning: {_trainer.WatchedLoss} jumped to {value:G4} at iteration {report.Step}, {value / median:F0}× its median {median:G3} over the previous {_watch.Window} iterations: the run is likely diverging (a lower learning rate for D avoids it); {kept}"));
+    }
 
     public void WritePlot()
     {
