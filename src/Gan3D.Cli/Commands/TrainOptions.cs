@@ -36,7 +36,7 @@ internal sealed class TrainOptions
 
     public Option<string?> Resume { get; } = new("--resume") { Description = "Continue the run saved in this checkpoint or run folder (its settings are kept: other values are refused)" };
 
-    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace the run in --out: deletes its config.json, metrics.csv, losses.png, checkpoint, report.html, samples/ and meshes/ (other files stay)" };
+    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace the run in --out: deletes its config.json, metrics.csv, losses.png, checkpoints, report.html, samples/ and meshes/ (other files stay)" };
 
     public Option<ulong> Seed { get; } = new("--seed", "-s") { Description = "Seed for weights, latent codes and data order", DefaultValueFactory = _ => 0 };
 

@@ -42,14 +42,16 @@ public sealed class RunFolderTests : IDisposable
         File.WriteAllText(Path.Combine(run, "metrics.csv"), "step,loss\n1,0.5\n");
         File.WriteAllText(Path.Combine(run, "samples", "step-000001.png"), "x");
         File.WriteAllText(Path.Combine(run, "notes.txt"), "mine");
+        File.WriteAllText(Path.Combine(run, TrainingSession.SpikeCheckpointName), "kept at a loss spike");
         var ex = Assert.Throws<RunFolderException>(() => RunFolder.Claim(run, RunFolderMode.New));
         Assert.False(ex.InUse);
-        Assert.Equal(["metrics.csv", "notes.txt", "samples"], ex.Entries);
+        Assert.Equal(["checkpoint-before-spike.safetensors", "metrics.csv", "notes.txt", "samples"], ex.Entries);
         Assert.True(File.Exists(Path.Combine(run, "metrics.csv")));
         using (RunFolder.Claim(run, RunFolderMode.Overwrite))
         {
             Assert.False(File.Exists(Path.Combine(run, "metrics.csv")));
             Assert.False(Directory.Exists(Path.Combine(run, "samples")));
+            Assert.False(File.Exists(Path.Combine(run, TrainingSession.SpikeCheckpointName)));
             Assert.Equal("mine", File.ReadAllText(Path.Combine(run, "notes.txt")));
         }
         File.WriteAllText(P("file"), "");
