@@ -16,7 +16,7 @@ internal sealed class TrainOptions
 
     public Option<int?> PerFamily { get; } = new("--per-family", "--count-per-family") { Description = "Built-in shapes a family with --data procedural, 2..10000 (12 families; default: 500 for --model latent; 50 for the GANs on quick and standard, 200 on paper)" };
 
-    public Option<string?> Preset { get; } = new("--preset") { Description = "quick: 32³, narrow, about 6 minutes on 2 CPU cores, the 3D-GAN with a D without batch norm at 10× the paper D's rate held by an R1 penalty (--model latent: 3000 iterations, 8 minutes, the closest samples measured); standard: 32³, half width, about 35 minutes on 2 CPU cores, quick's recipe (the better 3D-GAN on real shapes; --model latent: the better shape descriptor); paper: the paper's 64³ network and settings (for a GPU). Default: paper on CUDA, quick on the CPU" };
+    public Option<string?> Preset { get; } = new("--preset") { Description = "quick: 32³, narrow, about 6 minutes on 2 CPU cores, the 3D-GAN with a D without batch norm at 10× the paper D's rate held by an R1 penalty (--model latent: 3000 iterations, 8 minutes, the closest samples measured); standard: 32³, half width, about 35 minutes on 2 CPU cores (the better 3D-GAN on real shapes; --model latent: the better shape descriptor); paper: the paper's 64³ network and settings (for a GPU). Default: paper on CUDA, quick on the CPU" };
 
     public Option<int?> Resolution { get; } = new("--resolution", "-r") { Description = "Voxel resolution of the model: 32 or 64" };
 
@@ -42,9 +42,9 @@ internal sealed class TrainOptions
 
     public Option<float?> LrG { get; } = new("--lr-g") { Description = "Generator learning rate in (0, 1] (paper: 0.0025)" };
 
-    public Option<float?> LrD { get; } = new("--lr-d") { Description = "Discriminator learning rate in (0, 1] (paper: 1e-5; the quick and standard presets' 3D-GAN 1e-3, its other models 1e-4)" };
+    public Option<float?> LrD { get; } = new("--lr-d") { Description = "Discriminator learning rate in (0, 1] (paper: 1e-5; the quick preset's 3D-GAN 1e-3, its other models 1e-4)" };
 
-    public Option<float?> Threshold { get; } = new("--d-threshold") { Description = "Update D only when its accuracy on the previous batch was below this, in (0, 1] (paper: 0.8; 1 = always, the quick and standard presets' 3D-GAN)" };
+    public Option<float?> Threshold { get; } = new("--d-threshold") { Description = "Update D only when its accuracy on the previous batch was below this, in (0, 1] (paper: 0.8; 1 = always, the quick preset's 3D-GAN)" };
 
     public Option<string?> Latent { get; } = new("--latent") { Description = "Latent distribution: uniform (the paper's U(0,1); paper preset) or normal (N(0,1); quick preset: uniform collapsed to one shape in our 32³ runs)" };
 
@@ -52,15 +52,15 @@ internal sealed class TrainOptions
 
     public Option<string?> Loss { get; } = new("--loss") { Description = "Adversarial loss: bce (the paper's binary cross entropy; default) hinge (D: mean max(0, 1 − D(x)) + mean max(0, 1 + D(G(z))), G: −mean D(G(z))) or wgan-gp (D: mean D(G(z)) − mean D(x) + 10·mean (‖∇D(x̂)‖ − 1)² between real and generated shapes, G: −mean D(G(z)); needs --d-norm spectral or none, and turns the --d-threshold rule off unless given). D's accuracy for --d-threshold is the share of its logits with the right sign" };
 
-    public Option<string?> DNorm { get; } = new("--d-norm") { Description = "D's normalisation: batch (the paper's batch norm; the default but for the quick and standard presets' 3D-GAN; asking for it also gives D the paper's rate, 80% rule and no R1), spectral (no batch norm; every convolution divided by its largest singular value, one power iteration per forward, the vectors kept in the checkpoint) or none (the quick and standard presets' 3D-GAN)" };
+    public Option<string?> DNorm { get; } = new("--d-norm") { Description = "D's normalisation: batch (the paper's batch norm; the default but for the quick preset's 3D-GAN; asking for it also gives D the paper's rate, 80% rule and no R1), spectral (no batch norm; every convolution divided by its largest singular value, one power iteration per forward, the vectors kept in the checkpoint) or none (the quick preset's 3D-GAN)" };
 
     public Option<bool> MinibatchStd { get; } = new("--minibatch-std") { Description = "Give D's last convolution one more input channel: the standard deviation of each feature over the batch, averaged over features (Karras et al. 2018; off by default, the paper's D)" };
 
     public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
 
-    public Option<float?> R1 { get; } = new("--r1") { Description = "γ ≥ 0 of the R1 gradient penalty, γ/2 · mean ‖∇ₓD(x)‖² on real shapes (Mescheder et al. 2018; 0 = off, the paper; the quick and standard presets' 3D-GAN 10 on every 4th update); needs D without batch norm" };
+    public Option<float?> R1 { get; } = new("--r1") { Description = "γ ≥ 0 of the R1 gradient penalty, γ/2 · mean ‖∇ₓD(x)‖² on real shapes (Mescheder et al. 2018; 0 = off, the paper; the quick preset's 3D-GAN 10 on every 4th update); needs D without batch norm" };
 
-    public Option<int?> R1Every { get; } = new("--r1-every") { Description = "Apply the R1 penalty on every K-th update of D, scaled by K (lazy regularisation; default 1 = every update, the quick and standard presets' 3D-GAN 4)" };
+    public Option<int?> R1Every { get; } = new("--r1-every") { Description = "Apply the R1 penalty on every K-th update of D, scaled by K (lazy regularisation; default 1 = every update, the quick preset's 3D-GAN 4)" };
 
     public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
 

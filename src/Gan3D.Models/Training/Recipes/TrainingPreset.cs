@@ -31,11 +31,12 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     DiscriminatorRecipe? GanDiscriminator = null)
 {
     /// <summary>
-    /// The quick and standard presets' 3D-GAN D: no normalisation, trained on every batch at 1e-3 (G's is 2.5e-3), held smooth by an
+    /// The quick preset's 3D-GAN D: no normalisation, trained on every batch at 1e-3 (G's is 2.5e-3), held smooth by an
     /// R1 penalty (γ 10 on every 4th update). Measured in docs/quality.md ("The quick preset gets the R1 recipe"): slower
     /// D rates were further from new shapes; D at G's rate was closer at 1500 iterations but diverged when trained
     /// longer (families at about 2550 iterations, chairs at width 0.5 at about 3070), and at twice G's rate at 300.
-    /// At 1e-3 the standard preset trained 4500 iterations on chairs without a loss spike in two seeds.
+    /// At width 0.5 (the standard preset's) 1e-3 was closer on chairs in two one-thread runs but diverged in a third, on
+    /// two threads, at 2147 iterations: the standard preset keeps the paper's D.
     /// </summary>
     public static readonly DiscriminatorRecipe FastR1 = new(DiscriminatorNorm.None, 1e-3f, 1f, 10f, 4);
 
@@ -62,16 +63,15 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
         ReconstructionWeight: 1e-2f, GanDiscriminator: FastR1);
 
     /// <summary>
-    /// The quick recipe, its D included, at twice its width and three times its length: 32³ at half the paper's widths,
-    /// 4500 iterations, 33 minutes on two CPU cores (measured end to end with the paper's D, which costs the same). On
-    /// ModelNet10 chairs (docs/quality.md) against 89 held-out chairs: 1-NNA 59.2% and 58.4%, COV 53.0% and 53.3%, MMD
-    /// 0.745 and 0.741 over two seeds, where the paper's D at this width scored 64.5%, 44.3%, 0.721 (seed 0) and the
-    /// quick preset 67.8%, 44.3%, 0.744.
+    /// The quick recipe at twice its width and three times its length: 32³ at half the paper's widths, 4500
+    /// iterations, 33 minutes on two CPU cores (measured end to end). On ModelNet10 chairs (docs/quality.md) the wider
+    /// network is what helped: against 89 held-out chairs 1-NNA 64.5%, COV 44.3%, MMD 0.721, where the
+    /// quick preset scores 73.6%, 48.1%, 0.732 and width 0.25 trained for 6000 iterations 65.8%, 48.5%, 0.734.
     /// A latent model at this width is the better shape descriptor (ModelNet10, 5-fold: its encoder 92.3% and 91.9% over two
-    /// seeds, this preset's 3D-GAN with the paper's D 91.5%), not the closer sampler (the quick width is as close, at a quarter of the cost).
+    /// seeds, this preset's 3D-GAN D 91.5%), not the closer sampler (the quick width is as close, at a quarter of the cost).
     /// </summary>
     public static readonly TrainingPreset Standard = new("standard", 32, 0.5, 32, 0.0025f, 1e-4f, 4500, 500, 500, 50, LatentDistribution.Normal, 0.995f,
-        ReconstructionWeight: 1e-2f, GanDiscriminator: FastR1);
+        ReconstructionWeight: 1e-2f);
 
     /// <summary>Built-in shapes a family when the data is "procedural", for a latent model or for the GANs.</summary>
     public int PerFamily(bool latent) => latent ? LatentProceduralPerFamily : ProceduralPerFamily;
