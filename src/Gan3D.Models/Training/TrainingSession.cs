@@ -75,6 +75,7 @@ public sealed class TrainingSession
     private readonly TrainingSessionOptions _options;
     private readonly MetricsLog _metrics;
     private readonly LossSpikeWatch? _watch;
+    private readonly string? _watchedLoss;
     private long _checkpointStep = -1;
 
     /// <summary>The file that keeps the checkpoint written before the run's first loss spike.</summary>
@@ -94,10 +95,11 @@ public sealed class TrainingSession
         {
             _checkpointStep = trainer.Step;
         }
-        if (trainer.WatchedLoss is { } column)
+        _watchedLoss = trainer.WatchedLoss;
+        if (_watchedLoss is not null)
         {
             _watch = new LossSpikeWatch();
-            foreach (double v in _metrics.Tail(column, _watch.Window))
+            foreach (double v in _metrics.Tail(_watchedLoss, _watch.Window))
             {
                 _watch.Observe(v);
             }
@@ -180,7 +182,12 @@ public sealed class TrainingSession
     /// </summary>
     private void WatchLoss(TrainingStepReport report)
     {
-        if (_watch is null || !_watch.Observe(report[_trainer.WatchedLoss!]) || SpikeStep is not null)
+        if (_watch is null)
+        {
+            return;
+        }
+        double value = report[_watchedLoss!];
+        if (!_watch.Observe(value) || SpikeStep is not null)
         {
             return;
         }
@@ -203,9 +210,9 @@ public sealed class TrainingSession
         {
             kept = "no checkpoint was written before it";
         }
-        double value = report[_trainer.WatchedLoss!], median = _watch.LastMedian;
+        double median = _watch.LastMedian;
         _options.Log?.Invoke(FormattableString.Invariant(
-            $"warning: {_trainer.WatchedLoss} jumped to {value:G4} at iteration {report.Step}, {value / median:F0}× its median {median:G3} over the previous {_watch.Window} iterations: the run is likely diverging (a lower learning rate for D avoids it); {kept}"));
+            $"warning: {_watchedLoss} jumped to {value:G4} at iteration {report.Step}, {value / median:F0}× its median {median:G3} over the previous {_watch.Window} iterations: the run is likely diverging (a lower learning rate for D avoids it); {kept}"));
     }
 
     public void WritePlot()
