@@ -19,7 +19,7 @@ public interface ITrainer : IDisposable
     /// <summary>Runs one iteration.</summary>
     TrainingStepReport Train();
 
-    /// <summary>Writes a checkpoint that <c>Resume</c> continues exactly.</summary>
+    /// <summary>Writes a checkpoint that <c>Resume</c> continues exactly: a safetensors file whose metadata holds its "step".</summary>
     void Save(string path);
 
     /// <summary>Occupancy probabilities (count, 1, R, R, R) from G for latent codes z (count × Z), in eval mode.</summary>

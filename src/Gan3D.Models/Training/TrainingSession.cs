@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using Gan3D.Data;
+using Gan3D.Nn;
 using Gan3D.Tensors;
 
 namespace Gan3D.Models;
@@ -76,7 +78,6 @@ public sealed class TrainingSession
     private readonly MetricsLog _metrics;
     private readonly LossSpikeWatch? _watch;
     private readonly string? _watchedLoss;
-    private long _checkpointStep = -1;
 
     /// <summary>The file that keeps the checkpoint written before the run's first loss spike.</summary>
     public const string SpikeCheckpointName = "checkpoint-before-spike.safetensors";
@@ -91,10 +92,6 @@ public sealed class TrainingSession
         Directory.CreateDirectory(SamplesDirectory);
         bool resume = folder.Mode == RunFolderMode.Resume;
         _metrics = new MetricsLog(Path.Combine(RunDirectory, "metrics.csv"), resume ? trainer.Step : -1, options.Log);
-        if (resume && File.Exists(CheckpointPath))
-        {
-            _checkpointStep = trainer.Step;
-        }
         _watchedLoss = trainer.WatchedLoss;
         if (_watchedLoss is not null)
         {
@@ -172,7 +169,6 @@ public sealed class TrainingSession
     public void SaveCheckpoint()
     {
         _trainer.Save(CheckpointPath);
-        _checkpointStep = _trainer.Step;
     }
 
     /// <summary>
@@ -197,22 +193,45 @@ public sealed class TrainingSession
         {
             kept = $"{SpikeCheckpointName} still holds the checkpoint from before an earlier spike";
         }
-        else if (_checkpointStep >= 0)
+        else if (SavedStep() is not { } saved)
+        {
+            kept = "no checkpoint was written before it";
+        }
+        else if (saved >= report.Step)
+        {
+            kept = $"the checkpoint on disk is of iteration {saved}, not from before it: none is kept";
+        }
+        else
         {
             AtomicFile.Write(SpikeCheckpointPath, stream =>
             {
                 using var source = File.OpenRead(CheckpointPath);
                 source.CopyTo(stream);
             });
-            kept = $"its checkpoint of iteration {_checkpointStep} is kept as {SpikeCheckpointName}";
-        }
-        else
-        {
-            kept = "no checkpoint was written before it";
+            kept = $"its checkpoint of iteration {saved} is kept as {SpikeCheckpointName}";
         }
         double median = _watch.LastMedian;
         _options.Log?.Invoke(FormattableString.Invariant(
             $"warning: {_watchedLoss} jumped to {value:G4} at iteration {report.Step}, {value / median:F0}× its median {median:G3} over the previous {_watch.Window} iterations: the run is likely diverging (a lower learning rate for D avoids it); {kept}"));
+    }
+
+    /// <summary>
+    /// The step of the checkpoint on disk, read from its metadata (not assumed: a run resumed from another file, such as
+    /// the spike copy, finds a later one there until its first save), or null when there is none or it is unreadable.
+    /// </summary>
+    private long? SavedStep()
+    {
+        try
+        {
+            return File.Exists(CheckpointPath) && SafeTensors.ReadMetadata(CheckpointPath).TryGetValue("step", out var text)
+                && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long step)
+                ? step
+                : null;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     public void WritePlot()

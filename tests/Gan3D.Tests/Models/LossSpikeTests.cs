@@ -1,5 +1,6 @@
 using Gan3D.Data;
 using Gan3D.Models;
+using Gan3D.Nn;
 using Gan3D.Tensors;
 
 namespace Gan3D.Tests.Models;
@@ -78,8 +79,8 @@ public sealed class LossSpikeTests : IDisposable
         string warning = Assert.Single(lines, l => l.StartsWith("warning:", StringComparison.Ordinal));
         Assert.Contains("loss_d jumped to 80 at iteration 730", warning);
         Assert.Contains("its checkpoint of iteration 500 is kept as checkpoint-before-spike.safetensors", warning);
-        Assert.Equal("step 500", File.ReadAllText(Path.Combine(run, TrainingSession.SpikeCheckpointName)));
-        Assert.Equal("step 900", File.ReadAllText(Path.Combine(run, "checkpoint.safetensors")));
+        Assert.Equal(500, SavedStep(Path.Combine(run, TrainingSession.SpikeCheckpointName)));
+        Assert.Equal(900, SavedStep(Path.Combine(run, "checkpoint.safetensors")));
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public sealed class LossSpikeTests : IDisposable
             Assert.Equal(250, session.SpikeStep);
         }
         Assert.Contains(lines, l => l.Contains("its checkpoint of iteration 240 is kept"));
-        Assert.Equal("step 240", File.ReadAllText(Path.Combine(run, TrainingSession.SpikeCheckpointName)));
+        Assert.Equal(240, SavedStep(Path.Combine(run, TrainingSession.SpikeCheckpointName)));
 
         // A later session's spike keeps the earliest copy: the state before the run first went wrong.
         trainer.Rewind(260);
@@ -110,7 +111,30 @@ public sealed class LossSpikeTests : IDisposable
             new TrainingSession(trainer, folder, Options(700, lines)).Run(CancellationToken.None);
         }
         Assert.Contains(lines, l => l.Contains("still holds the checkpoint from before an earlier spike"));
-        Assert.Equal("step 240", File.ReadAllText(Path.Combine(run, TrainingSession.SpikeCheckpointName)));
+        Assert.Equal(240, SavedStep(Path.Combine(run, TrainingSession.SpikeCheckpointName)));
+    }
+
+    [Fact]
+    public void AResumeFromAnotherFileDoesNotKeepTheLaterCheckpointOnDiskAsTheOneBeforeTheSpike()
+    {
+        string run = Path.Combine(_dir, "run");
+        using var trainer = new ScriptedTrainer(spikeFrom: long.MaxValue);
+        using (var folder = RunFolder.Claim(run, RunFolderMode.New))
+        {
+            new TrainingSession(trainer, folder, Options(400, [])).Run(CancellationToken.None);
+        }
+        // Resumed at 240 from a file of its own (a hand-kept copy): the folder's checkpoint is still iteration 400's.
+        trainer.Rewind(240);
+        trainer.SpikeFrom = 250;
+        var lines = new List<string>();
+        using (var folder = RunFolder.Claim(run, RunFolderMode.Resume))
+        {
+            var session = new TrainingSession(trainer, folder, Options(300, lines));
+            session.Run(CancellationToken.None);
+            Assert.Equal(250, session.SpikeStep);
+        }
+        Assert.Contains(lines, l => l.Contains("at iteration 250") && l.Contains("the checkpoint on disk is of iteration 400, not from before it: none is kept"));
+        Assert.False(File.Exists(Path.Combine(run, TrainingSession.SpikeCheckpointName)));
     }
 
     [Fact]
@@ -149,9 +173,13 @@ public sealed class LossSpikeTests : IDisposable
         Log = lines.Add,
     };
 
-    /// <summary>A trainer whose D loss is healthy until <c>spikeFrom</c> and 80 after; its checkpoint is the text "step N".</summary>
+    private static long SavedStep(string path) => long.Parse(SafeTensors.ReadMetadata(path)["step"], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A trainer whose D loss is healthy until <see cref="SpikeFrom"/> and 80 after; its checkpoint holds only its step.</summary>
     private sealed class ScriptedTrainer(long spikeFrom) : ITrainer
     {
+        public long SpikeFrom { get; set; } = spikeFrom;
+
         public long Step { get; private set; }
 
         public int Resolution => 8;
@@ -163,12 +191,13 @@ public sealed class LossSpikeTests : IDisposable
         public TrainingStepReport Train()
         {
             Step++;
-            return new(Step, [("loss_d", Step >= spikeFrom ? 80 : Healthy(Step)), ("loss_g", 1.0)]);
+            return new(Step, [("loss_d", Step >= SpikeFrom ? 80 : Healthy(Step)), ("loss_g", 1.0)]);
         }
 
         public void Rewind(long step) => Step = step;
 
-        public void Save(string path) => File.WriteAllText(path, $"step {Step}");
+        public void Save(string path) =>
+            SafeTensors.Save(path, [], new Dictionary<string, string> { ["step"] = Step.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
         public float[] Decode(float[] z, int count) => new float[count * 512];
 
