@@ -34,7 +34,7 @@ internal sealed class TrainOptions
 
     public Option<string?> Output { get; } = new("--out", "-o") { Description = "Run directory (default runs/gan-<date>-<time>; with --resume the checkpoint's folder). Must be new or empty unless --resume continues the run in it or --overwrite replaces it" };
 
-    public Option<string?> Resume { get; } = new("--resume") { Description = "Continue the run saved in this checkpoint or run folder (its settings are kept: other values are refused)" };
+    public Option<string?> Resume { get; } = new("--resume") { Description = "Continue the run saved in this checkpoint or run folder (its settings are kept: other values are refused, except --lr-g and --lr-d, which change the rates from here on)" };
 
     public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace the run in --out: deletes its config.json, metrics.csv, losses.png, checkpoints, report.html, samples/ and meshes/ (other files stay)" };
 

@@ -37,7 +37,28 @@ internal static class TrainResume
         }
         var trainer = resume.Resume(shapes, backend, images);
         TrainCommand.RecordData(trainer, dataSpec, pairsDir is not null, perFamily);
+        ChangeRates(parse, opt, o, trainer);
         return trainer;
+    }
+
+    /// <summary>
+    /// --lr-g and --lr-d on resume set the rates from here on (the way out of a divergence warning: resume
+    /// checkpoint-before-spike.safetensors with a slower D); the line says what changed, from which iteration.
+    /// </summary>
+    private static void ChangeRates(ParseResult parse, TrainOptions opt, TextWriter o, AdversarialTrainer trainer)
+    {
+        var saved = trainer.Options;
+        float g = parse.GetValue(opt.LrG) ?? saved.LearningRateG;
+        float d = parse.GetValue(opt.LrD) ?? saved.LearningRateD;
+        if (g == saved.LearningRateG && d == saved.LearningRateD)
+        {
+            return;
+        }
+        static string Change(string name, float from, float to) =>
+            from == to ? "" : string.Create(CultureInfo.InvariantCulture, $"{name} {from} → {to}");
+        string changes = string.Join(", ", new[] { Change("G", saved.LearningRateG, g), Change("D", saved.LearningRateD, d) }.Where(c => c.Length > 0));
+        trainer.SetLearningRates(g, d);
+        o.WriteLine($"  learning rates from iteration {trainer.Step + 1}: {changes}");
     }
 }
 
@@ -47,7 +68,8 @@ internal static class TrainResumeChecks
     /// <summary>
     /// Refuses an option that contradicts the checkpoint (one line naming the option and both values);
     /// an equal value is accepted. --iterations, the cadences, --device, --precision, --threads and --out are the
-    /// resumed run's own; --preset is stated as ignored.
+    /// resumed run's own, and so are --lr-g and --lr-d (<see cref="TrainResume.Build"/> applies them); --preset is
+    /// stated as ignored.
     /// </summary>
     public static void CheckAgainstCheckpoint(ParseResult parse, TrainOptions opt, GivenOptions given, TrainingCheckpoint resume, TextWriter o)
     {
@@ -76,8 +98,6 @@ internal static class TrainResumeChecks
         Same(parse, opt.Resolution, saved.Architecture.Resolution, resume);
         Same(parse, opt.Width, saved.Architecture.Width, resume);
         Same(parse, opt.Batch, saved.BatchSize, resume);
-        Same(parse, opt.LrG, saved.LearningRateG, resume);
-        Same(parse, opt.LrD, saved.LearningRateD, resume);
         Same(parse, opt.Threshold, saved.DAccuracyThreshold, resume);
         Same(parse, opt.GEma, saved.GeneratorEma, resume);
         Same(parse, opt.InstanceNoise, saved.InstanceNoise, resume);

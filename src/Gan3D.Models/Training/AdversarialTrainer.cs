@@ -97,8 +97,21 @@ public abstract class AdversarialTrainer : ITrainer
         return options is LatentModelOptions latent ? new LatentModelTrainer(latent, data, backend) : new GanTrainer(options, data, backend);
     }
 
-    /// <summary>The run's settings.</summary>
-    public GanTrainingOptions Options { get; }
+    /// <summary>The run's settings (the learning rates as <see cref="SetLearningRates"/> last set them).</summary>
+    public GanTrainingOptions Options { get; private set; }
+
+    /// <summary>
+    /// Trains G and D at these Adam learning rates from the next step on (a resumed run told to go slower, e.g. after a
+    /// divergence warning); the optimisers' moments are kept, and the next checkpoint and config.json record the rates.
+    /// </summary>
+    public void SetLearningRates(float learningRateG, float learningRateD)
+    {
+        var changed = Options with { LearningRateG = learningRateG, LearningRateD = learningRateD };
+        changed.Validate();
+        Options = changed;
+        OptG.Lr = learningRateG;
+        OptD.Lr = learningRateD;
+    }
 
     /// <summary>Where the tensors live.</summary>
     public IBackend Backend { get; }

@@ -106,7 +106,6 @@ public sealed class LatentModelTrainer : AdversarialTrainer
     private LatentModelTrainer(LatentModelOptions options, VoxelDataset data, IBackend backend, StreamPositions positions)
         : base(options, data, backend, positions)
     {
-        LatentOptions = options;
         if (data.Count <= options.Neighbours)
         {
             throw new ArgumentException($"the prior moves towards {options.Neighbours} nearest training shapes, but the data has only {data.Count}");
@@ -114,7 +113,7 @@ public sealed class LatentModelTrainer : AdversarialTrainer
     }
 
     /// <summary>The run's settings.</summary>
-    public LatentModelOptions LatentOptions { get; }
+    public LatentModelOptions LatentOptions => (LatentModelOptions)Options;
 
     /// <inheritdoc/>
     public override string ModelName => Model;

@@ -65,7 +65,6 @@ public sealed class VaeGanTrainer : AdversarialTrainer
         StreamPositions positions, ulong viewOffset)
         : base(options, data, backend, positions)
     {
-        VaeOptions = options;
         _images = images ?? TrainingImages.Rendered(data, options.Encoder, options.Views);
         if (_images.Encoder != options.Encoder)
         {
@@ -85,7 +84,7 @@ public sealed class VaeGanTrainer : AdversarialTrainer
     }
 
     /// <summary>The run's settings.</summary>
-    public VaeGanTrainingOptions VaeOptions { get; }
+    public VaeGanTrainingOptions VaeOptions => (VaeGanTrainingOptions)Options;
 
     /// <summary>The image encoder.</summary>
     public ImageEncoder E { get; }

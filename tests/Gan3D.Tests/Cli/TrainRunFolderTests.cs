@@ -122,7 +122,6 @@ public sealed partial class TrainRunFolderTests : IDisposable
         byte[] before = File.ReadAllBytes(Path.Combine(run, "checkpoint.safetensors"));
         string ck = Path.Combine(run, "checkpoint.safetensors");
         AssertBadInput(Run("train", "--resume", run, "--batch-size", "2", "--device", "cpu"), $"--batch-size 2 contradicts {ck}, trained with 4");
-        AssertBadInput(Run("train", "--resume", run, "--lr-g", "0.001", "--device", "cpu"), "--lr-g 0.001 contradicts");
         AssertBadInput(Run("train", "--resume", run, "--width", "0.25", "--device", "cpu"), "--width 0.25 contradicts");
         AssertBadInput(Run("train", "--resume", run, "--resolution", "64", "--device", "cpu"), "--resolution 64 contradicts");
         AssertBadInput(Run("train", "--resume", run, "--model", "vae-gan", "--device", "cpu"), "--model vae-gan contradicts");
@@ -140,6 +139,30 @@ public sealed partial class TrainRunFolderTests : IDisposable
         Assert.Contains($"from {data}", output);
         Assert.Equal(2, Step(run));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(run, "metrics.csv")).Length);
+    }
+
+    [Fact]
+    public void ResumeAtANewLearningRateSaysFromWhichIterationAndKeepsIt()
+    {
+        string data = Shapes(), run = P("run");
+        Train(run, "--data", data, "--iterations", "1");
+        string ck = Path.Combine(run, "checkpoint.safetensors");
+        var first = TrainingCheckpoint.Open(ck).Options;
+        float lrD = first.LearningRateD / 4;
+        string d = lrD.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string output = Train(run, "--resume", run, "--iterations", "2", "--lr-d", d);
+        string from = first.LearningRateD.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"learning rates from iteration 2: D {from} → {d}", output);
+        Assert.Contains($"D {d}", output);
+        var saved = TrainingCheckpoint.Open(ck).Options;
+        Assert.Equal((first.LearningRateG, lrD), (saved.LearningRateG, saved.LearningRateD));
+        Assert.Contains($"\"LearningRateD\": {d}", File.ReadAllText(Path.Combine(run, "config.json")));
+
+        // The next resume keeps the new rate without being told, and says nothing about rates.
+        string again = Train(run, "--resume", run, "--iterations", "3");
+        Assert.DoesNotContain("learning rates from", again);
+        Assert.Equal(lrD, TrainingCheckpoint.Open(ck).Options.LearningRateD);
+        AssertBadInput(Run("train", "--resume", run, "--iterations", "4", "--lr-d", "2", "--device", "cpu"), "--lr-d 2: give a finite number in (0, 1]");
     }
 
     [Fact]

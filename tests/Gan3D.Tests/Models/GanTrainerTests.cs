@@ -114,6 +114,62 @@ public sealed class GanTrainerTests : IDisposable
     }
 
     [Fact]
+    public void NewLearningRatesScaleTheNextStepAndTheCheckpointKeepsThem()
+    {
+        // Adam's step is lr · m̂ / (√v̂ + ε): from the same state and batch, a k-times rate moves the weights k times as far.
+        // D steps before G, so changing only G's rate leaves D's step alone and G's gradient the same (and the other way round).
+        using var be = new CpuBackend(threads: 2);
+        var options = Tiny(threshold: 1f, lrD: 1e-4f) with { LearningRateG = 1e-3f };
+        string ck = Path.Combine(_dir, "checkpoint.safetensors");
+        float[] g1, d1;
+        using (var t = new GanTrainer(options, Shapes, be))
+        {
+            t.TrainStep();
+            t.Save(ck);
+            (g1, d1) = (Flat(t.G), Flat(t.D));
+        }
+        (float[] G, float[] D) NextStep(float? lrG, float? lrD)
+        {
+            using var t = GanTrainer.Resume(ck, Shapes, be);
+            if (lrG is not null || lrD is not null)
+            {
+                t.SetLearningRates(lrG ?? options.LearningRateG, lrD ?? options.LearningRateD);
+            }
+            t.TrainStep();
+            return (Flat(t.G), Flat(t.D));
+        }
+        static double Misfit(float[] before, float[] scaled, float[] plain, double k)
+        {
+            double err = 0, norm = 0;
+            for (int i = 0; i < before.Length; i++)
+            {
+                double a = (double)scaled[i] - before[i], b = (double)plain[i] - before[i];
+                err += (a - k * b) * (a - k * b);
+                norm += a * a;
+            }
+            Assert.True(norm > 0, "the step moved nothing");
+            return Math.Sqrt(err / norm);
+        }
+        var plain = NextStep(null, null);
+        var fasterG = NextStep(4e-3f, null);
+        var slowerD = NextStep(null, 2.5e-5f);
+        Assert.Equal(plain.D, fasterG.D);
+        Assert.InRange(Misfit(g1, fasterG.G, plain.G, 4), 0, 1e-3);
+        Assert.InRange(Misfit(d1, slowerD.D, plain.D, 0.25), 0, 1e-3);
+
+        using (var t = GanTrainer.Resume(ck, Shapes, be))
+        {
+            t.SetLearningRates(4e-3f, 2.5e-5f);
+            Assert.Equal(options with { LearningRateG = 4e-3f, LearningRateD = 2.5e-5f }, t.Options);
+            Assert.Throws<ArgumentException>(() => t.SetLearningRates(0f, 1e-4f));
+            t.TrainStep();
+            t.Save(ck);
+        }
+        var saved = TrainingCheckpoint.Open(ck).Options;
+        Assert.Equal((4e-3f, 2.5e-5f), (saved.LearningRateG, saved.LearningRateD));
+    }
+
+    [Fact]
     public void GeneratorAverageFollowsItsRecurrenceAndLeavesTrainingAlone()
     {
         const float d = 0.9f;
