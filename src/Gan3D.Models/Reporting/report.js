@@ -473,6 +473,7 @@
     const training = (data.config && data.config.training) || {};
     const panels = [
       ['Adversarial losses', ['loss_d', 'loss_g', 'loss_gan']],
+      ["D's gradient penalty (at its last penalised update)", ['loss_penalty']],
       ['KL (nats a latent dimension)', ['loss_kl']],
       ['Reconstruction (squared error a shape)', ['loss_recon']],
       ['D accuracy', ['d_accuracy', 'd_accuracy_real', 'd_accuracy_fake'], true],

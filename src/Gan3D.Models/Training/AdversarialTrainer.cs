@@ -196,8 +196,32 @@ public abstract class AdversarialTrainer : ITrainer
         DrawLatent(Z);
     }
 
-    /// <summary>Slots of the iteration's read-back: D's loss and its right calls on each half; a subclass's own from <see cref="FirstFreeSlot"/>.</summary>
-    protected const int LossDSlot = 0, HitsRealSlot = 1, HitsFakeSlot = 2, FirstFreeSlot = 3, ReadbackSlots = 8;
+    /// <summary>
+    /// Slots of the iteration's read-back: D's loss, its right calls on each half and its gradient penalty's sum (when
+    /// one was computed); a subclass's own from <see cref="FirstFreeSlot"/>.
+    /// </summary>
+    protected const int LossDSlot = 0, HitsRealSlot = 1, HitsFakeSlot = 2, PenaltySlot = 3, FirstFreeSlot = 4, ReadbackSlots = 8;
+
+    /// <summary>Whether D's loss has a gradient penalty (R1 or WGAN-GP's): the runs whose metrics log <c>loss_penalty</c>.</summary>
+    public bool HasPenalty => Options.R1Gamma > 0 || Options.Loss == AdversarialLoss.WassersteinGp;
+
+    /// <summary>What the penalty's recorded scalar is multiplied by to give the term as weighed in D's loss; 0 when this step recorded none.</summary>
+    private float _penaltyScale;
+
+    private float _lastPenalty = float.NaN;
+
+    /// <summary>
+    /// The gradient penalty at D's last penalised update (γ/2 · mean ‖∇ₓD(x)‖² for R1, before the lazy schedule's ×K; 10 · mean
+    /// (‖∇D(x̂)‖ − 1)² for WGAN-GP), from a <see cref="ReadBack"/>; NaN before the first in this process.
+    /// </summary>
+    protected float PenaltyResult(float[] readback)
+    {
+        if (_penaltyScale > 0)
+        {
+            _lastPenalty = readback[PenaltySlot] * _penaltyScale;
+        }
+        return _lastPenalty;
+    }
 
     /// <summary>Copies a one-element tensor into a read-back slot, on the device (no wait).</summary>
     protected void Record(int slot, Tensor scalar) => Backend.CopyRows(scalar, 0, 1, _readback, slot, 1, 1, 1);
@@ -232,6 +256,7 @@ public abstract class AdversarialTrainer : ITrainer
         // Its own scope: D's activations on real and fake are freed before the G step runs D again,
         // instead of living to the end of the iteration (nothing here outlives the step but numbers).
         using var scope = MemoryScope.Begin();
+        _penaltyScale = 0;
         // R1 on this update: the real half's logits come with their input gradient, penalised in the same backward.
         bool r1 = update && Options.R1Gamma > 0 && _dUpdates % Options.R1Every == 0;
         var real = WithInstanceNoise(Real);
@@ -254,13 +279,19 @@ public abstract class AdversarialTrainer : ITrainer
             {
                 epsilon[i] = (float)_latentRng.NextDouble();
             }
-            loss = Ops.Add(loss, Ops.MulScalar(GradientPenalty(real, fake, epsilon), GanTrainingOptions.WassersteinGpWeight));
+            var penalty = GradientPenalty(real, fake, epsilon);
+            Record(PenaltySlot, penalty);
+            _penaltyScale = GanTrainingOptions.WassersteinGpWeight;
+            loss = Ops.Add(loss, Ops.MulScalar(penalty, GanTrainingOptions.WassersteinGpWeight));
         }
         if (realGradient is not null)
         {
             // γ/2 · mean over the batch of ‖∇ₓD(x)‖², times the updates it stands for.
             float scale = Options.R1Gamma * Options.R1Every / (2f * dReal.Shape[0]);
-            loss = Ops.Add(loss, Ops.MulScalar(Ops.Sum(Ops.Square(realGradient)), scale));
+            var squares = Ops.Sum(Ops.Square(realGradient));
+            Record(PenaltySlot, squares);
+            _penaltyScale = Options.R1Gamma / (2f * dReal.Shape[0]);
+            loss = Ops.Add(loss, Ops.MulScalar(squares, scale));
         }
         if (update)
         {
@@ -455,6 +486,7 @@ public abstract class AdversarialTrainer : ITrainer
             ["step"] = Step.ToString(CultureInfo.InvariantCulture),
             ["d_updates"] = _dUpdates.ToString(CultureInfo.InvariantCulture),
             ["d_accuracy"] = LastDAccuracy.ToString("R", CultureInfo.InvariantCulture),
+            ["penalty"] = _lastPenalty.ToString("R", CultureInfo.InvariantCulture),
             ["rng.latent"] = _latentRng.Offset.ToString(CultureInfo.InvariantCulture),
             ["data.epoch"] = _order.Epoch.ToString(CultureInfo.InvariantCulture),
             ["data.position"] = _order.Position.ToString(CultureInfo.InvariantCulture),
@@ -518,6 +550,8 @@ public abstract class AdversarialTrainer : ITrainer
         Step = step;
         _dUpdates = dUpdates;
         LastDAccuracy = (float)accuracy;
+        // The penalty last logged (older checkpoints have none: NaN until D's next penalised update).
+        _lastPenalty = ck.Metadata.ContainsKey("penalty") ? (float)ck.GetDouble("penalty") : float.NaN;
         foreach (var (key, value) in ck.Metadata)
         {
             if (key.StartsWith(RunMetadataPrefix, StringComparison.Ordinal))

@@ -10,13 +10,15 @@ public sealed record GanStepResult(
     float DAccuracyFake,
     bool DUpdated,
     double DUpdateFraction,
-    double Seconds)
+    double Seconds,
+    float Penalty = float.NaN)
 {
-    /// <summary>The row of metrics.csv for this step.</summary>
-    public TrainingStepReport ToReport() => new(Step,
+    /// <summary>The row of metrics.csv for this step (with <c>loss_penalty</c>, the last <see cref="Penalty"/>, when D's loss has one).</summary>
+    public TrainingStepReport ToReport(bool withPenalty = false) => new(Step,
     [
         ("loss_d", LossD),
         ("loss_g", LossG),
+        .. withPenalty ? [("loss_penalty", (double)Penalty)] : Array.Empty<(string, double)>(),
         ("d_accuracy", DAccuracy),
         ("d_accuracy_real", DAccuracyReal),
         ("d_accuracy_fake", DAccuracyFake),

@@ -35,11 +35,15 @@ public sealed class GanTrainer : AdversarialTrainer
     protected override string ConfigJson => Options.ToJson();
 
     /// <inheritdoc/>
-    public override IReadOnlyList<(string Title, string[] Columns)> PlotLayout { get; } =
+    public override IReadOnlyList<(string Title, string[] Columns)> PlotLayout => HasPenalty ? LayoutWithPenalty : Layout;
+
+    private static readonly (string Title, string[] Columns)[] Layout =
     [
         ("Loss", ["loss_d", "loss_g"]),
         ("D accuracy and update fraction", ["d_accuracy", "d_update_fraction"]),
     ];
+
+    private static readonly (string Title, string[] Columns)[] LayoutWithPenalty = [Layout[0], ("D's gradient penalty", ["loss_penalty"]), Layout[1]];
 
     /// <summary>Runs one iteration and returns its measurements.</summary>
     public GanStepResult TrainStep()
@@ -68,11 +72,11 @@ public sealed class GanTrainer : AdversarialTrainer
         float lossG = readback[FirstFreeSlot];
         CheckFinite("G", lossG);
         EndStep(accReal, accFake);
-        return new GanStepResult(Step, lossD, lossG, LastDAccuracy, accReal, accFake, updateD, DUpdateFraction, clock.Elapsed.TotalSeconds);
+        return new GanStepResult(Step, lossD, lossG, LastDAccuracy, accReal, accFake, updateD, DUpdateFraction, clock.Elapsed.TotalSeconds, PenaltyResult(readback));
     }
 
     /// <inheritdoc/>
-    public override TrainingStepReport Train() => TrainStep().ToReport();
+    public override TrainingStepReport Train() => TrainStep().ToReport(HasPenalty);
 
     /// <summary>Rebuilds the trainer saved in <paramref name="path"/> and continues where it stopped.</summary>
     public static GanTrainer Resume(string path, VoxelDataset data, IBackend backend)

@@ -13,6 +13,7 @@ public sealed class MetricsLog
     private readonly string _path;
     private readonly List<double[]> _rows = new();
     private string[]? _columns;
+    private readonly Action<string>? _log;
 
     /// <param name="path">metrics.csv of the run.</param>
     /// <param name="resumeFromStep">The checkpoint's step when resuming (rows after it are dropped); -1 starts a new file.</param>
@@ -20,6 +21,7 @@ public sealed class MetricsLog
     public MetricsLog(string path, long resumeFromStep = -1, Action<string>? log = null)
     {
         _path = path;
+        _log = log;
         if (resumeFromStep >= 0 && File.Exists(path))
         {
             Load(resumeFromStep, log);
@@ -97,9 +99,14 @@ public sealed class MetricsLog
             _columns = report.Metrics.Select(m => m.Name).ToArray();
             File.WriteAllText(_path, "step," + string.Join(',', _columns) + "\n");
         }
-        if (!report.Metrics.Select(m => m.Name).SequenceEqual(_columns))
+        var names = report.Metrics.Select(m => m.Name).ToArray();
+        if (!names.SequenceEqual(_columns))
         {
-            throw new InvalidDataException($"{_path}: its columns ({string.Join(',', _columns)}) are not this run's ({string.Join(',', report.Metrics.Select(m => m.Name))})");
+            if (!IsWidening(_columns, names))
+            {
+                throw new InvalidDataException($"{_path}: its columns ({string.Join(',', _columns)}) are not this run's ({string.Join(',', names)})");
+            }
+            Widen(names);
         }
         var row = new double[_columns.Length + 1];
         row[0] = report.Step;
@@ -109,6 +116,47 @@ public sealed class MetricsLog
         }
         _rows.Add(row);
         File.AppendAllText(_path, Format(row) + "\n");
+    }
+
+    /// <summary>Whether <paramref name="names"/> holds every old column, in the same order, and only new ones beside them.</summary>
+    private static bool IsWidening(string[] old, string[] names)
+    {
+        int i = 0;
+        foreach (string n in names)
+        {
+            if (i < old.Length && n == old[i])
+            {
+                i++;
+            }
+            else if (old.Contains(n))
+            {
+                return false;
+            }
+        }
+        return i == old.Length && names.Distinct().Count() == names.Length;
+    }
+
+    /// <summary>
+    /// A run resumed by a build that logs more (e.g. loss_penalty): the earlier rows get NaN in the new columns (the
+    /// plots and the spike watch skip it) and the file is rewritten with the new header.
+    /// </summary>
+    private void Widen(string[] names)
+    {
+        int[] from = names.Select(n => Array.IndexOf(_columns!, n)).ToArray();
+        for (int r = 0; r < _rows.Count; r++)
+        {
+            var row = new double[names.Length + 1];
+            row[0] = _rows[r][0];
+            for (int c = 0; c < names.Length; c++)
+            {
+                row[c + 1] = from[c] < 0 ? double.NaN : _rows[r][from[c] + 1];
+            }
+            _rows[r] = row;
+        }
+        var added = names.Where(n => !_columns!.Contains(n)).ToArray();
+        _columns = names;
+        Rewrite();
+        _log?.Invoke($"{_path}: new column{(added.Length > 1 ? "s" : "")} {string.Join(", ", added)} (NaN in the {_rows.Count} row{(_rows.Count == 1 ? "" : "s")} before)");
     }
 
     private void Rewrite()

@@ -111,6 +111,17 @@ public sealed class RunFolderTests : IDisposable
         File.WriteAllText(path, "step,loss_d,loss_g\n1,0.5,0.25\n");
         var other = new MetricsLog(path, 5);
         Assert.Contains("columns", Assert.Throws<InvalidDataException>(() => other.Append(new TrainingStepReport(2, [("loss_g", 1), ("loss_d", 2)]))).Message);
+        Assert.Contains("columns", Assert.Throws<InvalidDataException>(() => other.Append(new TrainingStepReport(2, [("loss_d", 1)]))).Message);
+        Assert.Contains("columns", Assert.Throws<InvalidDataException>(() => other.Append(new TrainingStepReport(2, [("loss_d", 1), ("loss_g", 2), ("loss_d", 3)]))).Message);
+
+        // A run resumed by a build that logs a new column (loss_penalty): the earlier rows get NaN there, by name.
+        log.Clear();
+        var wider = new MetricsLog(path, 5, log.Add);
+        wider.Append(new TrainingStepReport(2, [("loss_d", 0.5), ("loss_penalty", 0.75), ("loss_g", 2)]));
+        Assert.Equal("step,loss_d,loss_penalty,loss_g\n1,0.5,NaN,0.25\n2,0.5,0.75,2\n", File.ReadAllText(path));
+        Assert.Equal([$"{path}: new column loss_penalty (NaN in the 1 row before)"], log);
+        Assert.Equal([double.NaN, 0.75], wider.Tail("loss_penalty", 5));
+        Assert.Equal(2, new MetricsLog(path, 5).Count);
     }
 
     [Fact]

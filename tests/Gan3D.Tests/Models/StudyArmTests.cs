@@ -107,6 +107,25 @@ public sealed class StudyArmTests : IDisposable
             return (penalty, expected);
         }
 
+        /// <summary>
+        /// An update of D on the next batch: the penalty the trainer reports after it, and the float64 R1 term γ/2 · mean ‖∇ₓD(x)‖²
+        /// of D's input gradient on the same real shapes before it.
+        /// </summary>
+        public (float Reported, double Expected) R1Update()
+        {
+            using var scope = MemoryScope.Begin();
+            NextBatch();
+            var fake = G.Forward(Z).Detach();
+            float[] g;
+            using (Autograd.NoGrad())
+            {
+                g = D.ForwardWithInputGradient(Real).InputGradient.ToArray();
+            }
+            double expected = Options.R1Gamma / 2.0 * g.Sum(x => (double)x * x) / Options.BatchSize;
+            DiscriminatorStep(fake, update: true);
+            return (PenaltyResult(ReadBack()), expected);
+        }
+
         /// <summary>D's logits on the first batch, then what the trainer's D step and G loss make of the same batch.</summary>
         public (float[] Real, float[] Fake, (float Loss, float AccuracyReal, float AccuracyFake) DStep, float GLoss) Probe()
         {
@@ -421,6 +440,31 @@ public sealed class StudyArmTests : IDisposable
         Assert.Throws<ArgumentException>(() => (r1 with { R1Gamma = float.PositiveInfinity }).Validate());
         Assert.Throws<ArgumentException>(() => (r1 with { R1Every = 0 }).Validate());
         (Tiny() with { R1Every = 4 }).Validate(); // an interval without a penalty is harmless
+    }
+
+    [Fact]
+    public void TheLoggedPenaltyIsTheR1TermOfItsLastPenalisedUpdate()
+    {
+        using var be = new CpuBackend(threads: 2);
+        // γ 10 on every 2nd update: updates 1 and 3 are penalised, update 2 reports update 1's term again.
+        using var t = new ProbeTrainer(WithSetting("r1"), Shapes, be);
+        var first = t.R1Update();
+        var second = t.R1Update();
+        var third = t.R1Update();
+        TestContext.Current.TestOutputHelper?.WriteLine($"reported {first.Reported}, {second.Reported}, {third.Reported}; expected {first.Expected:G6}, {third.Expected:G6}");
+        Assert.True(first.Expected > 0);
+        Assert.Equal(first.Expected, first.Reported, 1e-5 * first.Expected);
+        Assert.Equal(first.Reported, second.Reported);
+        Assert.Equal(third.Expected, third.Reported, 1e-5 * third.Expected);
+        Assert.NotEqual(first.Reported, third.Reported);
+
+        // Only a run with a penalty logs the column, and the first row of a WGAN-GP run has one.
+        using var r1 = new GanTrainer(WithSetting("r1"), Shapes, be);
+        using var plain = new GanTrainer(WithSetting("none"), Shapes, be);
+        using var wgan = new GanTrainer(WithSetting("wgan-gp"), Shapes, be);
+        Assert.Contains(r1.Train().Metrics, m => m.Name == "loss_penalty" && m.Value > 0);
+        Assert.DoesNotContain(plain.Train().Metrics, m => m.Name == "loss_penalty");
+        Assert.Contains(wgan.Train().Metrics, m => m.Name == "loss_penalty" && m.Value > 0);
     }
 
     [Fact]
