@@ -70,6 +70,7 @@ internal static class TrainCommand
 
         var backend = given.Backend;
         using var trainer = resume is not null ? TrainResume.Build(parse, opt, o, resume, backend, preset) : BuildNew(parse, opt, o, given, backend, preset, cadence.Iterations);
+        string? rateChange = resume is not null ? TrainResume.ChangeRates(parse, opt, trainer) : null;
         trainer.RunMetadata["iterations"] = cadence.Iterations.ToString(CultureInfo.InvariantCulture);
         trainer.RunMetadata["sample_every"] = cadence.SampleEvery.ToString(CultureInfo.InvariantCulture);
         trainer.RunMetadata["checkpoint_every"] = cadence.CheckpointEvery.ToString(CultureInfo.InvariantCulture);
@@ -89,6 +90,10 @@ internal static class TrainCommand
         WriteConfig(session.RunDirectory, trainer.ModelName, trainer.Options, dataSpec, trainer.Data, backend);
 
         Announce(o, trainer, dataSpec, session.RunDirectory, cadence.Iterations);
+        if (rateChange is not null)
+        {
+            o.WriteLine("  " + rateChange);
+        }
         var outcome = TrainingProgress.Run(session, trainer, o, cadence.Iterations, out int? stoppedBy);
         RunReport.TryWrite(session.RunDirectory, o, backend);
         if (outcome == SessionOutcome.Interrupted)

@@ -37,28 +37,28 @@ internal static class TrainResume
         }
         var trainer = resume.Resume(shapes, backend, images);
         TrainCommand.RecordData(trainer, dataSpec, pairsDir is not null, perFamily);
-        ChangeRates(parse, opt, o, trainer);
         return trainer;
     }
 
     /// <summary>
     /// --lr-g and --lr-d on resume set the rates from here on (the way out of a divergence warning: resume
-    /// checkpoint-before-spike.safetensors with a slower D); the line says what changed, from which iteration.
+    /// checkpoint-before-spike.safetensors with a slower D); returns the line that says what changed, from which
+    /// iteration (null when nothing did).
     /// </summary>
-    private static void ChangeRates(ParseResult parse, TrainOptions opt, TextWriter o, AdversarialTrainer trainer)
+    public static string? ChangeRates(ParseResult parse, TrainOptions opt, AdversarialTrainer trainer)
     {
         var saved = trainer.Options;
         float g = parse.GetValue(opt.LrG) ?? saved.LearningRateG;
         float d = parse.GetValue(opt.LrD) ?? saved.LearningRateD;
         if (g == saved.LearningRateG && d == saved.LearningRateD)
         {
-            return;
+            return null;
         }
         static string Change(string name, float from, float to) =>
             from == to ? "" : string.Create(CultureInfo.InvariantCulture, $"{name} {from} → {to}");
         string changes = string.Join(", ", new[] { Change("G", saved.LearningRateG, g), Change("D", saved.LearningRateD, d) }.Where(c => c.Length > 0));
         trainer.SetLearningRates(g, d);
-        o.WriteLine($"  learning rates from iteration {trainer.Step + 1}: {changes}");
+        return $"learning rates from iteration {trainer.Step + 1}: {changes}";
     }
 }
 
@@ -68,7 +68,7 @@ internal static class TrainResumeChecks
     /// <summary>
     /// Refuses an option that contradicts the checkpoint (one line naming the option and both values);
     /// an equal value is accepted. --iterations, the cadences, --device, --precision, --threads and --out are the
-    /// resumed run's own, and so are --lr-g and --lr-d (<see cref="TrainResume.Build"/> applies them); --preset is
+    /// resumed run's own, and so are --lr-g and --lr-d (<see cref="TrainResume.ChangeRates"/> applies them); --preset is
     /// stated as ignored.
     /// </summary>
     public static void CheckAgainstCheckpoint(ParseResult parse, TrainOptions opt, GivenOptions given, TrainingCheckpoint resume, TextWriter o)
