@@ -51,7 +51,7 @@ internal static class TrainCommand
         bool isLatent = resume?.IsLatent ?? given.IsLatent;
         var preset = Preset(parse.GetValue(opt.Preset), given.Backend.Kind);
         var cadence = preset.Session(
-            parse.GetValue(opt.Iterations) ?? resume?.Count("iterations", 1) ?? (isLatent ? preset.LatentIterations : (long?)null),
+            parse.GetValue(opt.Iterations) ?? resume?.Count("iterations", 1) ?? preset.IterationsFor(isVae, isLatent),
             parse.GetValue(opt.SampleEvery) ?? resume?.Count("sample_every", 0),
             parse.GetValue(opt.CheckpointEvery) ?? resume?.Count("checkpoint_every", 0)) with
         {
