@@ -43,7 +43,7 @@ public sealed class GanTrainer : AdversarialTrainer
         ("D accuracy and update fraction", ["d_accuracy", "d_update_fraction"]),
     ];
 
-    private static readonly (string Title, string[] Columns)[] LayoutWithPenalty = [Layout[0], ("D's gradient penalty", ["loss_penalty"]), Layout[1]];
+    private static readonly (string Title, string[] Columns)[] LayoutWithPenalty = [Layout[0], ("Gradient penalty", ["loss_penalty"]), Layout[1]];
 
     /// <summary>Runs one iteration and returns its measurements.</summary>
     public GanStepResult TrainStep()
