@@ -24,7 +24,7 @@ public sealed class MetricsLog
         _log = log;
         if (resumeFromStep >= 0 && File.Exists(path))
         {
-            Load(resumeFromStep, log);
+            Load(resumeFromStep);
         }
         else if (File.Exists(path))
         {
@@ -43,7 +43,7 @@ public sealed class MetricsLog
         return c < 0 ? [] : _rows.Skip(Math.Max(0, _rows.Count - n)).Select(r => r[c + 1]);
     }
 
-    private void Load(long lastStep, Action<string>? log)
+    private void Load(long lastStep)
     {
         string text = File.ReadAllText(_path);
         var lines = text.Split('\n');
@@ -51,7 +51,7 @@ public sealed class MetricsLog
         int complete = lines.Length - 1;
         if (lines[^1].Length > 0)
         {
-            log?.Invoke($"{_path}:{lines.Length}: dropped an incomplete last row (the run was stopped while writing it)");
+            _log?.Invoke($"{_path}:{lines.Length}: dropped an incomplete last row (the run was stopped while writing it)");
         }
         if (complete == 0)
         {
@@ -76,7 +76,7 @@ public sealed class MetricsLog
             if (_rows.Count > 0 && step <= (long)_rows[^1][0])
             {
                 // Two writers once interleaved their rows here; the checkpoint holds one run, so keep one row a step.
-                log?.Invoke($"{_path}:{i + 1}: dropped a row for step {step}, which does not follow step {(long)_rows[^1][0]}");
+                _log?.Invoke($"{_path}:{i + 1}: dropped a row for step {step}, which does not follow step {(long)_rows[^1][0]}");
                 continue;
             }
             var row = new double[cells.Length];
