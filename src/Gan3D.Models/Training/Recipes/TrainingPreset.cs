@@ -37,15 +37,15 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// D rates were further from new shapes; D at G's rate was closer at 1500 iterations but diverged when trained
     /// longer (families at about 2550 iterations, chairs at width 0.5 at about 3070), and at twice G's rate at 300.
     /// At width 0.5 (the standard preset's) 1e-3 was closer on chairs in two one-thread runs but diverged in a third, on
-    /// two threads, at 2147 iterations: the standard preset keeps the paper's D.
+    /// two threads, at 2147 iterations: the standard preset uses <see cref="SlowR1"/>.
     /// </summary>
     public static readonly DiscriminatorRecipe FastR1 = new(DiscriminatorNorm.None, 1e-3f, 1f, 10f, 4);
 
     /// <summary>
     /// The standard preset's 3D-GAN D: <see cref="FastR1"/> at the paper D's rate, 1e-4 (docs/quality.md, "The standard
     /// preset gets the R1 D"). On held-out chairs at width 0.5 and 4500 iterations it was closer by 1-NNA than the paper's
-    /// batch-norm D in every run (58.4–59.7% against 63.5–64.5%) with a slightly higher MMD (0.732–0.735 against 0.721), and
-    /// no run diverged, where FastR1's 1e-3 diverged in one run of three at this width.
+    /// batch-norm D in every run (58.4–59.8% over three runs of two seeds against 63.5–64.5%), with a slightly higher MMD
+    /// (0.732–0.738 against 0.721), and no run diverged, where FastR1's 1e-3 diverged in one run of three at this width.
     /// </summary>
     public static readonly DiscriminatorRecipe SlowR1 = FastR1 with { LearningRate = 1e-4f };
 
@@ -78,7 +78,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// iterations, 33–42 minutes on two CPU cores (measured end to end on different days). On ModelNet10 chairs
     /// (docs/quality.md) the wider network is what helped: with the paper's D, against 89 held-out chairs 1-NNA 64.5%, COV
     /// 44.3%, MMD 0.721, where the quick preset then scored 73.6%, 48.1%, 0.732 and width 0.25 trained for 6000 iterations
-    /// 65.8%, 48.5%, 0.734; with <see cref="SlowR1"/> 58.4–59.7%.
+    /// 65.8%, 48.5%, 0.734; with <see cref="SlowR1"/> 58.4–59.8%.
     /// A latent model at this width is the better shape descriptor (ModelNet10, 5-fold: its encoder 92.3% and 91.9% over two
     /// seeds, this preset's 3D-GAN D 91.5% with the paper's D), not the closer sampler (the quick width is as close, at a
     /// quarter of the cost).
