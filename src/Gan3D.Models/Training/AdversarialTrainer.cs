@@ -483,7 +483,7 @@ public abstract class AdversarialTrainer : ITrainer
         {
             ["model"] = ModelName,
             ["config"] = ConfigJson,
-            ["step"] = Step.ToString(CultureInfo.InvariantCulture),
+            [ITrainer.StepKey] = Step.ToString(CultureInfo.InvariantCulture),
             ["d_updates"] = _dUpdates.ToString(CultureInfo.InvariantCulture),
             ["d_accuracy"] = LastDAccuracy.ToString("R", CultureInfo.InvariantCulture),
             ["penalty"] = _lastPenalty.ToString("R", CultureInfo.InvariantCulture),
@@ -541,7 +541,7 @@ public abstract class AdversarialTrainer : ITrainer
         {
             ck.LoadOptimizer(prefix, opt);
         }
-        long step = ck.GetInt64("step"), dUpdates = ck.GetInt64("d_updates");
+        long step = ck.GetInt64(ITrainer.StepKey), dUpdates = ck.GetInt64("d_updates");
         double accuracy = ck.GetDouble("d_accuracy");
         if (step < 0 || dUpdates < 0 || dUpdates > step || !(accuracy >= 0 && accuracy <= 1))
         {

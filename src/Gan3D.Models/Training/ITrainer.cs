@@ -19,7 +19,10 @@ public interface ITrainer : IDisposable
     /// <summary>Runs one iteration.</summary>
     TrainingStepReport Train();
 
-    /// <summary>Writes a checkpoint that <c>Resume</c> continues exactly: a safetensors file whose metadata holds its "step".</summary>
+    /// <summary>The checkpoint metadata key of the iterations done, which every model's <see cref="Save"/> writes.</summary>
+    const string StepKey = "step";
+
+    /// <summary>Writes a checkpoint that <c>Resume</c> continues exactly: a safetensors file whose metadata holds its <see cref="StepKey"/>.</summary>
     void Save(string path);
 
     /// <summary>Occupancy probabilities (count, 1, R, R, R) from G for latent codes z (count × Z), in eval mode.</summary>

@@ -223,7 +223,7 @@ public sealed class TrainingSession
     {
         try
         {
-            return File.Exists(CheckpointPath) && SafeTensors.ReadMetadata(CheckpointPath).TryGetValue("step", out var text)
+            return File.Exists(CheckpointPath) && SafeTensors.ReadMetadata(CheckpointPath).TryGetValue(ITrainer.StepKey, out var text)
                 && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long step)
                 ? step
                 : null;

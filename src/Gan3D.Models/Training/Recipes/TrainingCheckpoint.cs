@@ -66,7 +66,7 @@ public sealed class TrainingCheckpoint
             GanTrainer.Model => GanTrainingOptions.FromJson(ck.Get("config"), path),
             _ => throw new InvalidDataException($"{path}: a '{model}' checkpoint is not a training run to resume"),
         };
-        long step = ck.GetInt64("step");
+        long step = ck.GetInt64(ITrainer.StepKey);
         if (step < 0)
         {
             throw new InvalidDataException($"{path}: step {step} is negative");
