@@ -74,6 +74,27 @@ studyCmd.SetAction(parse =>
 });
 root.Subcommands.Add(studyCmd);
 
+var lganCheckpoint = new Option<string>("--checkpoint") { Description = "A latent model's checkpoint (gan3d train --model latent)", Required = true };
+var lganIterations = new Option<int>("--iterations") { Description = "l-GAN iterations", DefaultValueFactory = _ => 20000 };
+var lganHidden = new Option<int>("--hidden") { Description = "Hidden units of G's and D's two hidden layers", DefaultValueFactory = _ => 256 };
+var lganNoise = new Option<int>("--noise") { Description = "G's input size (N(0, 1))", DefaultValueFactory = _ => 64 };
+var lganBatch = new Option<int>("--batch") { Description = "Codes a batch", DefaultValueFactory = _ => 64 };
+var lganLr = new Option<float>("--lr") { Description = "Adam's learning rate for G and D (β 0.5, 0.9)", DefaultValueFactory = _ => 1e-4f };
+var lganPenalty = new Option<float>("--penalty") { Description = "R1's γ on D's gradient at the real codes, or WGAN-GP's λ with --critic", DefaultValueFactory = _ => 1f };
+var lganCritic = new Option<int>("--critic") { Description = "0: cross entropy with R1 (γ = --penalty); k > 0: WGAN-GP (λ = --penalty) with k critic steps a G step", DefaultValueFactory = _ => 0 };
+var lganCmd = new Command("lgan-study", "Issue 17's l-GAN arm: a small GAN on a latent model's stored codes, its samples decoded by the model's decoder, written for 'gan3d eval --shapes'")
+{
+    lganCheckpoint, lganIterations, lganHidden, lganNoise, lganBatch, lganLr, lganPenalty, lganCritic, studySamples, studyDraws, studySeed, studyOut, threads,
+};
+lganCmd.SetAction(parse =>
+{
+    LatentGanStudy.Run(new LatentGanStudy.Settings(parse.GetValue(lganCheckpoint)!, parse.GetValue(lganIterations), parse.GetValue(lganHidden),
+        parse.GetValue(lganNoise), parse.GetValue(lganBatch), parse.GetValue(lganLr), parse.GetValue(lganPenalty), parse.GetValue(lganCritic), parse.GetValue(studySamples),
+        parse.GetValue(studyDraws), parse.GetValue(threads), parse.GetValue(studySeed), parse.GetValue(studyOut)!), Console.Out);
+    return 0;
+});
+root.Subcommands.Add(lganCmd);
+
 var dataShared = new Option<string?>("--shared") { Description = "The shared data folder (default ../shared/data from the repository root); its cases are skipped when absent" };
 var dataPeer = new Option<string?>("--peer") { Description = "JSON from bench/peer/data_peer.py: the peer's times for the same cases" };
 var dataOut = new Option<string?>("--markdown") { Description = "Also append the results table to this Markdown file" };
