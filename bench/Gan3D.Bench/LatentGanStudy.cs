@@ -120,7 +120,7 @@ public static class LatentGanStudy
             }
             if (draw == 0)
             {
-                log.WriteLine($"  nearest training code (standardised): samples {NearestDistance(z, s.Samples, codes, n, zd, -1):F3}, training codes {NearestDistance(codes, Math.Min(n, 500), codes, n, zd, 0):F3} (mean Euclidean)");
+                log.WriteLine($"  nearest training code (standardised): samples {NearestDistance(z, s.Samples, codes, n, zd, excludeSelf: false):F3}, the first 500 training codes {NearestDistance(codes, Math.Min(n, 500), codes, n, zd, excludeSelf: true):F3} (mean Euclidean)");
             }
             for (int i = 0; i < z.Length; i++)
             {
@@ -161,8 +161,8 @@ public static class LatentGanStudy
         return (mean, std);
     }
 
-    /// <summary>Mean distance from each of the first <paramref name="count"/> rows of <paramref name="a"/> to its nearest stored code (excluding itself when <paramref name="self"/> is 0).</summary>
-    private static double NearestDistance(float[] a, int count, float[] codes, int n, int zd, int self)
+    /// <summary>Mean distance from each of the first <paramref name="count"/> rows of <paramref name="a"/> to its nearest stored code (row i of <paramref name="a"/> skips stored code i when <paramref name="excludeSelf"/>: a is the stored codes).</summary>
+    private static double NearestDistance(float[] a, int count, float[] codes, int n, int zd, bool excludeSelf)
     {
         double total = 0;
         for (int i = 0; i < count; i++)
@@ -170,7 +170,7 @@ public static class LatentGanStudy
             double best = double.MaxValue;
             for (int j = 0; j < n; j++)
             {
-                if (self == 0 && j == i)
+                if (excludeSelf && j == i)
                 {
                     continue;
                 }
