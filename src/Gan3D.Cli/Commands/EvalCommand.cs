@@ -139,9 +139,11 @@ internal static class EvalCommand
                 }
             }
             var fragments = (Generated: FragmentReport.Measure(generated), Reference: FragmentReport.Measure(refs));
+            // A labelled reference (the built-in families, a folder of classes) also says which classes the samples cover.
+            var byClass = refs.ClassNames.Count > 1 ? GenerationMetrics.CoverageByClass(rows[0].Report, refs.ClassIndices, refs.ClassNames) : null;
             if (asJson)
             {
-                o.WriteLine(ToJson(rows, memo, train?.Count ?? 0, fragments));
+                o.WriteLine(ToJson(rows, memo, train?.Count ?? 0, fragments, byClass));
                 return ExitCodes.Success;
             }
             string unit = distance == ShapeDistance.Iou ? "1 − IoU" : "Chamfer, voxels";
@@ -152,6 +154,11 @@ internal static class EvalCommand
                 o.WriteLine($"  {name,-28} {rep.OneNna * 100,6:F1}% {rep.Coverage * 100,6:F1}% {rep.Mmd,8:F4}");
             }
             o.WriteLine("  (1-NNA: 50% is ideal; COV: higher is better; MMD: lower is better)");
+            if (byClass is not null)
+            {
+                o.WriteLine($"COV by class of the reference (share of its references covered, and how many of the {generated.Count} {what} are nearest to one):");
+                o.WriteLine("  " + string.Join(", ", byClass.Select(c => $"{c.Name} {c.Coverage * 100:F0}% ({c.Samples})")));
+            }
             if (memo is not null)
             {
                 var d = memo.NearestDistance.Order().ToArray();
@@ -170,7 +177,7 @@ internal static class EvalCommand
     }
 
     private static string ToJson(List<(string Name, string Key, GenerationReport Report)> rows, MemorisationReport? memo, int trainingCount,
-        (FragmentReport Generated, FragmentReport Reference) fragments)
+        (FragmentReport Generated, FragmentReport Reference) fragments, IReadOnlyList<ClassCoverage>? byClass)
     {
         static Dictionary<string, object> Fragments(FragmentReport f) => new()
         {
@@ -213,6 +220,15 @@ internal static class EvalCommand
             ["samples"] = Fragments(fragments.Generated),
             ["reference"] = Fragments(fragments.Reference),
         };
+        if (byClass is not null)
+        {
+            value["cov_by_class"] = byClass.ToDictionary(c => c.Name, c => (object)new Dictionary<string, object>
+            {
+                ["references"] = c.References,
+                ["cov"] = c.Coverage,
+                ["samples"] = c.Samples,
+            });
+        }
         if (rows.Count > 1)
         {
             value["baselines"] = rows.Skip(1).ToDictionary(r => r.Key, r => (object)Metrics(r.Report));

@@ -1,13 +1,20 @@
 namespace Gan3D.Models;
 
 /// <summary>How close generated shapes are to a reference set (Achlioptas et al. 2018; Yang et al. 2019).</summary>
+/// <summary>1-NNA, COV and MMD of a sample set against references (<see cref="GenerationMetrics.Evaluate"/>), and per sample the
+/// reference COV credits it to: its nearest, ties to the lowest index (<see cref="NearestReference"/>).</summary>
 public sealed record GenerationReport(
     ShapeDistance Metric,
     int Samples,
     int References,
     double OneNna,
     double Coverage,
-    double Mmd);
+    double Mmd,
+    int[] NearestReference);
+
+/// <summary>COV within one class of a labelled reference set: its share of the class's references that some sample is
+/// nearest to, and how many samples are nearest to one of them (a model that drops a class has both near 0).</summary>
+public sealed record ClassCoverage(string Name, int References, double Coverage, int Samples);
 
 /// <summary>Each sample's nearest training shape: the memorisation check.</summary>
 public sealed record MemorisationReport(float[] NearestDistance, int[] NearestIndex, int NearCopies, float NearCopyThreshold);
@@ -106,6 +113,7 @@ public static class GenerationMetrics
 
         // COV: references matched as some sample's nearest (ties go to the lowest index).
         var matched = new bool[m];
+        var nearest = new int[n];
         for (int i = 0; i < n; i++)
         {
             int best = 0;
@@ -117,6 +125,7 @@ public static class GenerationMetrics
                 }
             }
             matched[best] = true;
+            nearest[i] = best;
         }
 
         // MMD: each reference's distance to its nearest sample, averaged.
@@ -130,7 +139,35 @@ public static class GenerationMetrics
             }
             mmd += best;
         }
-        return new GenerationReport(metric, n, m, (double)correct / (n + m), (double)matched.Count(v => v) / m, mmd / m);
+        return new GenerationReport(metric, n, m, (double)correct / (n + m), (double)matched.Count(v => v) / m, mmd / m, nearest);
+    }
+
+    /// <summary>
+    /// <paramref name="report"/>'s COV split by the classes of its references (<paramref name="classOf"/>: each
+    /// reference's index in <paramref name="classNames"/>): which classes the samples cover and which they drop.
+    /// </summary>
+    public static IReadOnlyList<ClassCoverage> CoverageByClass(GenerationReport report, IReadOnlyList<int> classOf, IReadOnlyList<string> classNames)
+    {
+        if (classOf.Count != report.References)
+        {
+            throw new ArgumentException($"{classOf.Count} reference classes for {report.References} references");
+        }
+        var covered = new bool[report.References];
+        var samples = new int[classNames.Count];
+        foreach (int j in report.NearestReference)
+        {
+            covered[j] = true;
+            samples[classOf[j]]++;
+        }
+        var references = new int[classNames.Count];
+        var coveredCount = new int[classNames.Count];
+        for (int j = 0; j < report.References; j++)
+        {
+            references[classOf[j]]++;
+            coveredCount[classOf[j]] += covered[j] ? 1 : 0;
+        }
+        return classNames.Select((name, c) => new ClassCoverage(name, references[c], references[c] == 0 ? 0 : (double)coveredCount[c] / references[c], samples[c]))
+            .ToList();
     }
 
     /// <summary>

@@ -132,6 +132,30 @@ public sealed class DescriptorCommandTests(TinyGanFixture gan) : IClassFixture<T
     }
 
     [Fact]
+    public void EvalSplitsCoverageByTheFamiliesOfAProceduralReference()
+    {
+        // Samples: the chairs and tables of the held-out draw itself (seed 1), against every family: those two are covered
+        // wholly, each by its own two copies, and the ten others not at all. A file reference has no classes to split by.
+        string twoFamilies = Shapes("two.npy", 2, seed: 1, families: ["chair", "table"]);
+        var r = Run("eval", "--shapes", twoFamilies, "--reference", "procedural", "--per-family", "2", "--json");
+        Assert.True(r.Code == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.Out);
+        var byClass = doc.RootElement.GetProperty("cov_by_class");
+        Assert.Equal(12, byClass.EnumerateObject().Count());
+        foreach (var family in byClass.EnumerateObject())
+        {
+            bool kept = family.Name is "chair" or "table";
+            Assert.Equal(2, family.Value.GetProperty("references").GetInt32());
+            Assert.Equal(kept ? 1.0 : 0.0, family.Value.GetProperty("cov").GetDouble());
+            Assert.Equal(kept ? 2 : 0, family.Value.GetProperty("samples").GetInt32());
+        }
+        var text = Run("eval", "--shapes", twoFamilies, "--reference", "procedural", "--per-family", "2");
+        Assert.Contains("chair 100% (2), table 100% (2), sofa 0% (0)", text.Out);
+        var fromFile = Run("eval", "--shapes", twoFamilies, "--reference", twoFamilies, "--json");
+        Assert.False(JsonDocument.Parse(fromFile.Out).RootElement.TryGetProperty("cov_by_class", out _));
+    }
+
+    [Fact]
     public void EvalScoresTheModelAndTheBaselines()
     {
         string reference = Shapes("ref.npy", 2, seed: 9);

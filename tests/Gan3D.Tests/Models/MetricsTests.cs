@@ -151,6 +151,42 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public void CoverageByClassSaysWhichClassOfTheReferenceTheSamplesDrop()
+    {
+        var small = Boxes(30, 16, seed: 11);
+        var large = VoxelDataset.FromGrids(Enumerable.Range(0, 20).Select(n =>
+        {
+            var g = new VoxelGrid(16);
+            for (int i = 4; i < 16; i++)
+            for (int j = 2; j < 14; j++)
+            for (int k = 0; k < 6 + (n % 10); k++)
+            {
+                g[i, j, k] = true;
+            }
+            return g;
+        }).ToList());
+        var reference = VoxelDataset.Concat([(small, "small"), (large, "large")]);
+        var refSet = ShapeSet.From(reference, ShapeDistance.Iou);
+
+        // Copies of 10 of the small references: every one is its own nearest, and no large one is covered.
+        var copies = ShapeSet.From(VoxelDataset.FromGrids(Enumerable.Range(0, 10).Select(i => small.GetGrid(3 * i)).ToList()), ShapeDistance.Iou);
+        var byClass = GenerationMetrics.CoverageByClass(GenerationMetrics.Evaluate(copies, refSet, ShapeDistance.Iou), reference.ClassIndices, reference.ClassNames);
+        Assert.Equal(["small", "large"], byClass.Select(c => c.Name));
+        Assert.Equal((30, 10 / 30.0, 10), (byClass[0].References, byClass[0].Coverage, byClass[0].Samples));
+        Assert.Equal((20, 0.0, 0), (byClass[1].References, byClass[1].Coverage, byClass[1].Samples));
+
+        // Other shapes: the split must add up to the report's COV and agree with a brute-force nearest reference.
+        var samples = ShapeSet.From(Boxes(25, 16, seed: 12), ShapeDistance.Iou);
+        var report = GenerationMetrics.Evaluate(samples, refSet, ShapeDistance.Iou);
+        var split = GenerationMetrics.CoverageByClass(report, reference.ClassIndices, reference.ClassNames);
+        var nearest = Enumerable.Range(0, 25).Select(i => Enumerable.Range(0, 50).MinBy(j => (samples.IouDistance(i, refSet, j), j))).ToArray();
+        Assert.Equal(nearest, report.NearestReference);
+        Assert.Equal(nearest.Count(j => j < 30), split[0].Samples);
+        Assert.Equal(nearest.Where(j => j >= 30).Distinct().Count() / 20.0, split[1].Coverage, 12);
+        Assert.Equal(report.Coverage, split.Sum(c => c.Coverage * c.References) / 50, 12);
+    }
+
+    [Fact]
     public void MemorisationFindsTheCopies()
     {
         var train = Boxes(40, 16, seed: 8);
