@@ -1,8 +1,10 @@
 namespace Gan3D.Models;
 
-/// <summary>How close generated shapes are to a reference set (Achlioptas et al. 2018; Yang et al. 2019).</summary>
-/// <summary>1-NNA, COV and MMD of a sample set against references (<see cref="GenerationMetrics.Evaluate"/>), and per sample the
-/// reference COV credits it to: its nearest, ties to the lowest index (<see cref="NearestReference"/>).</summary>
+/// <summary>
+/// How close generated shapes are to a reference set (Achlioptas et al. 2018; Yang et al. 2019): 1-NNA, COV and MMD
+/// (<see cref="GenerationMetrics.Evaluate"/>), and per sample the reference COV credits it to, its nearest with ties to
+/// the lowest index (<see cref="NearestReference"/>).
+/// </summary>
 public sealed record GenerationReport(
     ShapeDistance Metric,
     int Samples,
