@@ -72,9 +72,7 @@ public static class LatentGanStudy
                         }
                     }
                     var (_, grad) = d.ForwardWithInputGradient(Tensor.FromArray(mixed, new Shape(s.Batch, zd), backend));
-                    var squares = Ops.MatMul(Ops.Square(grad), Tensor.Ones(new Shape(zd, 1), backend));
-                    var norm = Ops.Mul(squares, Ops.Rsqrt(Ops.AddScalar(squares, 1e-12f)));
-                    penalty = Ops.MulScalar(Ops.Mean(Ops.Square(Ops.AddScalar(norm, -1f))), s.Penalty);
+                    penalty = Ops.MulScalar(AdversarialTrainer.UnitNormPenalty(grad), s.Penalty);
                     loss = Ops.Sub(Ops.Mean(d.Forward(fake)), Ops.Mean(d.Forward(real)));
                 }
                 else

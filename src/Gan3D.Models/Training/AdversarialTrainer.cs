@@ -333,9 +333,19 @@ public abstract class AdversarialTrainer : ITrainer
             var diff = Ops.Reshape(Ops.Sub(real, fake), n, voxels);
             between = Ops.Reshape(Ops.Add(Ops.Reshape(fake, n, voxels), Ops.MatMul(Tensor.FromArray(mix, new Shape(n, n), Backend), diff)), real.Shape.ToArray());
         }
-        var gradient = D.ForwardWithInputGradient(between).InputGradient;
-        // ‖g‖ per shape as s·rsqrt(s + tiny): the square root with a finite derivative at 0.
-        var squares = Ops.MatMul(Ops.Reshape(Ops.Square(gradient), n, voxels), Tensor.Ones(new Shape(voxels, 1), Backend));
+        return UnitNormPenalty(D.ForwardWithInputGradient(between).InputGradient);
+    }
+
+    /// <summary>
+    /// WGAN-GP's penalty on a critic's input gradient (N, ...): mean over the N rows of (‖gᵢ‖ − 1)², differentiable in
+    /// whatever the gradient was formed from.
+    /// </summary>
+    public static Tensor UnitNormPenalty(Tensor gradient)
+    {
+        int n = gradient.Shape[0];
+        int rest = checked((int)gradient.Shape.SizeFrom(1));
+        // ‖g‖ per row as s·rsqrt(s + tiny): the square root with a finite derivative at 0.
+        var squares = Ops.MatMul(Ops.Reshape(Ops.Square(gradient), n, rest), Tensor.Ones(new Shape(rest, 1), gradient.Backend));
         var norm = Ops.Mul(squares, Ops.Rsqrt(Ops.AddScalar(squares, 1e-12f)));
         return Ops.Mean(Ops.Square(Ops.AddScalar(norm, -1f)));
     }
