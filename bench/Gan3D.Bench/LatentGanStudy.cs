@@ -106,7 +106,6 @@ public static class LatentGanStudy
             }
         }
         g.Eval();
-        int r = model.Architecture.Resolution, vox = r * r * r;
         for (int draw = 0; draw < s.Draws; draw++)
         {
             var drawRng = new Rng(1000 + (ulong)draw);
@@ -124,9 +123,7 @@ public static class LatentGanStudy
             {
                 z[i] = (z[i] * std[i % zd]) + mean[i % zd];
             }
-            var p = Sampling.Decode(model.G, z, s.Samples);
-            VoxelDataset.FromGrids(Enumerable.Range(0, s.Samples).Select(i => VoxelGrid.FromProbabilities(p.AsSpan(i * vox, vox), r, 0.5f)).ToList())
-                .SaveNpy($"{s.OutPrefix}-s{draw}.npy.gz");
+            Sampling.Shapes(model.G, z, s.Samples).SaveNpy($"{s.OutPrefix}-s{draw}.npy.gz");
         }
         log.WriteLine($"  {s.Draws} × {s.Samples} samples → {s.OutPrefix}-s*.npy.gz ({clock.Elapsed.TotalSeconds:F0} s)");
     }

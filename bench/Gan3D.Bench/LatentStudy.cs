@@ -71,12 +71,7 @@ public static class LatentStudy
         {
             for (int d = 0; d < s.Draws; d++)
             {
-                var z = draw(new Rng(1000 + (ulong)d));
-                int vox = data.VoxelsPerGrid;
-                var p = Sampling.Decode(decoder, z, s.Samples);
-                var shapes = VoxelDataset.FromGrids(Enumerable.Range(0, s.Samples)
-                    .Select(i => VoxelGrid.FromProbabilities(p.AsSpan(i * vox, vox), 32, 0.5f)).ToList());
-                shapes.SaveNpy($"{s.OutPrefix}-{name}-s{d}.npy.gz");
+                Sampling.Shapes(decoder, draw(new Rng(1000 + (ulong)d)), s.Samples).SaveNpy($"{s.OutPrefix}-{name}-s{d}.npy.gz");
             }
             log.WriteLine($"  {name}: {s.Draws} × {s.Samples} samples → {s.OutPrefix}-{name}-s*.npy.gz");
         }
