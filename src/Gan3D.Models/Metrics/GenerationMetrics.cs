@@ -114,7 +114,6 @@ public static class GenerationMetrics
         }
 
         // COV: references matched as some sample's nearest (ties go to the lowest index).
-        var matched = new bool[m];
         var nearest = new int[n];
         for (int i = 0; i < n; i++)
         {
@@ -126,7 +125,6 @@ public static class GenerationMetrics
                     best = j;
                 }
             }
-            matched[best] = true;
             nearest[i] = best;
         }
 
@@ -141,7 +139,7 @@ public static class GenerationMetrics
             }
             mmd += best;
         }
-        return new GenerationReport(metric, n, m, (double)correct / (n + m), (double)matched.Count(v => v) / m, mmd / m, nearest);
+        return new GenerationReport(metric, n, m, (double)correct / (n + m), (double)nearest.Distinct().Count() / m, mmd / m, nearest);
     }
 
     /// <summary>
