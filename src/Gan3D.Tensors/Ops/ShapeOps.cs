@@ -101,12 +101,7 @@ public static partial class Ops
         var dims = first.Shape.ToArray();
         dims[axis] = total;
         var y = Tensor.Empty(new Shape(dims), first.Backend);
-        long rows = 1;
-        for (int i = 0; i < axis; i++)
-        {
-            rows *= dims[i];
-        }
-        long inner = y.Shape.SizeFrom(axis + 1);
+        var (rows, inner) = RowsAround(y.Shape, axis);
         long offset = 0;
         var sizes = new int[tensors.Count];
         for (int i = 0; i < tensors.Count; i++)
@@ -120,6 +115,59 @@ public static partial class Ops
         return Autograd.Record(y, new ConcatFunction(axis, sizes), [.. tensors]);
     }
 
+    /// <summary>
+    /// The slice [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) of <paramref name="x"/>
+    /// along <paramref name="axis"/>, as a new tensor (torch.narrow, copied); its backward writes the gradient into
+    /// that slice of zeros. Concat's inverse.
+    /// </summary>
+    public static Tensor Narrow(Tensor x, int axis, int start, int length)
+    {
+        const string op = "Narrow";
+        if (axis < 0)
+        {
+            axis += x.Rank;
+        }
+        if (axis < 0 || axis >= x.Rank)
+        {
+            throw new ArgumentException($"{op}: axis {axis} is out of range for {x.Shape}");
+        }
+        if (start < 0 || length < 1 || start > x.Shape[axis] - length)
+        {
+            throw new ArgumentException($"{op}: [{start}, {start} + {length}) is not inside axis {axis} of {x.Shape}");
+        }
+        var dims = x.Shape.ToArray();
+        dims[axis] = length;
+        var y = Tensor.Empty(new Shape(dims), x.Backend);
+        var (rows, inner) = RowsAround(x.Shape, axis);
+        x.Backend.CopyRows(x, start * inner, x.Shape[axis] * inner, y, 0, length * inner, rows, length * inner);
+        return Autograd.Record(y, new NarrowFunction(axis, start), x);
+    }
+
+    /// <summary>How many rows come before <paramref name="axis"/> and how many elements one step along it spans.</summary>
+    private static (long Rows, long Inner) RowsAround(Shape shape, int axis)
+    {
+        long rows = 1;
+        for (int i = 0; i < axis; i++)
+        {
+            rows *= shape[i];
+        }
+        return (rows, shape.SizeFrom(axis + 1));
+    }
+
+    private sealed class NarrowFunction(int axis, int start) : Function
+    {
+        protected internal override void Backward(Tensor gradOutput)
+        {
+            var dx = Inputs[0].EmptyLike();
+            var be = dx.Backend;
+            be.Fill(dx, 0f);
+            var (rows, inner) = RowsAround(dx.Shape, axis);
+            long row = gradOutput.Shape[axis] * inner;
+            be.CopyRows(gradOutput, 0, row, dx, start * inner, dx.Shape[axis] * inner, rows, row);
+            Accumulate(0, dx);
+        }
+    }
+
     private sealed class ReshapeFunction : Function
     {
         protected internal override void Backward(Tensor gradOutput) =>
@@ -130,14 +178,8 @@ public static partial class Ops
     {
         protected internal override void Backward(Tensor gradOutput)
         {
-            var dims = gradOutput.Shape;
-            long rows = 1;
-            for (int i = 0; i < axis; i++)
-            {
-                rows *= dims[i];
-            }
-            long inner = dims.SizeFrom(axis + 1);
-            long total = dims[axis];
+            var (rows, inner) = RowsAround(gradOutput.Shape, axis);
+            long total = gradOutput.Shape[axis];
             long offset = 0;
             for (int i = 0; i < sizes.Length; i++)
             {

@@ -363,6 +363,47 @@ public abstract class OpTests
     }
 
     [Theory]
+    [InlineData(0, 1, 2)] // a slice in the middle of the first axis
+    [InlineData(1, 4, 1)] // the last channel alone (D's minibatch std channel)
+    [InlineData(-1, 0, 3)] // the last axis, from its start
+    public void NarrowCopiesTheSliceAndScattersItsGradient(int axis, int start, int length)
+    {
+        var be = Backend;
+        var rng = new Random(23 + start);
+        int[] dims = [4, 5, 6];
+        var xd = Rounded(RandomArray(rng, 4 * 5 * 6));
+        var x = Param(be, xd, dims);
+        var y = Ops.Narrow(x, axis, start, length);
+        int a = axis < 0 ? axis + 3 : axis;
+        var outDims = (int[])dims.Clone();
+        outDims[a] = length;
+        Assert.Equal(new Shape(outDims), y.Shape);
+        // Index by index: y[i, j, k] = x at the same index shifted by start along the axis; dx is dy there, 0 elsewhere.
+        var dyd = Rounded(RandomArray(rng, outDims[0] * outDims[1] * outDims[2]));
+        var expected = new double[dyd.Length];
+        var dx = new double[xd.Length];
+        for (int i = 0; i < outDims[0]; i++)
+        {
+            for (int j = 0; j < outDims[1]; j++)
+            {
+                for (int k = 0; k < outDims[2]; k++)
+                {
+                    int[] at = [i, j, k];
+                    at[a] += start;
+                    int source = (at[0] * 5 + at[1]) * 6 + at[2];
+                    int target = (i * outDims[1] + j) * outDims[2] + k;
+                    expected[target] = xd[source];
+                    dx[source] = dyd[target];
+                }
+            }
+        }
+        AssertClose("narrow", expected, y.ToArray(), 0, 0);
+        y.Backward(Make(be, dyd, outDims));
+        AssertClose("narrow grad", dx, x.Grad!.ToArray(), 0, 0);
+        Assert.Throws<ArgumentException>(() => Ops.Narrow(x, 1, 3, 3));
+    }
+
+    [Theory]
     [InlineData(2, 2, 2, 2, 2, 0)]  // the paper's non-overlapping pooling
     [InlineData(3, 3, 3, 2, 2, 1)]  // overlapping windows with padding
     [InlineData(2, 3, 1, 2, 1, 0)]  // non-cubic window
