@@ -83,17 +83,20 @@ public sealed class Discriminator3D : Module
         var x = Trunk(input, null);
         if (Architecture.MinibatchStd)
         {
-            x = Ops.MinibatchStdDev(x);
+            x = Ops.MinibatchStdDev(x, StdEps);
         }
         var y = _final.Forward(x);
         return Ops.Reshape(y, y.Shape[0], y.Shape[1]);
     }
 
+    /// <summary>The minibatch standard deviation's eps (<see cref="Ops.MinibatchStdDev"/>), shared by its forward and its written-out gradient.</summary>
+    private const float StdEps = 1e-8f;
+
     /// <summary>
-    /// Whether <see cref="ForwardWithInputGradient"/> can form D's input gradient: D must treat each shape on
-    /// its own and be piecewise linear (no batch norm, no minibatch standard deviation).
+    /// Whether <see cref="ForwardWithInputGradient"/> can form D's input gradient: D must be piecewise linear between
+    /// its convolutions, so no batch norm (a minibatch standard deviation channel is written out).
     /// </summary>
-    public bool HasInputGradient => Architecture.DiscriminatorNorm != DiscriminatorNorm.Batch && !Architecture.MinibatchStd;
+    public bool HasInputGradient => Architecture.DiscriminatorNorm != DiscriminatorNorm.Batch;
 
     /// <summary>
     /// D's logits (as <see cref="Forward"/>) and their gradient with respect to the input, ∇ₓ Σ D(x) (N, 1, R, R, R),
@@ -101,16 +104,18 @@ public sealed class Discriminator3D : Module
     /// convolution with the weight the forward used (W/σ under spectral normalisation) and the leaky ReLU's
     /// slopes from the forward's activations (<see cref="Ops.LeakyReluBackward"/>). A penalty on it, such as
     /// R1's Σ‖∇ₓD(x)‖², back-propagates to the weights through ordinary ops: the second derivative of a
-    /// network of convolutions and leaky ReLUs, with no second-order autograd. Only for a D that is
-    /// <see cref="HasInputGradient"/> (with batch norm the gradient also flows through the batch's statistics).
+    /// network of convolutions and leaky ReLUs, with no second-order autograd. With a minibatch standard deviation
+    /// channel every logit depends on every shape of the batch, and the gradient is that of the batch's summed logits
+    /// (what PyTorch's autograd.grad(D(x).sum(), x) gives, StyleGAN2's R1): each shape's own path plus the channel's
+    /// (<see cref="MinibatchStdInputGradient"/>). Only for a D that is <see cref="HasInputGradient"/> (batch norm's
+    /// statistics are not written out).
     /// </summary>
     public (Tensor Logits, Tensor InputGradient) ForwardWithInputGradient(Tensor input)
     {
         if (!HasInputGradient)
         {
             throw new InvalidOperationException(
-                "Discriminator3D: the input gradient is formed stage by stage for a D without batch norm or minibatch standard deviation " +
-                $"(this one has {(Architecture.MinibatchStd ? "minibatch standard deviation" : "batch norm")}; use spectral or no normalisation)");
+                "Discriminator3D: the input gradient is formed stage by stage for a D without batch norm (this one has batch norm; use spectral or no normalisation)");
         }
         CheckInput(input);
         var weights = new List<Tensor>();
@@ -125,18 +130,51 @@ public sealed class Discriminator3D : Module
             x = Ops.LeakyReluInPlace(Ops.Conv3d(x, w, conv.Bias, conv.Stride, conv.Padding), LeakySlope);
             activations.Add(x);
         }
+        var trunk = x;
+        if (Architecture.MinibatchStd)
+        {
+            x = Ops.MinibatchStdDev(trunk, StdEps);
+        }
         var finalWeight = _final.EffectiveWeight();
         var y = Ops.Conv3d(x, finalWeight, _final.Bias, _final.Stride, _final.Padding);
 
         // Back from ∂ΣD/∂y = 1: a convolution's input gradient is the transposed convolution of its output's
         // gradient with the same weight, padded out to the input's extent.
         var g = Ops.ConvTranspose3d(Tensor.Ones(y.Shape, y.Backend), finalWeight, null, _final.Stride, _final.Padding, FillOut(x, y, _final));
+        if (Architecture.MinibatchStd)
+        {
+            g = MinibatchStdInputGradient(trunk, g);
+        }
         for (int i = _stages.Count - 1; i >= 0; i--)
         {
             g = Ops.LeakyReluBackward(g, activations[i], LeakySlope);
             g = Ops.ConvTranspose3d(g, weights[i], null, _stages[i].Conv.Stride, _stages[i].Conv.Padding, FillOut(inputs[i], activations[i], _stages[i].Conv));
         }
         return (Ops.Reshape(y, y.Shape[0], y.Shape[1]), g);
+    }
+
+    /// <summary>
+    /// The gradient at the trunk's output t (N, C, 4, 4, 4) from the gradient <paramref name="g"/> (N, C + 1, 4, 4, 4) at
+    /// the minibatch standard deviation layer's output, as differentiable ops in t: the first C channels pass through,
+    /// and the last one's total G = Σ g[:, C] reaches t through s = mean over features f of σ_f, with
+    /// ∂s/∂t[i, f] = (t[i, f] − μ_f) / (N·F·σ_f) (<see cref="Ops.MinibatchStdDev"/>'s own backward, written as a graph).
+    /// </summary>
+    private static Tensor MinibatchStdInputGradient(Tensor trunk, Tensor g)
+    {
+        var be = trunk.Backend;
+        int n = trunk.Shape[0], c = trunk.Shape[1];
+        int f = checked((int)trunk.Shape.SizeFrom(1));
+        var direct = Ops.Narrow(g, 1, 0, c);
+        var total = Ops.Reshape(Ops.Sum(Ops.Narrow(g, 1, c, 1)), 1, 1);
+        // Batch means and their broadcast back as matrix products: (1, N)·(N, F) and (N, 1)·(1, F).
+        var average = Tensor.Full(new Shape(1, n), 1f / n, be);
+        var ones = Tensor.Ones(new Shape(n, 1), be);
+        var rows = Ops.Reshape(trunk, n, f);
+        var centered = Ops.Sub(rows, Ops.MatMul(ones, Ops.MatMul(average, rows)));
+        var invStd = Ops.Rsqrt(Ops.AddScalar(Ops.MatMul(average, Ops.Square(centered)), StdEps));
+        var path = Ops.Mul(centered, Ops.MatMul(ones, invStd));
+        var throughStd = Ops.MulScalar(Ops.MatMul(Ops.Reshape(path, n * f, 1), total), 1f / ((float)n * f));
+        return Ops.Add(direct, Ops.Reshape(throughStd, trunk.Shape.ToArray()));
     }
 
     /// <summary>The output padding that makes a transposed <paramref name="conv"/> from <paramref name="output"/>'s extent give <paramref name="input"/>'s.</summary>

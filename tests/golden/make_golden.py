@@ -202,7 +202,41 @@ def r1():
         save("r1", f"grad.D.{k}", p.grad if p.grad is not None else torch.zeros_like(p))
 
 
-CASES = {f.__name__: f for f in [conv3d, conv_transpose3d, batch_norm3d, losses, gan32, spectral_norm, bce_pos_weight, r1]}
+class MinibatchStd(nn.Module):
+    """Karras et al.'s channel with the whole batch as the group: the mean over features of the batch's standard
+    deviation (divisor N, eps 1e-8 under the root), appended as one more channel."""
+
+    def forward(self, x):
+        s = torch.sqrt(x.var(dim=0, unbiased=False) + 1e-8).mean()
+        return torch.cat([x, s.expand(x.shape[0], 1, *x.shape[2:])], 1)
+
+
+def r1_mbstd():
+    """As r1, with a minibatch standard deviation channel before the last convolution: every logit depends on the
+    whole batch, and ∇ₓ Σ D(x) carries the channel's path (StyleGAN2's R1 with such a D)."""
+    torch.manual_seed(20180414)
+    w = [8, 16, 32]
+    D = nn.Sequential(
+        nn.Conv3d(1, w[0], 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv3d(w[0], w[1], 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv3d(w[1], w[2], 4, 2, 1), nn.LeakyReLU(0.2),
+        MinibatchStd(), nn.Conv3d(w[2] + 1, 1, 4, 1, 0))
+    # Saved under r1's names (the last convolution at 6, as if the channel had no slot of its own).
+    rename = lambda k: k.replace("7.", "6.", 1) if k.startswith("7.") else k
+    for k, v in D.state_dict().items():
+        save("r1_mbstd", f"D.{rename(k)}", v)
+    x = ((torch.rand(3, 1, 32, 32, 32) > 0.7).float() + 0.05 * torch.randn(3, 1, 32, 32, 32)).requires_grad_(True)
+    logits = D(x).reshape(3, 1)
+    g, = torch.autograd.grad(logits.sum(), x, create_graph=True)
+    penalty = g.pow(2).sum()
+    penalty.backward()
+    for n, t in [("input", x), ("logits", logits), ("grad_input", g), ("penalty", penalty.reshape(1))]:
+        save("r1_mbstd", n, t)
+    for k, p in D.named_parameters():
+        save("r1_mbstd", f"grad.D.{rename(k)}", p.grad if p.grad is not None else torch.zeros_like(p))
+
+
+CASES = {f.__name__: f for f in [conv3d, conv_transpose3d, batch_norm3d, losses, gan32, spectral_norm, bce_pos_weight, r1, r1_mbstd]}
 
 if __name__ == "__main__":
     # With names, only those cases are written (e.g. `make_golden.py spectral_norm`); the first five

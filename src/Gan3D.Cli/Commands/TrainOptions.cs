@@ -194,18 +194,11 @@ internal static class TrainOptionChecks
         var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
         var loss = parse.GetValue(opt.Loss) is { } lossName ? ParseLoss(lossName) : (AdversarialLoss?)null;
         var dNorm = parse.GetValue(opt.DNorm) is { } normName ? ParseDNorm(normName) : (DiscriminatorNorm?)null;
-        // Both penalties take D's input gradient shape by shape, which batch statistics would couple (batch norm is
+        // Both penalties take D's input gradient, which batch norm's statistics would enter (batch norm is also
         // checked on the resolved options: the preset's 3D-GAN D may have none).
-        if (Penalised(parse, opt, loss) is { } penalised && parse.GetValue(opt.Resume) is null)
+        if (Penalised(parse, opt, loss) is { } penalised && parse.GetValue(opt.Resume) is null && dNorm == DiscriminatorNorm.Batch)
         {
-            if (dNorm == DiscriminatorNorm.Batch)
-            {
-                throw PenaltyNeedsNoBatchNorm(penalised);
-            }
-            if (parse.GetValue(opt.MinibatchStd))
-            {
-                throw new UsageException($"{penalised} cannot be combined with --minibatch-std (the penalty's gradient is taken shape by shape)");
-            }
+            throw PenaltyNeedsNoBatchNorm(penalised);
         }
         ViewSampling? views = null;
         if (parse.GetValue(opt.Azimuth) is not null || parse.GetValue(opt.Elevation) is not null)

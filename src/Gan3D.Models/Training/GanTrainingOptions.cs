@@ -111,8 +111,9 @@ public record GanTrainingOptions
     /// <summary>
     /// γ of the R1 gradient penalty (Mescheder et al. 2018): D's loss gains γ/2 · mean over real shapes of
     /// ‖∇ₓD(x)‖² (D's logit), pushing D flat around the data so that it cannot keep growing its margin
-    /// on real shapes. 0, the paper's setting, turns it off. Needs a D without batch norm or minibatch
-    /// standard deviation (<see cref="Discriminator3D.ForwardWithInputGradient"/>).
+    /// on real shapes. 0, the paper's setting, turns it off. Needs a D without batch norm
+    /// (<see cref="Discriminator3D.ForwardWithInputGradient"/>; with a minibatch standard deviation channel, the
+    /// gradient of the batch's summed logits).
     /// </summary>
     public float R1Gamma { get; init; }
 
@@ -156,12 +157,12 @@ public record GanTrainingOptions
         {
             throw new ArgumentException($"R1 penalty γ {R1Gamma} must be finite and non-negative (0 turns it off), applied every {R1Every} D updates (1..1000)");
         }
-        // Both penalties take D's input gradient, which needs a D that treats each shape on its own.
-        if ((R1Gamma > 0 || Loss == AdversarialLoss.WassersteinGp) && (Architecture.DiscriminatorNorm == DiscriminatorNorm.Batch || Architecture.MinibatchStd))
+        // Both penalties take D's input gradient, written out stage by stage; batch norm's statistics are not.
+        if ((R1Gamma > 0 || Loss == AdversarialLoss.WassersteinGp) && Architecture.DiscriminatorNorm == DiscriminatorNorm.Batch)
         {
             throw new ArgumentException(
-                $"{(R1Gamma > 0 ? "the R1 penalty" : "WGAN-GP")} needs a D without {(Architecture.MinibatchStd ? "minibatch standard deviation" : "batch norm (use D norm spectral or none)")}: " +
-                "its input gradient is formed stage by stage, and batch statistics would couple the shapes of a batch");
+                $"{(R1Gamma > 0 ? "the R1 penalty" : "WGAN-GP")} needs a D without batch norm (use D norm spectral or none): " +
+                "its input gradient is written out stage by stage, and batch norm's statistics are not");
         }
         if (!(GeneratorEma >= 0 && GeneratorEma < 1))
         {

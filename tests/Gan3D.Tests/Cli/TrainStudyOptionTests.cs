@@ -85,8 +85,9 @@ public sealed class TrainStudyOptionTests : IDisposable
     [Fact]
     public void MinibatchStdReachesTheArchitectureAndIsKeptOnResume()
     {
-        // A minibatch std channel rules out R1 (shape-by-shape gradients): D gets the paper's settings (batch norm, 1e-4, 80% rule).
+        // A minibatch std channel joins the preset's D (no norm, R1); with --d-norm batch it is the paper's D (1e-4, 80% rule, no R1).
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick with { Architecture = quick.Architecture with { MinibatchStd = true } }, Settings("mbstd", "--minibatch-std"));
         Assert.Equal(quick with
         {
             LearningRateD = 1e-4f,
@@ -94,7 +95,7 @@ public sealed class TrainStudyOptionTests : IDisposable
             R1Gamma = 0f,
             R1Every = 1,
             Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Batch, MinibatchStd = true },
-        }, Settings("mbstd", "--minibatch-std"));
+        }, Settings("mbstd-bn", "--minibatch-std", "--d-norm", "batch"));
         var plain = Train("plain");
         Assert.True(plain.Code == 0, plain.Err);
         string ck = Path.Combine(P("plain"), "checkpoint.safetensors");
@@ -130,7 +131,7 @@ public sealed class TrainStudyOptionTests : IDisposable
         // The 3D-VAE-GAN's and the paper preset's D have batch norm.
         AssertRefused("--r1 10: its gradient penalty needs D without batch norm", "--model", "vae-gan", "--image-size", "16", "--r1", "10");
         AssertRefused("--r1 10: its gradient penalty needs D without batch norm", "--preset", "paper", "--r1", "10");
-        AssertRefused("--r1 10 cannot be combined with --minibatch-std", "--r1", "10", "--d-norm", "spectral", "--minibatch-std");
+        AssertRefused("--r1 10: its gradient penalty needs D without batch norm", "--r1", "10", "--d-norm", "batch", "--minibatch-std");
         AssertRefused("--r1 -1: give a finite number ≥ 0", "--r1", "-1", "--d-norm", "none");
         AssertRefused("--r1-every 0: give a whole number in 1..1000", "--r1", "1", "--r1-every", "0", "--d-norm", "none");
         AssertRefused("--r1 does not apply to --model latent", "--model", "latent", "--r1", "1");

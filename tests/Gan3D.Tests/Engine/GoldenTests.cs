@@ -146,12 +146,13 @@ public sealed class GoldenTests
         }
     }
 
-    [Fact]
-    public void R1PenaltyMatchesPyTorchsDoubleBackward()
+    [Theory]
+    [InlineData("r1", false)]
+    [InlineData("r1_mbstd", true)] // the input gradient also goes through the batch's standard deviation channel
+    public void R1PenaltyMatchesPyTorchsDoubleBackward(string c, bool minibatchStd)
     {
-        const string c = "r1";
         // A D without batch norm: torch's Sequential holds each stage's conv at 2·i (a LeakyReLU between).
-        var arch = new GanArchitecture(Resolution: 32, Width: 0.125, LatentDim: 16) { DiscriminatorNorm = DiscriminatorNorm.None };
+        var arch = new GanArchitecture(Resolution: 32, Width: 0.125, LatentDim: 16) { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = minibatchStd };
         var d = new Discriminator3D(arch, Be, new Rng(1));
         var names = TorchNames(d, stage => (2 * stage, -1));
         LoadState(d, c, "D", names);
@@ -167,7 +168,8 @@ public sealed class GoldenTests
         {
             var expected = Expected(c, $"grad.D.{names[p.Name]}");
             double scale = expected.Max(Math.Abs);
-            // The biases only move the leaky ReLUs' kinks: no path to the gradient, so no gradient (PyTorch's zeros).
+            // Without the std channel the biases only move the leaky ReLUs' kinks: no path to the gradient, so no gradient
+            // (PyTorch's zeros); with it the earlier stages' biases move the batch's spread, which the gradient reads.
             var actual = p.Value.Grad?.ToArray() ?? new float[p.Value.Numel];
             AssertClose($"d penalty / d {p.Name}", expected, actual, 1e-3 * scale + 1e-9, 1e-3);
         }

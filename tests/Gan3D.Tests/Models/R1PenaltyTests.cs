@@ -14,7 +14,8 @@ public sealed class R1PenaltyTests
 {
     private static readonly VoxelDataset Shapes = ShapeFamilies.CreateMixedDataset(24, 32, seed: 3);
 
-    private static GanArchitecture Arch(DiscriminatorNorm norm) => new GanArchitecture(32, 1.0 / 16, LatentDim: 8) { DiscriminatorNorm = norm };
+    private static GanArchitecture Arch(DiscriminatorNorm norm, bool minibatchStd = false) =>
+        new GanArchitecture(32, 1.0 / 16, LatentDim: 8) { DiscriminatorNorm = norm, MinibatchStd = minibatchStd };
 
     /// <summary>Shapes 0..n−1 with a little Gaussian noise (D's inputs are not binary under instance noise).</summary>
     private static Tensor Batch(IBackend be, int n, bool grad = false)
@@ -32,12 +33,13 @@ public sealed class R1PenaltyTests
     }
 
     [Theory]
-    [InlineData(DiscriminatorNorm.None)]
-    [InlineData(DiscriminatorNorm.Spectral)]
-    public void TheInputGradientIsTheTapesBackwardOfDsLogits(DiscriminatorNorm norm)
+    [InlineData(DiscriminatorNorm.None, false)]
+    [InlineData(DiscriminatorNorm.Spectral, false)]
+    [InlineData(DiscriminatorNorm.None, true)] // every logit also sees the batch's spread: the tape goes through Ops.MinibatchStdDev's backward
+    public void TheInputGradientIsTheTapesBackwardOfDsLogits(DiscriminatorNorm norm, bool minibatchStd)
     {
         using var be = new CpuBackend(threads: 2);
-        using var d = new Discriminator3D(Arch(norm), be, new Rng(2));
+        using var d = new Discriminator3D(Arch(norm, minibatchStd), be, new Rng(2));
         var x = Batch(be, 3, grad: true);
         // One forward (a spectral D iterates its vectors once per forward): its logits back-propagated by
         // the tape must give the gradient the method wrote forward.
@@ -47,18 +49,19 @@ public sealed class R1PenaltyTests
         var expected = ToDouble(x.Grad!.ToArray());
         double scale = expected.Max(Math.Abs);
         Assert.True(scale > 0);
-        AssertClose($"∇ₓ Σ D(x), {norm}", expected, gradient.ToArray(), 1e-5 * scale, 1e-4);
+        AssertClose($"∇ₓ Σ D(x), {norm}{(minibatchStd ? " + minibatch std" : "")}", expected, gradient.ToArray(), 1e-5 * scale, 1e-4);
     }
 
     [Fact]
     public void TheIlgpuKernelsGiveTheSameInputGradientAndPenaltyGradients()
     {
         // The same D (same seed, same weights) on the managed backend and on ILGPU's kernels (CPU accelerator):
-        // the transposed convolutions, leaky-ReLU slopes and their backward passes compose the same way there.
+        // the transposed convolutions, leaky-ReLU slopes, the minibatch std channel's path and their backward passes
+        // compose the same way there.
         (float[] Gradient, float[] WeightGradient) Run(IBackend be)
         {
-            using var d = new Discriminator3D(Arch(DiscriminatorNorm.Spectral), be, new Rng(6));
-            var gradient = d.ForwardWithInputGradient(Batch(be, 2)).InputGradient;
+            using var d = new Discriminator3D(Arch(DiscriminatorNorm.Spectral, minibatchStd: true), be, new Rng(6));
+            var gradient = d.ForwardWithInputGradient(Batch(be, 3)).InputGradient;
             Ops.Sum(Ops.Square(gradient)).Backward();
             return (gradient.ToArray(), d.NamedParameters().Single(p => p.Name == "stages.1.conv.weight").Value.Grad!.ToArray());
         }
@@ -71,26 +74,28 @@ public sealed class R1PenaltyTests
     }
 
     [Fact]
-    public void APaperDOrMinibatchStdHasNoInputGradient()
+    public void APaperDHasNoInputGradient()
     {
         using var be = new CpuBackend(threads: 2);
         using var paper = new Discriminator3D(Arch(DiscriminatorNorm.Batch), be, new Rng(2));
         Assert.False(paper.HasInputGradient);
         var ex = Assert.Throws<InvalidOperationException>(() => paper.ForwardWithInputGradient(Batch(be, 2)));
         Assert.Contains("batch norm", ex.Message);
-        using var mbstd = new Discriminator3D(Arch(DiscriminatorNorm.None) with { MinibatchStd = true }, be, new Rng(2));
-        Assert.Contains("minibatch", Assert.Throws<InvalidOperationException>(() => mbstd.ForwardWithInputGradient(Batch(be, 2))).Message);
+        Assert.True(new Discriminator3D(Arch(DiscriminatorNorm.None, minibatchStd: true), be, new Rng(2)).HasInputGradient);
     }
 
-    [Fact]
-    public void ThePenaltysGradientInTheLastWeightMatchesFiniteDifferences()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ThePenaltysGradientInTheLastWeightMatchesFiniteDifferences(bool minibatchStd)
     {
-        // Σ‖∇ₓD‖² is quadratic in the last convolution's weight (no activation follows it), so central
-        // differences are exact up to rounding there; the earlier layers' weights also move the leaky ReLUs'
-        // kinks, which PyTorch's double backward checks instead (GoldenTests.R1PenaltyMatchesPyTorchsDoubleBackward).
+        // Σ‖∇ₓD‖² is quadratic in the last convolution's weight (no activation follows it; the minibatch std
+        // channel's spread comes from earlier layers), so central differences are exact up to rounding there; the
+        // earlier layers' weights also move the leaky ReLUs' kinks, which PyTorch's double backward checks instead
+        // (GoldenTests.R1PenaltyMatchesPyTorchsDoubleBackward).
         using var be = new CpuBackend(threads: 2);
-        using var d = new Discriminator3D(Arch(DiscriminatorNorm.None), be, new Rng(4));
-        var x = Batch(be, 2);
+        using var d = new Discriminator3D(Arch(DiscriminatorNorm.None, minibatchStd), be, new Rng(4));
+        var x = Batch(be, minibatchStd ? 3 : 2);
         var penalty = Ops.Sum(Ops.Square(d.ForwardWithInputGradient(x).InputGradient));
         penalty.Backward();
         var last = d.NamedParameters().Single(p => p.Name == "stages.3.conv.weight").Value;

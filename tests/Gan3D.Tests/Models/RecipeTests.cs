@@ -77,10 +77,13 @@ public sealed class RecipeTests : IDisposable
         // train --preset quick --d-norm spectral --r1 0: the recipe's other settings stay.
         Assert.Equal(quick with { R1Gamma = 0f, Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } },
             TrainingPreset.Quick.GanOptions(new TrainingOverrides { DiscriminatorNorm = DiscriminatorNorm.Spectral, R1Gamma = 0f }));
-        // Batch norm, a minibatch std channel or WGAN-GP get the paper's D (batch norm, 1e-4, the 80% rule, no R1) under the overrides.
+        // A minibatch std channel keeps the recipe's D (the channel itself is ApplyStudySettings'); batch norm or WGAN-GP
+        // get the paper's D (batch norm, 1e-4, the 80% rule, no R1) under the overrides.
+        Assert.Equal(quick, TrainingPreset.Quick.GanOptions(new TrainingOverrides { MinibatchStd = true }));
         var paperD = quick with { LearningRateD = 1e-4f, DAccuracyThreshold = 0.8f, R1Gamma = 0f, R1Every = 1, Architecture = new GanArchitecture(32, 0.25) };
         Assert.Equal(paperD, TrainingPreset.Quick.GanOptions(new TrainingOverrides { DiscriminatorNorm = DiscriminatorNorm.Batch }));
-        Assert.Equal(paperD with { LearningRateD = 4e-4f }, TrainingPreset.Quick.GanOptions(new TrainingOverrides { MinibatchStd = true, LearningRateD = 4e-4f }));
+        Assert.Equal(paperD with { LearningRateD = 4e-4f },
+            TrainingPreset.Quick.GanOptions(new TrainingOverrides { MinibatchStd = true, DiscriminatorNorm = DiscriminatorNorm.Batch, LearningRateD = 4e-4f }));
         Assert.Equal(paperD, TrainingPreset.Quick.GanOptions(new TrainingOverrides { Loss = AdversarialLoss.WassersteinGp }));
 
         // train --preset paper --resolution 32 --width 0.5 --batch-size 8 --lr-g 0.001 --lr-d 0.002 --d-threshold 0.7 --latent normal --g-ema 0.9 --seed 5

@@ -105,16 +105,15 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// <summary>
     /// 3D-GAN settings: each override where given, else this preset's value. D is the preset's
     /// <see cref="GanDiscriminator"/> where it names one, its settings replaced one by one by the overrides, unless the
-    /// overrides ask for batch norm, a minibatch standard deviation or WGAN-GP: those get the paper's D settings (batch
+    /// overrides ask for batch norm or WGAN-GP: those get the paper's D settings (batch
     /// norm, <see cref="LearningRateD"/>, the 80% rule, no R1) under the overrides. Ignores the 3D-VAE-GAN-only overrides;
     /// the other study settings are <see cref="TrainingOverrides.ApplyStudySettings"/>'.
     /// </summary>
     public GanTrainingOptions GanOptions(TrainingOverrides overrides)
     {
         var paper = Shared(overrides);
-        // Batch norm, a minibatch std channel or WGAN-GP ask for another D than the recipe's: they get the paper's D settings.
-        if (GanDiscriminator is not { } d || overrides.DiscriminatorNorm == DiscriminatorNorm.Batch || overrides.MinibatchStd == true
-            || overrides.Loss == AdversarialLoss.WassersteinGp)
+        // Batch norm or WGAN-GP ask for another D than the recipe's: they get the paper's D settings.
+        if (GanDiscriminator is not { } d || overrides.DiscriminatorNorm == DiscriminatorNorm.Batch || overrides.Loss == AdversarialLoss.WassersteinGp)
         {
             return paper;
         }
