@@ -54,7 +54,7 @@ internal sealed class TrainOptions
 
     public Option<string?> DNorm { get; } = new("--d-norm") { Description = "D's normalisation: batch (the paper's batch norm; the default but for the quick preset's 3D-GAN; asking for it also gives D the paper's rate, 80% rule and no R1), spectral (no batch norm; every convolution divided by its largest singular value, one power iteration per forward, the vectors kept in the checkpoint) or none (the quick preset's 3D-GAN)" };
 
-    public Option<bool> MinibatchStd { get; } = new("--minibatch-std") { Description = "Give D's last convolution one more input channel: the standard deviation of each feature over the batch, averaged over features (Karras et al. 2018; off by default, the paper's D)" };
+    public Option<bool> MinibatchStd { get; } = new("--minibatch-std") { Description = "Give D's last convolution one more input channel: the standard deviation of each feature over the batch, averaged over features (Karras et al. 2018; on in the quick preset's 3D-GAN, off in the paper's D; --minibatch-std false turns it off)" };
 
     public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
 
@@ -279,7 +279,7 @@ internal static class TrainOptionChecks
         Views = given.Views,
         Loss = given.Loss,
         DiscriminatorNorm = given.DNorm,
-        MinibatchStd = parse.GetValue(opt.MinibatchStd) ? true : null,
+        MinibatchStd = parse.IsGiven(opt.MinibatchStd) ? parse.GetValue(opt.MinibatchStd) : null,
         R1Gamma = parse.GetValue(opt.R1),
         R1Every = parse.GetValue(opt.R1Every),
         InstanceNoise = parse.GetValue(opt.InstanceNoise),

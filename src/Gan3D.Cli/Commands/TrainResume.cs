@@ -130,9 +130,10 @@ internal static class TrainResumeChecks
                 Contradiction(parse, opt.PerFamily, savedPerFamily.ToString(CultureInfo.InvariantCulture) + " shapes a family", resume);
             }
         }
-        if (parse.GetValue(opt.MinibatchStd) && !saved.Architecture.MinibatchStd)
+        if (parse.IsGiven(opt.MinibatchStd) && parse.GetValue(opt.MinibatchStd) != saved.Architecture.MinibatchStd)
         {
-            throw new UsageException($"--minibatch-std contradicts {resume.Path}, trained without it: leave it out to continue the run, or start a new one");
+            throw new UsageException($"--minibatch-std{(saved.Architecture.MinibatchStd ? " false" : "")} contradicts {resume.Path}, trained with{(saved.Architecture.MinibatchStd ? "" : "out")} it: " +
+                "leave it out to continue the run, or start a new one");
         }
         if (saved is VaeGanTrainingOptions vae)
         {

@@ -65,7 +65,8 @@ public sealed class ReliabilityTests(TinyGanFixture gan) : IClassFixture<TinyGan
         var metadata = new Dictionary<string, string>(SafeTensors.ReadMetadata(gan.Checkpoint));
         var config = JsonNode.Parse(metadata["config"])!;
         var norm = Enum.Parse<Gan3D.Models.DiscriminatorNorm>(config["Architecture"]!["DiscriminatorNorm"]!.GetValue<string>());
-        var arch = new Gan3D.Models.GanArchitecture(64, 1.0 / 64, 200) { DiscriminatorNorm = norm };
+        bool minibatchStd = config["Architecture"]!["MinibatchStd"]?.GetValue<bool>() ?? false;
+        var arch = new Gan3D.Models.GanArchitecture(64, 1.0 / 64, 200) { DiscriminatorNorm = norm, MinibatchStd = minibatchStd };
         using var g = new Gan3D.Models.Generator3D(arch, CpuBackend.Default, new Rng(1));
         using var d = new Gan3D.Models.Discriminator3D(arch, CpuBackend.Default, new Rng(1));
         config["Architecture"]!["Resolution"] = 64;

@@ -81,8 +81,8 @@ public sealed class TrainCommandTests : IDisposable
 
         Assert.Equal(new Gan3D.Models.GanTrainingOptions
         {
-            // The quick preset's 3D-GAN D (no norm, R1 γ 10 every 4th update) under the given rate and threshold.
-            Architecture = new Gan3D.Models.GanArchitecture(32, 0.125) { DiscriminatorNorm = Gan3D.Models.DiscriminatorNorm.None },
+            // The quick preset's 3D-GAN D (no norm, a minibatch std channel, R1 γ 10 every 4th update) under the given rate and threshold.
+            Architecture = new Gan3D.Models.GanArchitecture(32, 0.125) { DiscriminatorNorm = Gan3D.Models.DiscriminatorNorm.None, MinibatchStd = true },
             BatchSize = 4,
             LearningRateG = 0.001f,
             LearningRateD = 0.002f,

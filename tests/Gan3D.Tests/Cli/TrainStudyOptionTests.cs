@@ -85,21 +85,26 @@ public sealed class TrainStudyOptionTests : IDisposable
     [Fact]
     public void MinibatchStdReachesTheArchitectureAndIsKeptOnResume()
     {
-        // A minibatch std channel joins the preset's D (no norm, R1); with --d-norm batch it is the paper's D (1e-4, 80% rule, no R1).
+        // The quick preset's 3D-GAN D has the channel; --minibatch-std false removes it, --d-norm batch gives the paper's D
+        // (1e-4, the 80% rule, no R1) without it unless --minibatch-std adds it.
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
-        Assert.Equal(quick with { Architecture = quick.Architecture with { MinibatchStd = true } }, Settings("mbstd", "--minibatch-std"));
-        Assert.Equal(quick with
+        Assert.True(quick.Architecture.MinibatchStd);
+        Assert.Equal(quick, Settings("mbstd", "--minibatch-std"));
+        Assert.Equal(quick with { Architecture = quick.Architecture with { MinibatchStd = false } }, Settings("plain", "--minibatch-std", "false"));
+        var paperD = quick with
         {
             LearningRateD = 1e-4f,
             DAccuracyThreshold = 0.8f,
             R1Gamma = 0f,
             R1Every = 1,
-            Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Batch, MinibatchStd = true },
-        }, Settings("mbstd-bn", "--minibatch-std", "--d-norm", "batch"));
-        var plain = Train("plain");
-        Assert.True(plain.Code == 0, plain.Err);
-        string ck = Path.Combine(P("plain"), "checkpoint.safetensors");
-        AssertBadInput(Run("train", "--resume", P("plain"), "--minibatch-std", "--device", "cpu"), $"--minibatch-std contradicts {ck}, trained without it");
+            Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Batch, MinibatchStd = false },
+        };
+        Assert.Equal(paperD, Settings("bn", "--d-norm", "batch"));
+        Assert.Equal(paperD with { Architecture = paperD.Architecture with { MinibatchStd = true } }, Settings("mbstd-bn", "--minibatch-std", "--d-norm", "batch"));
+        AssertBadInput(Run("train", "--resume", P("plain"), "--minibatch-std", "--device", "cpu"),
+            $"--minibatch-std contradicts {Path.Combine(P("plain"), "checkpoint.safetensors")}, trained without it");
+        AssertBadInput(Run("train", "--resume", P("mbstd"), "--minibatch-std", "false", "--device", "cpu"),
+            $"--minibatch-std false contradicts {Path.Combine(P("mbstd"), "checkpoint.safetensors")}, trained with it");
         var resumed = Run("train", "--resume", P("mbstd"), "--iterations", "2", "--device", "cpu");
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("D minibatch std", resumed.Out);

@@ -23,7 +23,7 @@ public sealed class RecipeTests : IDisposable
         // The values of gan3d train's presets before they moved into the library, written out; since then
         // the quick preset's 3D-VAE-GAN carries the reconstruction weight that was measured to work.
         Assert.Equal(new TrainingPreset("quick", 32, 0.25, 32, 0.0025f, 1e-4f, 1500, 250, 250, 50, LatentDistribution.Normal, 0.995f, 1e-2f,
-            GanDiscriminator: new DiscriminatorRecipe(DiscriminatorNorm.None, 1e-3f, 1f, 10f, 4), GanIterations: 2500), TrainingPreset.Quick);
+            GanDiscriminator: new DiscriminatorRecipe(DiscriminatorNorm.None, 1e-3f, 1f, 10f, 4, MinibatchStd: true), GanIterations: 2500), TrainingPreset.Quick);
         // The quick preset's 3D-GAN trains longer than its 3D-VAE-GAN; the others train as long; a latent model has its own.
         Assert.Equal((2500L, 1500L, 3000L), (TrainingPreset.Quick.IterationsFor(false, false), TrainingPreset.Quick.IterationsFor(true, false), TrainingPreset.Quick.IterationsFor(false, true)));
         Assert.Equal((4500L, 4500L), (TrainingPreset.Standard.IterationsFor(false, false), TrainingPreset.Standard.IterationsFor(true, false)));
@@ -44,10 +44,11 @@ public sealed class RecipeTests : IDisposable
     {
         // docs/quality.md measured "standard" as the quick recipe with only the width and the length changed:
         // every other setting (rates, batch, z, G's average, a 3D-VAE-GAN's α2) must stay the quick one's, but for
-        // the 3D-GAN's D rate: quick's R1 D at the paper D's 1e-4 (at 1e-3 it diverged in one run of three at this width).
+        // the 3D-GAN's D: quick's R1 D at the paper D's 1e-4 (at 1e-3 it diverged in one run of three at this width), without
+        // the minibatch std channel (measured on the families only).
         var wider = new TrainingOverrides { Width = TrainingPreset.Standard.Width };
         Assert.Equal(new DiscriminatorRecipe(DiscriminatorNorm.None, 1e-4f, 1f, 10f, 4), TrainingPreset.Standard.GanDiscriminator);
-        Assert.Equal(TrainingPreset.Quick.GanOptions(wider with { LearningRateD = 1e-4f }), TrainingPreset.Standard.GanOptions(new TrainingOverrides()));
+        Assert.Equal(TrainingPreset.Quick.GanOptions(wider with { LearningRateD = 1e-4f, MinibatchStd = false }), TrainingPreset.Standard.GanOptions(new TrainingOverrides()));
         // --d-norm batch gives either preset the paper's D, at the same rate.
         Assert.Equal(TrainingPreset.Quick.GanOptions(wider with { DiscriminatorNorm = DiscriminatorNorm.Batch }),
             TrainingPreset.Standard.GanOptions(new TrainingOverrides { DiscriminatorNorm = DiscriminatorNorm.Batch }));
@@ -60,10 +61,10 @@ public sealed class RecipeTests : IDisposable
     [Fact]
     public void APresetPlusOverridesGivesTheOptionsTheCommandLineGave()
     {
-        // train --preset quick: D without norm at 1e-3 on every batch, R1 γ 10 on every 4th update.
+        // train --preset quick: D without norm and with a minibatch std channel at 1e-3 on every batch, R1 γ 10 on every 4th update.
         var quick = new GanTrainingOptions
         {
-            Architecture = new GanArchitecture(32, 0.25) { DiscriminatorNorm = DiscriminatorNorm.None },
+            Architecture = new GanArchitecture(32, 0.25) { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = true },
             BatchSize = 32,
             LearningRateG = 0.0025f,
             LearningRateD = 1e-3f,
@@ -77,9 +78,10 @@ public sealed class RecipeTests : IDisposable
         // train --preset quick --d-norm spectral --r1 0: the recipe's other settings stay.
         Assert.Equal(quick with { R1Gamma = 0f, Architecture = quick.Architecture with { DiscriminatorNorm = DiscriminatorNorm.Spectral } },
             TrainingPreset.Quick.GanOptions(new TrainingOverrides { DiscriminatorNorm = DiscriminatorNorm.Spectral, R1Gamma = 0f }));
-        // A minibatch std channel keeps the recipe's D (the channel itself is ApplyStudySettings'); batch norm or WGAN-GP
-        // get the paper's D (batch norm, 1e-4, the 80% rule, no R1) under the overrides.
+        // The channel is the recipe's unless the overrides say (--minibatch-std false); batch norm or WGAN-GP get the paper's
+        // D (batch norm, 1e-4, the 80% rule, no R1, no channel unless ApplyStudySettings adds it) under the overrides.
         Assert.Equal(quick, TrainingPreset.Quick.GanOptions(new TrainingOverrides { MinibatchStd = true }));
+        Assert.Equal(quick with { Architecture = quick.Architecture with { MinibatchStd = false } }, TrainingPreset.Quick.GanOptions(new TrainingOverrides { MinibatchStd = false }));
         var paperD = quick with { LearningRateD = 1e-4f, DAccuracyThreshold = 0.8f, R1Gamma = 0f, R1Every = 1, Architecture = new GanArchitecture(32, 0.25) };
         Assert.Equal(paperD, TrainingPreset.Quick.GanOptions(new TrainingOverrides { DiscriminatorNorm = DiscriminatorNorm.Batch }));
         Assert.Equal(paperD with { LearningRateD = 4e-4f },
