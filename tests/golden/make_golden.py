@@ -176,30 +176,33 @@ def bce_pos_weight():
         save("bce_pos_weight", n, v)
 
 
-def r1():
-    """The R1 penalty's pieces for a 32³ D without batch norm (width 1/8, batch 3): the logits, their input
-    gradient ∇ₓ Σ D(x) taken with create_graph, and the gradients of Σ‖∇ₓD‖² with respect to D's weights
-    (double backward)."""
-    torch.manual_seed(20180413)  # its own seed: adding this case leaves the others' tensors as they were
-    w = [8, 16, 32]
-    D = nn.Sequential(
-        nn.Conv3d(1, w[0], 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv3d(w[0], w[1], 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv3d(w[1], w[2], 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv3d(w[2], 1, 4, 1, 0))
+def r1_case(case, D, rename=lambda k: k):
+    """Saves D's weights, a batch of 3 shapes with a little instance noise (as D sees them when both are on), the logits,
+    their input gradient ∇ₓ Σ D(x) taken with create_graph, Σ‖∇ₓD‖² and its gradients in D's weights (double backward)."""
     for k, v in D.state_dict().items():
-        save("r1", f"D.{k}", v)
-    # Shapes with a little instance noise, as D sees them when both are on.
+        save(case, f"D.{rename(k)}", v)
     x = ((torch.rand(3, 1, 32, 32, 32) > 0.7).float() + 0.05 * torch.randn(3, 1, 32, 32, 32)).requires_grad_(True)
     logits = D(x).reshape(3, 1)
     g, = torch.autograd.grad(logits.sum(), x, create_graph=True)
     penalty = g.pow(2).sum()
     penalty.backward()
     for n, t in [("input", x), ("logits", logits), ("grad_input", g), ("penalty", penalty.reshape(1))]:
-        save("r1", n, t)
+        save(case, n, t)
     for k, p in D.named_parameters():
-        # The input gradient does not involve the biases (they only move the kinks): zero, or None for the last one.
-        save("r1", f"grad.D.{k}", p.grad if p.grad is not None else torch.zeros_like(p))
+        # A parameter the input gradient does not involve (the biases of a D without the std channel only move the
+        # kinks) has a zero gradient, or None for the last one.
+        save(case, f"grad.D.{rename(k)}", p.grad if p.grad is not None else torch.zeros_like(p))
+
+
+def r1():
+    """The R1 penalty's pieces for a 32³ D without batch norm (width 1/8, batch 3)."""
+    torch.manual_seed(20180413)  # its own seed: adding this case leaves the others' tensors as they were
+    w = [8, 16, 32]
+    r1_case("r1", nn.Sequential(
+        nn.Conv3d(1, w[0], 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv3d(w[0], w[1], 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv3d(w[1], w[2], 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv3d(w[2], 1, 4, 1, 0)))
 
 
 class MinibatchStd(nn.Module):
@@ -222,18 +225,7 @@ def r1_mbstd():
         nn.Conv3d(w[1], w[2], 4, 2, 1), nn.LeakyReLU(0.2),
         MinibatchStd(), nn.Conv3d(w[2] + 1, 1, 4, 1, 0))
     # Saved under r1's names (the last convolution at 6, as if the channel had no slot of its own).
-    rename = lambda k: k.replace("7.", "6.", 1) if k.startswith("7.") else k
-    for k, v in D.state_dict().items():
-        save("r1_mbstd", f"D.{rename(k)}", v)
-    x = ((torch.rand(3, 1, 32, 32, 32) > 0.7).float() + 0.05 * torch.randn(3, 1, 32, 32, 32)).requires_grad_(True)
-    logits = D(x).reshape(3, 1)
-    g, = torch.autograd.grad(logits.sum(), x, create_graph=True)
-    penalty = g.pow(2).sum()
-    penalty.backward()
-    for n, t in [("input", x), ("logits", logits), ("grad_input", g), ("penalty", penalty.reshape(1))]:
-        save("r1_mbstd", n, t)
-    for k, p in D.named_parameters():
-        save("r1_mbstd", f"grad.D.{rename(k)}", p.grad if p.grad is not None else torch.zeros_like(p))
+    r1_case("r1_mbstd", D, lambda k: k.replace("7.", "6.", 1) if k.startswith("7.") else k)
 
 
 CASES = {f.__name__: f for f in [conv3d, conv_transpose3d, batch_norm3d, losses, gan32, spectral_norm, bce_pos_weight, r1, r1_mbstd]}
