@@ -10,7 +10,8 @@ namespace Gan3D.Models;
 /// <see cref="GanArchitecture.DiscriminatorNorm"/> may replace the batch norms by spectral
 /// normalisation of every convolution, or drop them; without batch norm every convolution has a bias.
 /// With <see cref="GanArchitecture.MinibatchStd"/> the last convolution also sees the batch's standard
-/// deviation as one more channel (so D's logit for a shape depends on the rest of its batch).
+/// deviation as one more channel (so D's logit for a shape depends on the rest of its batch, or of its group of
+/// <see cref="GanArchitecture.MinibatchStdGroup"/> shapes).
 /// With <see cref="GanArchitecture.DiscriminatorOutputs"/> = Z the last convolution has Z outputs: the same
 /// network is then a latent model's encoder x → z (N, Z).
 /// </summary>
@@ -83,7 +84,7 @@ public sealed class Discriminator3D : Module
         var x = Trunk(input, null);
         if (Architecture.MinibatchStd)
         {
-            x = Ops.MinibatchStdDev(x, StdEps);
+            x = Ops.MinibatchStdDev(x, StdEps, Architecture.MinibatchStdGroup);
         }
         var y = _final.Forward(x);
         return Ops.Reshape(y, y.Shape[0], y.Shape[1]);
@@ -133,7 +134,7 @@ public sealed class Discriminator3D : Module
         var trunk = x;
         if (Architecture.MinibatchStd)
         {
-            x = Ops.MinibatchStdDev(trunk, StdEps);
+            x = Ops.MinibatchStdDev(trunk, StdEps, Architecture.MinibatchStdGroup);
         }
         var finalWeight = _final.EffectiveWeight();
         var y = Ops.Conv3d(x, finalWeight, _final.Bias, _final.Stride, _final.Padding);
@@ -143,7 +144,7 @@ public sealed class Discriminator3D : Module
         var g = Ops.ConvTranspose3d(Tensor.Ones(y.Shape, y.Backend), finalWeight, null, _final.Stride, _final.Padding, FillOut(x, y, _final));
         if (Architecture.MinibatchStd)
         {
-            g = MinibatchStdInputGradient(trunk, g);
+            g = MinibatchStdInputGradient(trunk, g, Architecture.MinibatchStdGroup);
         }
         for (int i = _stages.Count - 1; i >= 0; i--)
         {
@@ -156,24 +157,25 @@ public sealed class Discriminator3D : Module
     /// <summary>
     /// The gradient at the trunk's output t (N, C, 4, 4, 4) from the gradient <paramref name="g"/> (N, C + 1, 4, 4, 4) at
     /// the minibatch standard deviation layer's output, as differentiable ops in t: the first C channels pass through,
-    /// and the last one's total G = Σ g[:, C] reaches t through s = mean over features f of σ_f, with
-    /// ∂s/∂t[i, f] = (t[i, f] − μ_f) / (N·F·σ_f) (<see cref="Ops.MinibatchStdDev"/>'s own backward, written as a graph).
+    /// and the last one's total G_k over the shapes of group k (m shapes) reaches t through s_k = mean over features f
+    /// of σ[k, f], with ∂s_k/∂t[i, f] = (t[i, f] − μ[k, f]) / (m·F·σ[k, f]) for i in group k
+    /// (<see cref="Ops.MinibatchStdDev"/>'s own backward, written as a graph; A = <see cref="Ops.GroupAveraging"/>
+    /// gives each row its group's mean, and G_k / m).
     /// </summary>
-    private static Tensor MinibatchStdInputGradient(Tensor trunk, Tensor g)
+    private static Tensor MinibatchStdInputGradient(Tensor trunk, Tensor g, int group)
     {
         var be = trunk.Backend;
         int n = trunk.Shape[0], c = trunk.Shape[1];
         int f = checked((int)trunk.Shape.SizeFrom(1));
+        int s = checked((int)trunk.Shape.SizeFrom(2));
         var direct = Ops.Narrow(g, 1, 0, c);
-        var total = Ops.Reshape(Ops.Sum(Ops.Narrow(g, 1, c, 1)), 1, 1);
-        // Batch means and their broadcast back as matrix products: (1, N)·(N, F) and (N, 1)·(1, F).
-        var average = Tensor.Full(new Shape(1, n), 1f / n, be);
-        var ones = Tensor.Ones(new Shape(n, 1), be);
+        var perShape = Ops.MatMul(Ops.Reshape(Ops.Narrow(g, 1, c, 1), n, s), Tensor.Ones(new Shape(s, 1), be));
+        var averaging = Ops.GroupAveraging(n, group, be);
         var rows = Ops.Reshape(trunk, n, f);
-        var centered = Ops.Sub(rows, Ops.MatMul(ones, Ops.MatMul(average, rows)));
-        var invStd = Ops.Rsqrt(Ops.AddScalar(Ops.MatMul(average, Ops.Square(centered)), StdEps));
-        var path = Ops.Mul(centered, Ops.MatMul(ones, invStd));
-        var throughStd = Ops.MulScalar(Ops.MatMul(Ops.Reshape(path, n * f, 1), total), 1f / ((float)n * f));
+        var centered = Ops.Sub(rows, Ops.MatMul(averaging, rows));
+        var invStd = Ops.Rsqrt(Ops.AddScalar(Ops.MatMul(averaging, Ops.Square(centered)), StdEps));
+        var scale = Ops.MatMul(Ops.MatMul(averaging, perShape), Tensor.Full(new Shape(1, f), 1f / f, be));
+        var throughStd = Ops.Mul(Ops.Mul(centered, invStd), scale);
         return Ops.Add(direct, Ops.Reshape(throughStd, trunk.Shape.ToArray()));
     }
 

@@ -37,6 +37,13 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
     public bool MinibatchStd { get; init; }
 
     /// <summary>
+    /// The minibatch standard deviation's group: consecutive runs of this many shapes of a batch each get the statistic
+    /// of their own group (StyleGAN's 4); 0, the default and what configurations written before it existed read as:
+    /// the whole batch is one group. Only with <see cref="MinibatchStd"/>; the batch size must be a multiple of it.
+    /// </summary>
+    public int MinibatchStdGroup { get; init; }
+
+    /// <summary>
     /// Outputs of D's last convolution: 1 (a logit, the paper's D), or the latent size when D's network
     /// serves as the encoder x → z of a latent model (<see cref="LatentModelTrainer"/>).
     /// </summary>
@@ -66,6 +73,14 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
         {
             throw new ArgumentException($"latent size {LatentDim} must be in 1..4096");
         }
+        if (MinibatchStdGroup < 0 || MinibatchStdGroup == 1)
+        {
+            throw new ArgumentException($"the minibatch standard deviation's group {MinibatchStdGroup} must be 0 (the whole batch) or 2 or more");
+        }
+        if (MinibatchStdGroup != 0 && !MinibatchStd)
+        {
+            throw new ArgumentException($"a minibatch standard deviation group ({MinibatchStdGroup}) needs D's minibatch standard deviation channel");
+        }
         if (DiscriminatorOutputs != 1 && DiscriminatorOutputs != LatentDim)
         {
             throw new ArgumentException($"D's outputs {DiscriminatorOutputs} must be 1 (a logit) or the latent size {LatentDim} (an encoder)");
@@ -77,6 +92,6 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
     public override string ToString() =>
         $"{Resolution}³, width {Width.ToString(System.Globalization.CultureInfo.InvariantCulture)}, z {LatentDim}" +
         (DiscriminatorNorm == DiscriminatorNorm.Batch ? "" : $", D {DiscriminatorNorm.ToString().ToLowerInvariant()} norm") +
-        (MinibatchStd ? ", D minibatch std" : "") +
+        (MinibatchStd ? ", D minibatch std" + (MinibatchStdGroup == 0 ? "" : $" in groups of {MinibatchStdGroup}") : "") +
         (DiscriminatorOutputs == 1 ? "" : ", D as encoder");
 }

@@ -56,6 +56,8 @@ internal sealed class TrainOptions
 
     public Option<bool> MinibatchStd { get; } = new("--minibatch-std") { Description = "Give D's last convolution one more input channel: the standard deviation of each feature over the batch, averaged over features (Karras et al. 2018; on in the quick preset's 3D-GAN, off in the paper's D; --minibatch-std false turns it off)" };
 
+    public Option<int?> MinibatchStdGroup { get; } = new("--minibatch-std-group") { Description = "Shapes a group of the minibatch std channel, 2 or more: each run of this many shapes of a batch gets its own group's statistic (StyleGAN's 4; default: the whole batch is one group); the batch size must be a multiple of it" };
+
     public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
 
     public Option<float?> R1 { get; } = new("--r1") { Description = "γ ≥ 0 of the R1 gradient penalty, γ/2 · mean ‖∇ₓD(x)‖² on real shapes (Mescheder et al. 2018; 0 = off, the paper; the quick preset's 3D-GAN 10 on every 4th update); needs D without batch norm" };
@@ -89,14 +91,14 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, PerFamily, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
     public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
 
     /// <summary>The options of adversarial training and of G's moving average, which a latent model (an autoencoder) does not have.</summary>
-    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, InstanceNoise, R1, R1Every];
+    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, InstanceNoise, R1, R1Every];
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
@@ -184,6 +186,10 @@ internal static class TrainOptionChecks
         InRange(parse, opt.KlWeight, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.InstanceNoise, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.R1, 0, true, double.PositiveInfinity, false);
+        if (parse.GetValue(opt.MinibatchStdGroup) is { } group && group < 2)
+        {
+            throw new UsageException($"--minibatch-std-group {group}: give a whole number of 2 or more (shapes a group)");
+        }
         if (parse.GetValue(opt.R1Every) is { } r1Every && r1Every is < 1 or > 1000)
         {
             throw new UsageException($"--r1-every {r1Every}: give a whole number in 1..1000");
@@ -240,6 +246,27 @@ internal static class TrainOptionChecks
         }
     }
 
+    /// <summary>
+    /// Refuses a --minibatch-std-group that the resolved options cannot use: a D without the channel (the standard and
+    /// paper presets', or --minibatch-std false), or a batch size it does not divide; the library's own checks, worded
+    /// with the flags.
+    /// </summary>
+    public static void CheckMinibatchStdGroup(ParseResult parse, TrainOptions opt, GanTrainingOptions options)
+    {
+        if (parse.GetValue(opt.MinibatchStdGroup) is not { } group)
+        {
+            return;
+        }
+        if (!options.Architecture.MinibatchStd)
+        {
+            throw new UsageException($"--minibatch-std-group {group}: this run's D has no minibatch std channel; add --minibatch-std");
+        }
+        if (options.BatchSize % group != 0)
+        {
+            throw new UsageException($"--minibatch-std-group {group}: the batch size {options.BatchSize} is not a multiple of it; pass --batch-size a multiple of {group}");
+        }
+    }
+
     /// <summary>The loss as --loss names it.</summary>
     public static string LossName(AdversarialLoss loss) => loss == AdversarialLoss.WassersteinGp ? "wgan-gp" : loss.ToString().ToLowerInvariant();
 
@@ -280,6 +307,7 @@ internal static class TrainOptionChecks
         Loss = given.Loss,
         DiscriminatorNorm = given.DNorm,
         MinibatchStd = parse.IsGiven(opt.MinibatchStd) ? parse.GetValue(opt.MinibatchStd) : null,
+        MinibatchStdGroup = parse.GetValue(opt.MinibatchStdGroup),
         R1Gamma = parse.GetValue(opt.R1),
         R1Every = parse.GetValue(opt.R1Every),
         InstanceNoise = parse.GetValue(opt.InstanceNoise),

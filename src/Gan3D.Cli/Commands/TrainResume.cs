@@ -103,6 +103,7 @@ internal static class TrainResumeChecks
         Same(parse, opt.InstanceNoise, saved.InstanceNoise, resume);
         Same(parse, opt.R1, saved.R1Gamma, resume);
         Same(parse, opt.R1Every, saved.R1Every, resume);
+        Same(parse, opt.MinibatchStdGroup, saved.Architecture.MinibatchStdGroup, resume);
         if (parse.IsGiven(opt.Seed) && parse.GetValue(opt.Seed) != saved.Seed)
         {
             Contradiction(parse, opt.Seed, saved.Seed.ToString(CultureInfo.InvariantCulture), resume);

@@ -137,6 +137,10 @@ public record GanTrainingOptions
         {
             throw new ArgumentException($"batch size {BatchSize} must be in 2..4096 (batch norm needs at least 2 shapes)");
         }
+        if (Architecture.MinibatchStdGroup > 0 && BatchSize % Architecture.MinibatchStdGroup != 0)
+        {
+            throw new ArgumentException($"batch size {BatchSize} must be a multiple of the minibatch standard deviation's group size {Architecture.MinibatchStdGroup}");
+        }
         if (!(LearningRateG > 0 && LearningRateG <= 1) || !(LearningRateD > 0 && LearningRateD <= 1))
         {
             throw new ArgumentException($"learning rates must be in (0, 1], got G {LearningRateG} and D {LearningRateD}");

@@ -113,6 +113,22 @@ public sealed class TrainStudyOptionTests : IDisposable
     }
 
     [Fact]
+    public void MinibatchStdGroupReachesTheArchitectureAndIsChecked()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick with { Architecture = quick.Architecture with { MinibatchStdGroup = 2 } }, Settings("pairs", "--minibatch-std-group", "2"));
+        AssertBadInput(Run("train", "--resume", P("pairs"), "--minibatch-std-group", "4", "--device", "cpu"),
+            $"--minibatch-std-group 4 contradicts {Path.Combine(P("pairs"), "checkpoint.safetensors")}, trained with 2");
+        var resumed = Run("train", "--resume", P("pairs"), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("D minibatch std in groups of 2", resumed.Out);
+        AssertRefused("--minibatch-std-group 1: give a whole number of 2 or more", "--minibatch-std-group", "1");
+        AssertRefused("--minibatch-std-group 4: this run's D has no minibatch std channel; add --minibatch-std", "--preset", "standard", "--minibatch-std-group", "4");
+        AssertRefused("--minibatch-std-group 4: this run's D has no minibatch std channel", "--minibatch-std", "false", "--minibatch-std-group", "4");
+        AssertRefused("--minibatch-std-group 5: the batch size 32 is not a multiple of it; pass --batch-size a multiple of 5", "--minibatch-std-group", "5");
+    }
+
+    [Fact]
     public void InstanceNoiseFallsOverTheRunsIterationsAndIsChecked()
     {
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });

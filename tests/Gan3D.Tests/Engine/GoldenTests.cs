@@ -147,12 +147,16 @@ public sealed class GoldenTests
     }
 
     [Theory]
-    [InlineData("r1", false)]
-    [InlineData("r1_mbstd", true)] // the input gradient also goes through the batch's standard deviation channel
-    public void R1PenaltyMatchesPyTorchsDoubleBackward(string c, bool minibatchStd)
+    [InlineData("r1", false, 0)]
+    [InlineData("r1_mbstd", true, 0)] // the input gradient also goes through the batch's standard deviation channel
+    [InlineData("r1_mbstd_groups", true, 2)] // a batch of 4 in two groups: each logit depends on its pair only
+    public void R1PenaltyMatchesPyTorchsDoubleBackward(string c, bool minibatchStd, int group)
     {
         // A D without batch norm: torch's Sequential holds each stage's conv at 2·i (a LeakyReLU between).
-        var arch = new GanArchitecture(Resolution: 32, Width: 0.125, LatentDim: 16) { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = minibatchStd };
+        var arch = new GanArchitecture(Resolution: 32, Width: 0.125, LatentDim: 16)
+        {
+            DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = minibatchStd, MinibatchStdGroup = group,
+        };
         var d = new Discriminator3D(arch, Be, new Rng(1));
         var names = TorchNames(d, stage => (2 * stage, -1));
         LoadState(d, c, "D", names);

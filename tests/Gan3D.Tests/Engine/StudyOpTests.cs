@@ -150,57 +150,67 @@ public abstract class StudyOpTests
 
     // ------------------------------------------------------------ minibatch standard deviation
 
-    /// <summary>Output and input gradient of the layer in float64, written from its definition.</summary>
-    internal static (double[] Y, double[] Dx) MinibatchStdReference(double[] x, int n, int c, int s, double[] dy, double eps = 1e-8)
+    /// <summary>
+    /// Output and input gradient of the layer in float64, written from its definition: groups of <paramref name="group"/>
+    /// consecutive shapes (0: the whole batch), each with its own statistic.
+    /// </summary>
+    internal static (double[] Y, double[] Dx) MinibatchStdReference(double[] x, int n, int c, int s, double[] dy, int group = 0, double eps = 1e-8)
     {
         int f = c * s;
-        var sigma = new double[f];
-        var mean = new double[f];
-        for (int j = 0; j < f; j++)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                mean[j] += x[i * f + j] / n;
-            }
-            double v = 0;
-            for (int i = 0; i < n; i++)
-            {
-                v += (x[i * f + j] - mean[j]) * (x[i * f + j] - mean[j]) / n;
-            }
-            sigma[j] = Math.Sqrt(v + eps);
-        }
-        double stat = sigma.Average();
+        int m = group == 0 ? n : group;
         var y = new double[n * (f + s)];
         var dx = new double[n * f];
-        double g = 0;
-        for (int i = 0; i < n; i++)
+        for (int first = 0; first < n; first += m)
         {
+            var sigma = new double[f];
+            var mean = new double[f];
             for (int j = 0; j < f; j++)
             {
-                y[i * (f + s) + j] = x[i * f + j];
-                dx[i * f + j] = dy[i * (f + s) + j];
+                for (int i = first; i < first + m; i++)
+                {
+                    mean[j] += x[i * f + j] / m;
+                }
+                double v = 0;
+                for (int i = first; i < first + m; i++)
+                {
+                    v += (x[i * f + j] - mean[j]) * (x[i * f + j] - mean[j]) / m;
+                }
+                sigma[j] = Math.Sqrt(v + eps);
             }
-            for (int p = 0; p < s; p++)
+            double stat = sigma.Average();
+            double g = 0;
+            for (int i = first; i < first + m; i++)
             {
-                y[i * (f + s) + f + p] = stat;
-                g += dy[i * (f + s) + f + p];
+                for (int j = 0; j < f; j++)
+                {
+                    y[i * (f + s) + j] = x[i * f + j];
+                    dx[i * f + j] = dy[i * (f + s) + j];
+                }
+                for (int p = 0; p < s; p++)
+                {
+                    y[i * (f + s) + f + p] = stat;
+                    g += dy[i * (f + s) + f + p];
+                }
             }
-        }
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = 0; j < f; j++)
+            for (int i = first; i < first + m; i++)
             {
-                dx[i * f + j] += g * (x[i * f + j] - mean[j]) / (n * f * sigma[j]);
+                for (int j = 0; j < f; j++)
+                {
+                    dx[i * f + j] += g * (x[i * f + j] - mean[j]) / (m * f * sigma[j]);
+                }
             }
         }
         return (y, dx);
     }
 
     [Theory]
-    [InlineData(3, 2, 2, 3, 2)]
-    [InlineData(5, 7, 1, 1, 1)]
-    [InlineData(2, 3, 4, 4, 4)]
-    public void MinibatchStdDevMatchesReference(int n, int c, int d, int h, int w)
+    [InlineData(3, 2, 2, 3, 2, 0)]
+    [InlineData(5, 7, 1, 1, 1, 0)]
+    [InlineData(2, 3, 4, 4, 4, 0)]
+    [InlineData(6, 3, 2, 1, 2, 2)] // three groups of two: each shape sees its own pair's spread
+    [InlineData(8, 2, 2, 2, 2, 4)]
+    [InlineData(4, 2, 1, 2, 3, 4)] // one group the size of the batch: the whole-batch statistic
+    public void MinibatchStdDevMatchesReference(int n, int c, int d, int h, int w, int group)
     {
         var be = Backend;
         var rng = new Random(79 + n);
@@ -208,12 +218,21 @@ public abstract class StudyOpTests
         var xd = Rounded(RandomArray(rng, n * c * s, -2, 2));
         var gd = Rounded(RandomArray(rng, n * (c + 1) * s));
         var x = Param(be, xd, n, c, d, h, w);
-        var y = Ops.MinibatchStdDev(x);
+        var y = Ops.MinibatchStdDev(x, group: group);
         Assert.Equal(new Shape(n, c + 1, d, h, w), y.Shape);
-        var (yRef, dxRef) = MinibatchStdReference(xd, n, c, s, gd);
+        var (yRef, dxRef) = MinibatchStdReference(xd, n, c, s, gd, group);
         AssertClose("minibatch std output", yRef, y.ToArray(), 1e-6, 10 * Tolerance);
         y.Backward(Make(be, gd, n, c + 1, d, h, w));
         AssertClose("minibatch std grad", dxRef, x.Grad!.ToArray(), 1e-6, 10 * Tolerance);
+    }
+
+    [Theory]
+    [InlineData(-1, "must be 0 (the whole batch) or positive")]
+    [InlineData(4, "a batch of 6 does not split into groups of 4")]
+    public void MinibatchStdDevRefusesAGroupThatDoesNotSplitTheBatch(int group, string message)
+    {
+        var x = Make(Backend, RandomArray(new Random(3), 6 * 2), 6, 2, 1, 1, 1);
+        Assert.Contains(message, Assert.Throws<ArgumentException>(() => Ops.MinibatchStdDev(x, group: group)).Message);
     }
 
     [Fact]
@@ -263,9 +282,13 @@ public sealed class CpuStudyOpTests : StudyOpTests
     }
 
     [Fact]
-    public void MinibatchStdDevGradientMatchesFiniteDifferences() =>
+    public void MinibatchStdDevGradientMatchesFiniteDifferences()
+    {
         GradCheck.Check("minibatch std", s_backend, t => Ops.MinibatchStdDev(t[0]),
             [Rounded(RandomArray(new Random(97), 3 * 2 * 2 * 1 * 3, -2, 2))], [[3, 2, 2, 1, 3]], eps: 1e-3, tol: 1e-2);
+        GradCheck.Check("minibatch std, groups of 2", s_backend, t => Ops.MinibatchStdDev(t[0], group: 2),
+            [Rounded(RandomArray(new Random(98), 4 * 2 * 2 * 1 * 3, -2, 2))], [[4, 2, 2, 1, 3]], eps: 1e-3, tol: 1e-2);
+    }
 
     private static float[] Golden(string name) =>
         Gan3D.Data.NpyFile.ReadFloat32(Path.Combine(AppContext.BaseDirectory, "golden", "spectral_norm", name + ".npy")).Data;

@@ -217,6 +217,12 @@ public sealed class StudyArmTests : IDisposable
             "wgan-gp" => tiny with { Loss = AdversarialLoss.WassersteinGp, DAccuracyThreshold = 1f, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
             "r1" => tiny with { R1Gamma = 10f, R1Every = 2, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
             "r1+mbstd" => tiny with { R1Gamma = 10f, R1Every = 2, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = true } },
+            "r1+mbstd groups" => tiny with
+            {
+                R1Gamma = 10f,
+                R1Every = 2,
+                Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = true, MinibatchStdGroup = 2 },
+            },
             "spectral+hinge+mbstd" => tiny with
             {
                 Loss = AdversarialLoss.Hinge,
@@ -236,6 +242,7 @@ public sealed class StudyArmTests : IDisposable
     [InlineData("noise")]
     [InlineData("r1")]
     [InlineData("r1+mbstd")]
+    [InlineData("r1+mbstd groups")]
     [InlineData("wgan-gp")]
     public void ResumingARunOfAStudySettingContinuesExactly(string setting)
     {
@@ -368,12 +375,51 @@ public sealed class StudyArmTests : IDisposable
     }
 
     [Fact]
+    public void WithMinibatchStdGroupsDsLogitForAShapeDependsOnItsGroupOnly()
+    {
+        // Groups of 2 in a batch of 4 (eval mode: no batch norm statistics in between): replacing shape 1 moves shape 0's
+        // logit (same group), replacing shape 3 does not (the other group), and the whole-batch channel moves with both.
+        using var be = new CpuBackend(threads: 2);
+        float[] Logits(GanArchitecture arch, int[] shapes)
+        {
+            using var d = new Discriminator3D(arch, be, new Rng(3));
+            d.Eval();
+            var batch = new float[4 * 32 * 32 * 32];
+            Shapes.FillBatch(shapes, batch);
+            using var noGrad = Autograd.NoGrad();
+            return d.Forward(Tensor.FromArray(batch, new Shape(4, 1, 32, 32, 32), be)).ToArray();
+        }
+        var whole = WithSetting("mbstd").Architecture;
+        var pairs = whole with { MinibatchStdGroup = 2 };
+        var reference = Logits(pairs, [0, 1, 2, 3]);
+        Assert.NotEqual(reference[0], Logits(pairs, [0, 5, 2, 3])[0]);
+        Assert.Equal(reference[0], Logits(pairs, [0, 1, 2, 7])[0]);
+        Assert.NotEqual(Logits(whole, [0, 1, 2, 3])[0], Logits(whole, [0, 1, 2, 7])[0]);
+    }
+
+    [Fact]
     public void AnOlderConfigurationHasNoMinibatchStd()
     {
         var mbstd = WithSetting("mbstd");
         Assert.Contains("\"MinibatchStd\": true", mbstd.ToJson());
         Assert.Equal(mbstd, GanTrainingOptions.FromJson(mbstd.ToJson(), "test"));
         Assert.False(GanTrainingOptions.FromJson(Without(mbstd, "Architecture.MinibatchStd"), "test").Architecture.MinibatchStd);
+        // Its group: the whole batch unless saved.
+        var groups = WithSetting("r1+mbstd groups");
+        Assert.Equal(groups, GanTrainingOptions.FromJson(groups.ToJson(), "test"));
+        Assert.Equal(0, GanTrainingOptions.FromJson(Without(groups, "Architecture.MinibatchStdGroup"), "test").Architecture.MinibatchStdGroup);
+    }
+
+    [Fact]
+    public void AMinibatchStdGroupIsChecked()
+    {
+        var groups = WithSetting("r1+mbstd groups");
+        groups.Validate();
+        string Refusal(GanTrainingOptions o) => Assert.Throws<ArgumentException>(o.Validate).Message;
+        Assert.Contains("group 1 must be 0 (the whole batch) or 2 or more", Refusal(groups with { Architecture = groups.Architecture with { MinibatchStdGroup = 1 } }));
+        Assert.Contains("needs D's minibatch standard deviation channel", Refusal(groups with { Architecture = groups.Architecture with { MinibatchStd = false } }));
+        Assert.Contains($"batch size {groups.BatchSize} must be a multiple of the minibatch standard deviation's group size 3",
+            Refusal(groups with { Architecture = groups.Architecture with { MinibatchStdGroup = 3 } }));
     }
 
     [Fact]

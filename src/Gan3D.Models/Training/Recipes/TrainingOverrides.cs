@@ -36,6 +36,9 @@ public sealed record TrainingOverrides
     /// <summary>Whether D gets a minibatch standard deviation channel (null: the options' own, off unless a preset turns it on).</summary>
     public bool? MinibatchStd { get; init; }
 
+    /// <summary>The minibatch standard deviation's group size (null: the options' own, the whole batch unless a preset names one).</summary>
+    public int? MinibatchStdGroup { get; init; }
+
     /// <summary>Instance noise σ0 on D's inputs (null: the options' own, off unless a preset turns it on).</summary>
     public float? InstanceNoise { get; init; }
 
@@ -90,6 +93,7 @@ public sealed record TrainingOverrides
         {
             DiscriminatorNorm = DiscriminatorNorm ?? options.Architecture.DiscriminatorNorm,
             MinibatchStd = MinibatchStd ?? options.Architecture.MinibatchStd,
+            MinibatchStdGroup = MinibatchStdGroup ?? options.Architecture.MinibatchStdGroup,
         },
     };
 }
