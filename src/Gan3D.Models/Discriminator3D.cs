@@ -12,6 +12,8 @@ namespace Gan3D.Models;
 /// With <see cref="GanArchitecture.MinibatchStd"/> the last convolution also sees the batch's standard
 /// deviation as one more channel (so D's logit for a shape depends on the rest of its batch, or of its group of
 /// <see cref="GanArchitecture.MinibatchStdGroup"/> shapes).
+/// With <see cref="GanArchitecture.DiscriminatorPack"/> = k it judges k consecutive shapes together, stacked as channels
+/// (PacGAN): one logit for every k shapes.
 /// With <see cref="GanArchitecture.DiscriminatorOutputs"/> = Z the last convolution has Z outputs: the same
 /// network is then a latent model's encoder x → z (N, Z).
 /// </summary>
@@ -31,7 +33,7 @@ public sealed class Discriminator3D : Module
         var channels = architecture.DiscriminatorChannels;
         bool batchNorm = architecture.DiscriminatorNorm == DiscriminatorNorm.Batch;
         bool spectral = architecture.DiscriminatorNorm == DiscriminatorNorm.Spectral;
-        int inC = 1;
+        int inC = architecture.DiscriminatorPack;
         for (int i = 0; i < channels.Length; i++)
         {
             bool first = i == 0;
@@ -68,7 +70,7 @@ public sealed class Discriminator3D : Module
     public static IEnumerable<(string Name, Shape Shape)> ConvWeightShapes(GanArchitecture architecture)
     {
         var channels = architecture.DiscriminatorChannels;
-        int inC = 1;
+        int inC = architecture.DiscriminatorPack;
         for (int i = 0; i <= channels.Length; i++)
         {
             bool last = i == channels.Length;
@@ -78,10 +80,13 @@ public sealed class Discriminator3D : Module
         }
     }
 
-    /// <summary>Logits (N, 1): positive means "real" (an encoder's codes (N, Z) with <see cref="GanArchitecture.DiscriminatorOutputs"/> = Z).</summary>
+    /// <summary>
+    /// Logits (N, 1): positive means "real" (an encoder's codes (N, Z) with <see cref="GanArchitecture.DiscriminatorOutputs"/> = Z;
+    /// (N / k, 1) for a D that packs k shapes, one logit for each run of k shapes).
+    /// </summary>
     public override Tensor Forward(Tensor input)
     {
-        var x = Trunk(input, null);
+        var x = Trunk(Packed(input), null);
         if (Architecture.MinibatchStd)
         {
             x = Ops.MinibatchStdDev(x, StdEps, Architecture.MinibatchStdGroup);
@@ -118,11 +123,10 @@ public sealed class Discriminator3D : Module
             throw new InvalidOperationException(
                 "Discriminator3D: the input gradient is formed stage by stage for a D without batch norm (this one has batch norm; use spectral or no normalisation)");
         }
-        CheckInput(input);
         var weights = new List<Tensor>();
         var inputs = new List<Tensor>();
         var activations = new List<Tensor>();
-        var x = input;
+        var x = Packed(input);
         foreach (var (conv, _) in _stages)
         {
             inputs.Add(x);
@@ -151,7 +155,7 @@ public sealed class Discriminator3D : Module
             g = Ops.LeakyReluBackward(g, activations[i], LeakySlope);
             g = Ops.ConvTranspose3d(g, weights[i], null, _stages[i].Conv.Stride, _stages[i].Conv.Padding, FillOut(inputs[i], activations[i], _stages[i].Conv));
         }
-        return (Ops.Reshape(y, y.Shape[0], y.Shape[1]), g);
+        return (Ops.Reshape(y, y.Shape[0], y.Shape[1]), Ops.Reshape(g, input.Shape.ToArray()));
     }
 
     /// <summary>
@@ -193,14 +197,17 @@ public sealed class Discriminator3D : Module
     /// </summary>
     public IReadOnlyList<Tensor> StageActivations(Tensor input)
     {
+        if (Architecture.DiscriminatorPack > 1)
+        {
+            throw new InvalidOperationException($"Discriminator3D: a D that packs {Architecture.DiscriminatorPack} shapes has no responses of a single shape");
+        }
         var outputs = new List<Tensor>();
-        Trunk(input, outputs);
+        Trunk(Packed(input), outputs);
         return outputs;
     }
 
     private Tensor Trunk(Tensor input, List<Tensor>? outputs)
     {
-        CheckInput(input);
         var x = input;
         foreach (var (conv, norm) in _stages)
         {
@@ -213,13 +220,22 @@ public sealed class Discriminator3D : Module
         return x;
     }
 
-    private void CheckInput(Tensor input)
+    /// <summary>
+    /// The input checked and, for a D that packs k shapes, read as (N / k, k, R, R, R): consecutive shapes become the
+    /// channels of one input (a reshape, no copy).
+    /// </summary>
+    private Tensor Packed(Tensor input)
     {
-        int r = Architecture.Resolution;
+        int r = Architecture.Resolution, k = Architecture.DiscriminatorPack;
         if (input.Rank != 5 || input.Shape[1] != 1 || input.Shape[2] != r || input.Shape[3] != r || input.Shape[4] != r)
         {
             throw new ArgumentException($"Discriminator3D: expected voxel grids (N, 1, {r}, {r}, {r}), got {input.Shape}");
         }
+        if (input.Shape[0] % k != 0)
+        {
+            throw new ArgumentException($"Discriminator3D: a D that packs {k} shapes needs a batch that is a multiple of {k}, got {input.Shape[0]}");
+        }
+        return k == 1 ? input : Ops.Reshape(input, input.Shape[0] / k, k, r, r, r);
     }
 
     /// <summary>The layers in order (for profiling).</summary>

@@ -44,6 +44,14 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
     public int MinibatchStdGroup { get; init; }
 
     /// <summary>
+    /// Shapes D judges together (PacGAN, Lin et al. 2018): D's input is k consecutive shapes of a batch stacked as k
+    /// channels, one logit for the k (1, the default and what configurations written before it existed read as: one
+    /// shape a logit). A generator that drops modes makes packs that look alike, which D sees; the batch size must be a
+    /// multiple of k, and a packed D is no encoder nor a descriptor of single shapes.
+    /// </summary>
+    public int DiscriminatorPack { get; init; } = 1;
+
+    /// <summary>
     /// Outputs of D's last convolution: 1 (a logit, the paper's D), or the latent size when D's network
     /// serves as the encoder x → z of a latent model (<see cref="LatentModelTrainer"/>).
     /// </summary>
@@ -81,6 +89,14 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
         {
             throw new ArgumentException($"a minibatch standard deviation group ({MinibatchStdGroup}) needs D's minibatch standard deviation channel");
         }
+        if (DiscriminatorPack < 1 || DiscriminatorPack > 8)
+        {
+            throw new ArgumentException($"D's pack {DiscriminatorPack} must be in 1..8 shapes a logit");
+        }
+        if (DiscriminatorPack > 1 && DiscriminatorOutputs != 1)
+        {
+            throw new ArgumentException($"a packed D ({DiscriminatorPack} shapes a logit) cannot serve as an encoder of single shapes");
+        }
         if (DiscriminatorOutputs != 1 && DiscriminatorOutputs != LatentDim)
         {
             throw new ArgumentException($"D's outputs {DiscriminatorOutputs} must be 1 (a logit) or the latent size {LatentDim} (an encoder)");
@@ -93,5 +109,6 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
         $"{Resolution}³, width {Width.ToString(System.Globalization.CultureInfo.InvariantCulture)}, z {LatentDim}" +
         (DiscriminatorNorm == DiscriminatorNorm.Batch ? "" : $", D {DiscriminatorNorm.ToString().ToLowerInvariant()} norm") +
         (MinibatchStd ? ", D minibatch std" + (MinibatchStdGroup == 0 ? "" : $" in groups of {MinibatchStdGroup}") : "") +
+        (DiscriminatorPack == 1 ? "" : $", D packs {DiscriminatorPack} shapes") +
         (DiscriminatorOutputs == 1 ? "" : ", D as encoder");
 }

@@ -176,13 +176,13 @@ def bce_pos_weight():
         save("bce_pos_weight", n, v)
 
 
-def r1_case(case, D, rename=lambda k: k):
-    """Saves D's weights, a batch of 3 shapes with a little instance noise (as D sees them when both are on), the logits,
+def r1_case(case, D, rename=lambda k: k, n=3, pack=1):
+    """Saves D's weights, a batch of n shapes (3 unless given; D sees runs of `pack` shapes stacked as channels) with a little instance noise (as D sees them when both are on), the logits,
     their input gradient ∇ₓ Σ D(x) taken with create_graph, Σ‖∇ₓD‖² and its gradients in D's weights (double backward)."""
     for k, v in D.state_dict().items():
         save(case, f"D.{rename(k)}", v)
-    x = ((torch.rand(3, 1, 32, 32, 32) > 0.7).float() + 0.05 * torch.randn(3, 1, 32, 32, 32)).requires_grad_(True)
-    logits = D(x).reshape(3, 1)
+    x = ((torch.rand(n, 1, 32, 32, 32) > 0.7).float() + 0.05 * torch.randn(n, 1, 32, 32, 32)).requires_grad_(True)
+    logits = D(x.reshape(n // pack, pack, 32, 32, 32)).reshape(n // pack, 1)
     g, = torch.autograd.grad(logits.sum(), x, create_graph=True)
     penalty = g.pow(2).sum()
     penalty.backward()
@@ -206,29 +206,57 @@ def r1():
 
 
 class MinibatchStd(nn.Module):
-    """Karras et al.'s channel with the whole batch as the group: the mean over features of the batch's standard
-    deviation (divisor N, eps 1e-8 under the root), appended as one more channel."""
+    """Karras et al.'s channel: for each group of `group` consecutive shapes (None: the whole batch), the mean over
+    features of the group's standard deviation (divisor the group's size, eps 1e-8 under the root), appended as one
+    more channel of every shape of the group."""
+
+    def __init__(self, group=None):
+        super().__init__()
+        self.group = group
 
     def forward(self, x):
-        s = torch.sqrt(x.var(dim=0, unbiased=False) + 1e-8).mean()
-        return torch.cat([x, s.expand(x.shape[0], 1, *x.shape[2:])], 1)
+        n = x.shape[0]
+        m = self.group or n
+        s = torch.sqrt(x.reshape(n // m, m, -1).var(dim=1, unbiased=False) + 1e-8).mean(dim=1)  # one per group
+        s = s.repeat_interleave(m).reshape(n, 1, 1, 1, 1)
+        return torch.cat([x, s.expand(n, 1, *x.shape[2:])], 1)
+
+
+def mbstd_d(group=None, pack=1):
+    """r1's D with the channel before its last convolution, its first taking `pack` shapes as channels."""
+    w = [8, 16, 32]
+    return nn.Sequential(
+        nn.Conv3d(pack, w[0], 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv3d(w[0], w[1], 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv3d(w[1], w[2], 4, 2, 1), nn.LeakyReLU(0.2),
+        MinibatchStd(group), nn.Conv3d(w[2] + 1, 1, 4, 1, 0))
+
+
+def last_conv_at_6(k):
+    """Names under r1's (the last convolution at 6, as if the channel had no slot of its own)."""
+    return k.replace("7.", "6.", 1) if k.startswith("7.") else k
 
 
 def r1_mbstd():
     """As r1, with a minibatch standard deviation channel before the last convolution: every logit depends on the
     whole batch, and ∇ₓ Σ D(x) carries the channel's path (StyleGAN2's R1 with such a D)."""
     torch.manual_seed(20180414)
-    w = [8, 16, 32]
-    D = nn.Sequential(
-        nn.Conv3d(1, w[0], 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv3d(w[0], w[1], 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv3d(w[1], w[2], 4, 2, 1), nn.LeakyReLU(0.2),
-        MinibatchStd(), nn.Conv3d(w[2] + 1, 1, 4, 1, 0))
-    # Saved under r1's names (the last convolution at 6, as if the channel had no slot of its own).
-    r1_case("r1_mbstd", D, lambda k: k.replace("7.", "6.", 1) if k.startswith("7.") else k)
+    r1_case("r1_mbstd", mbstd_d(), last_conv_at_6)
 
 
-CASES = {f.__name__: f for f in [conv3d, conv_transpose3d, batch_norm3d, losses, gan32, spectral_norm, bce_pos_weight, r1, r1_mbstd]}
+def r1_mbstd_groups():
+    """As r1_mbstd with the channel in groups of 2 on a batch of 4: each logit depends on its own pair only."""
+    torch.manual_seed(20180415)
+    r1_case("r1_mbstd_groups", mbstd_d(group=2), last_conv_at_6, n=4)
+
+
+def r1_mbstd_pack():
+    """As r1_mbstd with D judging packs of 2 shapes (PacGAN) on a batch of 4: two logits, the channel over the two packs."""
+    torch.manual_seed(20180416)
+    r1_case("r1_mbstd_pack", mbstd_d(pack=2), last_conv_at_6, n=4, pack=2)
+
+
+CASES = {f.__name__: f for f in [conv3d, conv_transpose3d, batch_norm3d, losses, gan32, spectral_norm, bce_pos_weight, r1, r1_mbstd, r1_mbstd_groups, r1_mbstd_pack]}
 
 if __name__ == "__main__":
     # With names, only those cases are written (e.g. `make_golden.py spectral_norm`); the first five

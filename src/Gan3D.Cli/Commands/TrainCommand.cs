@@ -195,7 +195,7 @@ internal static class TrainCommand
         if (!given.IsLatent)
         {
             TrainOptionChecks.CheckPenaltyNorm(parse, opt, given, options);
-            TrainOptionChecks.CheckMinibatchStdGroup(parse, opt, options);
+            TrainOptionChecks.CheckDiscriminatorBatch(parse, opt, options);
         }
         if (options.InstanceNoise > 0 && options.InstanceNoiseIterations == 0)
         {

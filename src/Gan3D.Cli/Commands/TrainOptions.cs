@@ -58,6 +58,8 @@ internal sealed class TrainOptions
 
     public Option<int?> MinibatchStdGroup { get; } = new("--minibatch-std-group") { Description = "Shapes a group of the minibatch std channel, 2 or more: each run of this many shapes of a batch gets its own group's statistic (StyleGAN's 4; default: the whole batch is one group); the batch size must be a multiple of it" };
 
+    public Option<int?> Pack { get; } = new("--pack") { Description = "D judges this many consecutive shapes of a batch together, stacked as channels, one logit for them all (PacGAN, Lin et al. 2018: a G that drops kinds of shapes makes packs that look alike), 1..8 (default 1); the batch size must be a multiple of it; not with --loss wgan-gp, and such a D is no descriptor for classify" };
+
     public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
 
     public Option<float?> R1 { get; } = new("--r1") { Description = "γ ≥ 0 of the R1 gradient penalty, γ/2 · mean ‖∇ₓD(x)‖² on real shapes (Mescheder et al. 2018; 0 = off, the paper; the quick preset's 3D-GAN 10 on every 4th update); needs D without batch norm" };
@@ -91,14 +93,14 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, PerFamily, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
     public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
 
     /// <summary>The options of adversarial training and of G's moving average, which a latent model (an autoencoder) does not have.</summary>
-    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, InstanceNoise, R1, R1Every];
+    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, InstanceNoise, R1, R1Every];
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
@@ -190,6 +192,10 @@ internal static class TrainOptionChecks
         {
             throw new UsageException($"--minibatch-std-group {group}: give a whole number of 2 or more (shapes a group)");
         }
+        if (parse.GetValue(opt.Pack) is { } pack && pack is < 1 or > 8)
+        {
+            throw new UsageException($"--pack {pack}: give a whole number of shapes in 1..8");
+        }
         if (parse.GetValue(opt.R1Every) is { } r1Every && r1Every is < 1 or > 1000)
         {
             throw new UsageException($"--r1-every {r1Every}: give a whole number in 1..1000");
@@ -247,12 +253,24 @@ internal static class TrainOptionChecks
     }
 
     /// <summary>
-    /// Refuses a --minibatch-std-group that the resolved options cannot use: a D without the channel (the standard and
-    /// paper presets', or --minibatch-std false), or a batch size it does not divide; the library's own checks, worded
-    /// with the flags.
+    /// Refuses a --pack or --minibatch-std-group that the resolved options cannot use: a batch size the pack does not
+    /// divide, a group without the channel (the standard and paper presets' D, or --minibatch-std false) or not dividing
+    /// the packs of a batch, or a pack with WGAN-GP; the library's own checks, worded with the flags.
     /// </summary>
-    public static void CheckMinibatchStdGroup(ParseResult parse, TrainOptions opt, GanTrainingOptions options)
+    public static void CheckDiscriminatorBatch(ParseResult parse, TrainOptions opt, GanTrainingOptions options)
     {
+        int pack = options.Architecture.DiscriminatorPack;
+        if (parse.GetValue(opt.Pack) is { } given)
+        {
+            if (options.BatchSize % given != 0)
+            {
+                throw new UsageException($"--pack {given}: the batch size {options.BatchSize} is not a multiple of it; pass --batch-size a multiple of {given}");
+            }
+            if (given > 1 && options.Loss == AdversarialLoss.WassersteinGp)
+            {
+                throw new UsageException($"--pack {given}: WGAN-GP's penalty is on single shapes; use --loss bce or hinge");
+            }
+        }
         if (parse.GetValue(opt.MinibatchStdGroup) is not { } group)
         {
             return;
@@ -261,9 +279,12 @@ internal static class TrainOptionChecks
         {
             throw new UsageException($"--minibatch-std-group {group}: this run's D has no minibatch std channel; add --minibatch-std");
         }
-        if (options.BatchSize % group != 0)
+        int packs = options.BatchSize / pack;
+        if (packs % group != 0)
         {
-            throw new UsageException($"--minibatch-std-group {group}: the batch size {options.BatchSize} is not a multiple of it; pass --batch-size a multiple of {group}");
+            throw new UsageException(pack == 1
+                ? $"--minibatch-std-group {group}: the batch size {options.BatchSize} is not a multiple of it; pass --batch-size a multiple of {group}"
+                : $"--minibatch-std-group {group}: D sees {packs} packs of {pack} shapes a batch, not a multiple of it; pass --batch-size a multiple of {group * pack}");
         }
     }
 
@@ -308,6 +329,7 @@ internal static class TrainOptionChecks
         DiscriminatorNorm = given.DNorm,
         MinibatchStd = parse.IsGiven(opt.MinibatchStd) ? parse.GetValue(opt.MinibatchStd) : null,
         MinibatchStdGroup = parse.GetValue(opt.MinibatchStdGroup),
+        DiscriminatorPack = parse.GetValue(opt.Pack),
         R1Gamma = parse.GetValue(opt.R1),
         R1Every = parse.GetValue(opt.R1Every),
         InstanceNoise = parse.GetValue(opt.InstanceNoise),

@@ -102,6 +102,10 @@ public static class DescriptorExperiment
             throw new ArgumentException("the few-shot curve needs one train/test split, not cross-validation");
         }
         var arch = trainedD.Architecture;
+        if (arch.DiscriminatorPack > 1)
+        {
+            throw new ArgumentException($"the checkpoint's D judges {arch.DiscriminatorPack} shapes together (trained with a pack): it has no features of a single shape; classify with a run trained without one");
+        }
         foreach (var (set, what) in new[] { (train, "training"), (test, "test") })
         {
             if (set is not null && set.Resolution != arch.Resolution)

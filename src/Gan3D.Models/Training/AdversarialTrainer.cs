@@ -241,8 +241,8 @@ public abstract class AdversarialTrainer : ITrainer
     protected (float Loss, float AccuracyReal, float AccuracyFake) DiscriminatorResults(float[] readback)
     {
         CheckFinite("D", readback[LossDSlot]);
-        int b = Options.BatchSize;
-        return (readback[LossDSlot], readback[HitsRealSlot] / b, readback[HitsFakeSlot] / b);
+        int logits = Options.BatchSize / Options.Architecture.DiscriminatorPack;
+        return (readback[LossDSlot], readback[HitsRealSlot] / logits, readback[HitsFakeSlot] / logits);
     }
 
     /// <summary>

@@ -137,9 +137,20 @@ public record GanTrainingOptions
         {
             throw new ArgumentException($"batch size {BatchSize} must be in 2..4096 (batch norm needs at least 2 shapes)");
         }
-        if (Architecture.MinibatchStdGroup > 0 && BatchSize % Architecture.MinibatchStdGroup != 0)
+        int pack = Architecture.DiscriminatorPack;
+        if (BatchSize % pack != 0)
         {
-            throw new ArgumentException($"batch size {BatchSize} must be a multiple of the minibatch standard deviation's group size {Architecture.MinibatchStdGroup}");
+            throw new ArgumentException($"batch size {BatchSize} must be a multiple of D's pack {pack} (shapes a logit)");
+        }
+        if (Architecture.MinibatchStdGroup > 0 && BatchSize / pack % Architecture.MinibatchStdGroup != 0)
+        {
+            throw new ArgumentException(pack == 1
+                ? $"batch size {BatchSize} must be a multiple of the minibatch standard deviation's group size {Architecture.MinibatchStdGroup}"
+                : $"D's {BatchSize / pack} packs a batch (batch size {BatchSize}, {pack} shapes a pack) must be a multiple of the minibatch standard deviation's group size {Architecture.MinibatchStdGroup}");
+        }
+        if (pack > 1 && Loss == AdversarialLoss.WassersteinGp)
+        {
+            throw new ArgumentException($"WGAN-GP's penalty is on single shapes between real and generated ones; it does not take a D that packs {pack} shapes");
         }
         if (!(LearningRateG > 0 && LearningRateG <= 1) || !(LearningRateD > 0 && LearningRateD <= 1))
         {

@@ -112,20 +112,43 @@ public sealed class TrainStudyOptionTests : IDisposable
         Assert.True(sample.Code == 0, sample.Err);
     }
 
+    /// <summary>A resume of <paramref name="run"/> refuses <paramref name="option"/> with another value and continues without it, as saved.</summary>
+    private void AssertKeptOnResume(string run, string option, string other, string saved, string printed)
+    {
+        AssertBadInput(Run("train", "--resume", P(run), option, other, "--device", "cpu"),
+            $"{option} {other} contradicts {Path.Combine(P(run), "checkpoint.safetensors")}, trained with {saved}");
+        var resumed = Run("train", "--resume", P(run), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains(printed, resumed.Out);
+    }
+
     [Fact]
     public void MinibatchStdGroupReachesTheArchitectureAndIsChecked()
     {
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
         Assert.Equal(quick with { Architecture = quick.Architecture with { MinibatchStdGroup = 2 } }, Settings("pairs", "--minibatch-std-group", "2"));
-        AssertBadInput(Run("train", "--resume", P("pairs"), "--minibatch-std-group", "4", "--device", "cpu"),
-            $"--minibatch-std-group 4 contradicts {Path.Combine(P("pairs"), "checkpoint.safetensors")}, trained with 2");
-        var resumed = Run("train", "--resume", P("pairs"), "--iterations", "2", "--device", "cpu");
-        Assert.True(resumed.Code == 0, resumed.Err);
-        Assert.Contains("D minibatch std in groups of 2", resumed.Out);
+        AssertKeptOnResume("pairs", "--minibatch-std-group", "4", "2", "D minibatch std in groups of 2");
         AssertRefused("--minibatch-std-group 1: give a whole number of 2 or more", "--minibatch-std-group", "1");
         AssertRefused("--minibatch-std-group 4: this run's D has no minibatch std channel; add --minibatch-std", "--preset", "standard", "--minibatch-std-group", "4");
         AssertRefused("--minibatch-std-group 4: this run's D has no minibatch std channel", "--minibatch-std", "false", "--minibatch-std-group", "4");
         AssertRefused("--minibatch-std-group 5: the batch size 32 is not a multiple of it; pass --batch-size a multiple of 5", "--minibatch-std-group", "5");
+        AssertRefused("--minibatch-std-group 3: D sees 8 packs of 4 shapes a batch, not a multiple of it; pass --batch-size a multiple of 12",
+            "--minibatch-std-group", "3", "--pack", "4", "--batch-size", "32");
+    }
+
+    [Fact]
+    public void PackReachesTheArchitectureAndIsChecked()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick with { Architecture = quick.Architecture with { DiscriminatorPack = 2 } }, Settings("pack", "--pack", "2"));
+        AssertKeptOnResume("pack", "--pack", "1", "2", "D packs 2 shapes");
+        AssertBadInput(Run("classify", "--checkpoint", Path.Combine(P("pack"), "checkpoint.safetensors"), "--data", "procedural", "--per-family", "4", "--device", "cpu"),
+            "judges 2 shapes together (trained with a pack): it has no features of a single shape");
+        AssertRefused("--pack 9: give a whole number of shapes in 1..8", "--pack", "9");
+        AssertRefused("--pack 0: give a whole number of shapes in 1..8", "--pack", "0");
+        AssertRefused("--pack 3: the batch size 32 is not a multiple of it; pass --batch-size a multiple of 3", "--pack", "3");
+        AssertRefused("--pack 2: WGAN-GP's penalty is on single shapes; use --loss bce or hinge", "--pack", "2", "--loss", "wgan-gp", "--d-norm", "none");
+        AssertRefused("--pack does not apply to --model latent", "--model", "latent", "--pack", "2");
     }
 
     [Fact]

@@ -147,15 +147,16 @@ public sealed class GoldenTests
     }
 
     [Theory]
-    [InlineData("r1", false, 0)]
-    [InlineData("r1_mbstd", true, 0)] // the input gradient also goes through the batch's standard deviation channel
-    [InlineData("r1_mbstd_groups", true, 2)] // a batch of 4 in two groups: each logit depends on its pair only
-    public void R1PenaltyMatchesPyTorchsDoubleBackward(string c, bool minibatchStd, int group)
+    [InlineData("r1", false, 0, 1)]
+    [InlineData("r1_mbstd", true, 0, 1)] // the input gradient also goes through the batch's standard deviation channel
+    [InlineData("r1_mbstd_groups", true, 2, 1)] // a batch of 4 in two groups: each logit depends on its pair only
+    [InlineData("r1_mbstd_pack", true, 0, 2)] // a batch of 4 in two packs (PacGAN): two logits
+    public void R1PenaltyMatchesPyTorchsDoubleBackward(string c, bool minibatchStd, int group, int pack)
     {
         // A D without batch norm: torch's Sequential holds each stage's conv at 2·i (a LeakyReLU between).
         var arch = new GanArchitecture(Resolution: 32, Width: 0.125, LatentDim: 16)
         {
-            DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = minibatchStd, MinibatchStdGroup = group,
+            DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = minibatchStd, MinibatchStdGroup = group, DiscriminatorPack = pack,
         };
         var d = new Discriminator3D(arch, Be, new Rng(1));
         var names = TorchNames(d, stage => (2 * stage, -1));

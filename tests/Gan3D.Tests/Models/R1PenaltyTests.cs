@@ -14,8 +14,8 @@ public sealed class R1PenaltyTests
 {
     private static readonly VoxelDataset Shapes = ShapeFamilies.CreateMixedDataset(24, 32, seed: 3);
 
-    private static GanArchitecture Arch(DiscriminatorNorm norm, bool minibatchStd = false, int group = 0) =>
-        new GanArchitecture(32, 1.0 / 16, LatentDim: 8) { DiscriminatorNorm = norm, MinibatchStd = minibatchStd, MinibatchStdGroup = group };
+    private static GanArchitecture Arch(DiscriminatorNorm norm, bool minibatchStd = false, int group = 0, int pack = 1) =>
+        new GanArchitecture(32, 1.0 / 16, LatentDim: 8) { DiscriminatorNorm = norm, MinibatchStd = minibatchStd, MinibatchStdGroup = group, DiscriminatorPack = pack };
 
     /// <summary>Shapes 0..n−1 with a little Gaussian noise (D's inputs are not binary under instance noise).</summary>
     private static Tensor Batch(IBackend be, int n, bool grad = false)
@@ -33,15 +33,16 @@ public sealed class R1PenaltyTests
     }
 
     [Theory]
-    [InlineData(DiscriminatorNorm.None, false, 0)]
-    [InlineData(DiscriminatorNorm.Spectral, false, 0)]
-    [InlineData(DiscriminatorNorm.None, true, 0)] // every logit also sees the batch's spread: the tape goes through Ops.MinibatchStdDev's backward
-    [InlineData(DiscriminatorNorm.None, true, 2)] // two groups of two: each logit sees its pair's spread
-    public void TheInputGradientIsTheTapesBackwardOfDsLogits(DiscriminatorNorm norm, bool minibatchStd, int group)
+    [InlineData(DiscriminatorNorm.None, false, 0, 1)]
+    [InlineData(DiscriminatorNorm.Spectral, false, 0, 1)]
+    [InlineData(DiscriminatorNorm.None, true, 0, 1)] // every logit also sees the batch's spread: the tape goes through Ops.MinibatchStdDev's backward
+    [InlineData(DiscriminatorNorm.None, true, 2, 1)] // two groups of two: each logit sees its pair's spread
+    [InlineData(DiscriminatorNorm.None, true, 0, 2)] // packs of two shapes: the gradient is read back as one per shape
+    public void TheInputGradientIsTheTapesBackwardOfDsLogits(DiscriminatorNorm norm, bool minibatchStd, int group, int pack)
     {
         using var be = new CpuBackend(threads: 2);
-        using var d = new Discriminator3D(Arch(norm, minibatchStd, group), be, new Rng(2));
-        var x = Batch(be, group == 0 ? 3 : 4, grad: true);
+        using var d = new Discriminator3D(Arch(norm, minibatchStd, group, pack), be, new Rng(2));
+        var x = Batch(be, group == 0 && pack == 1 ? 3 : 4, grad: true);
         // One forward (a spectral D iterates its vectors once per forward): its logits back-propagated by
         // the tape must give the gradient the method wrote forward.
         var (logits, gradient) = d.ForwardWithInputGradient(x);
@@ -50,7 +51,7 @@ public sealed class R1PenaltyTests
         var expected = ToDouble(x.Grad!.ToArray());
         double scale = expected.Max(Math.Abs);
         Assert.True(scale > 0);
-        AssertClose($"∇ₓ Σ D(x), {norm}{(minibatchStd ? $" + minibatch std, group {group}" : "")}", expected, gradient.ToArray(), 1e-5 * scale, 1e-4);
+        AssertClose($"∇ₓ Σ D(x), {norm}{(minibatchStd ? $" + minibatch std, group {group}" : "")}, pack {pack}", expected, gradient.ToArray(), 1e-5 * scale, 1e-4);
     }
 
     [Fact]
@@ -86,18 +87,19 @@ public sealed class R1PenaltyTests
     }
 
     [Theory]
-    [InlineData(false, 0)]
-    [InlineData(true, 0)]
-    [InlineData(true, 2)]
-    public void ThePenaltysGradientInTheLastWeightMatchesFiniteDifferences(bool minibatchStd, int group)
+    [InlineData(false, 0, 1)]
+    [InlineData(true, 0, 1)]
+    [InlineData(true, 2, 1)]
+    [InlineData(true, 0, 2)]
+    public void ThePenaltysGradientInTheLastWeightMatchesFiniteDifferences(bool minibatchStd, int group, int pack)
     {
         // Σ‖∇ₓD‖² is quadratic in the last convolution's weight (no activation follows it; the minibatch std
         // channel's spread comes from earlier layers), so central differences are exact up to rounding there; the
         // earlier layers' weights also move the leaky ReLUs' kinks, which PyTorch's double backward checks instead
         // (GoldenTests.R1PenaltyMatchesPyTorchsDoubleBackward).
         using var be = new CpuBackend(threads: 2);
-        using var d = new Discriminator3D(Arch(DiscriminatorNorm.None, minibatchStd, group), be, new Rng(4));
-        var x = Batch(be, group > 0 ? 4 : minibatchStd ? 3 : 2);
+        using var d = new Discriminator3D(Arch(DiscriminatorNorm.None, minibatchStd, group, pack), be, new Rng(4));
+        var x = Batch(be, group > 0 || pack > 1 ? 4 : minibatchStd ? 3 : 2);
         var penalty = Ops.Sum(Ops.Square(d.ForwardWithInputGradient(x).InputGradient));
         penalty.Backward();
         var last = d.NamedParameters().Single(p => p.Name == "stages.3.conv.weight").Value;

@@ -223,6 +223,12 @@ public sealed class StudyArmTests : IDisposable
                 R1Every = 2,
                 Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = true, MinibatchStdGroup = 2 },
             },
+            "r1+mbstd+pack" => tiny with
+            {
+                R1Gamma = 10f,
+                R1Every = 2,
+                Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = true, DiscriminatorPack = 2 },
+            },
             "spectral+hinge+mbstd" => tiny with
             {
                 Loss = AdversarialLoss.Hinge,
@@ -243,6 +249,7 @@ public sealed class StudyArmTests : IDisposable
     [InlineData("r1")]
     [InlineData("r1+mbstd")]
     [InlineData("r1+mbstd groups")]
+    [InlineData("r1+mbstd+pack")]
     [InlineData("wgan-gp")]
     public void ResumingARunOfAStudySettingContinuesExactly(string setting)
     {
@@ -398,6 +405,47 @@ public sealed class StudyArmTests : IDisposable
     }
 
     [Fact]
+    public void APackedDJudgesEachRunOfShapesTogether()
+    {
+        // Pack 2 on a batch of 4: two logits, the first from shapes 0 and 1 stacked as D's two input channels.
+        using var be = new CpuBackend(threads: 2);
+        var arch = WithSetting("r1+mbstd+pack").Architecture with { MinibatchStd = false };
+        using var d = new Discriminator3D(arch, be, new Rng(3));
+        Assert.Equal(new Shape(4, 2, 4, 4, 4), d.NamedParameters().Single(p => p.Name == "stages.0.conv.weight").Value.Shape);
+        Assert.Equal(new Shape(4, 2, 4, 4, 4), Discriminator3D.ConvWeightShapes(arch).First().Shape);
+        float[] Logits(int[] shapes)
+        {
+            var batch = new float[shapes.Length * 32 * 32 * 32];
+            Shapes.FillBatch(shapes, batch);
+            using var noGrad = Autograd.NoGrad();
+            var y = d.Forward(Tensor.FromArray(batch, new Shape(shapes.Length, 1, 32, 32, 32), be));
+            Assert.Equal(new Shape(shapes.Length / 2, 1), y.Shape);
+            return y.ToArray();
+        }
+        var reference = Logits([0, 1, 2, 3]);
+        var second = Logits([0, 5, 2, 3]);
+        Assert.NotEqual(reference[0], second[0]);
+        Assert.Equal(reference[1], second[1]);
+        Assert.Equal(reference[0], Logits([0, 1, 6, 7])[0]);
+        Assert.NotEqual(reference[0], Logits([1, 0, 2, 3])[0]); // the pack's order is its channels' order
+        var odd = new float[3 * 32 * 32 * 32];
+        Assert.Contains("a multiple of 2, got 3", Assert.Throws<ArgumentException>(() => d.Forward(Tensor.FromArray(odd, new Shape(3, 1, 32, 32, 32), be))).Message);
+        Assert.Contains("no responses of a single shape", Assert.Throws<InvalidOperationException>(() => d.StageActivations(Tensor.FromArray(odd[..(2 * 32 * 32 * 32)], new Shape(2, 1, 32, 32, 32), be))).Message);
+    }
+
+    [Fact]
+    public void APackedDsAccuracyCountsPacks()
+    {
+        // Two logits a half: D's accuracy is a multiple of 1/4 and reaches above 1/2 (counted over the batch's 4 shapes
+        // instead of its 2 packs it could not).
+        using var be = new CpuBackend(threads: 2);
+        using var t = new GanTrainer(WithSetting("r1+mbstd+pack"), Shapes, be);
+        var accuracies = Enumerable.Range(0, 8).Select(_ => t.TrainStep().DAccuracy).ToArray();
+        Assert.All(accuracies, a => Assert.Equal(0, a * 4 % 1, 6));
+        Assert.Contains(accuracies, a => a > 0.5f);
+    }
+
+    [Fact]
     public void AnOlderConfigurationHasNoMinibatchStd()
     {
         var mbstd = WithSetting("mbstd");
@@ -408,6 +456,10 @@ public sealed class StudyArmTests : IDisposable
         var groups = WithSetting("r1+mbstd groups");
         Assert.Equal(groups, GanTrainingOptions.FromJson(groups.ToJson(), "test"));
         Assert.Equal(0, GanTrainingOptions.FromJson(Without(groups, "Architecture.MinibatchStdGroup"), "test").Architecture.MinibatchStdGroup);
+        // Its pack: one shape a logit unless saved.
+        var pack = WithSetting("r1+mbstd+pack");
+        Assert.Equal(pack, GanTrainingOptions.FromJson(pack.ToJson(), "test"));
+        Assert.Equal(1, GanTrainingOptions.FromJson(Without(pack, "Architecture.DiscriminatorPack"), "test").Architecture.DiscriminatorPack);
     }
 
     [Fact]
@@ -420,6 +472,15 @@ public sealed class StudyArmTests : IDisposable
         Assert.Contains("needs D's minibatch standard deviation channel", Refusal(groups with { Architecture = groups.Architecture with { MinibatchStd = false } }));
         Assert.Contains($"batch size {groups.BatchSize} must be a multiple of the minibatch standard deviation's group size 3",
             Refusal(groups with { Architecture = groups.Architecture with { MinibatchStdGroup = 3 } }));
+
+        var pack = WithSetting("r1+mbstd+pack");
+        pack.Validate();
+        Assert.Contains("D's 2 packs a batch (batch size 4, 2 shapes a pack) must be a multiple of the minibatch standard deviation's group size 4",
+            Refusal(pack with { Architecture = pack.Architecture with { MinibatchStdGroup = 4 } }));
+        Assert.Contains("batch size 4 must be a multiple of D's pack 3", Refusal(pack with { Architecture = pack.Architecture with { DiscriminatorPack = 3 } }));
+        Assert.Contains("D's pack 9 must be in 1..8", Refusal(pack with { Architecture = pack.Architecture with { DiscriminatorPack = 9 } }));
+        Assert.Contains("cannot serve as an encoder", Refusal(pack with { Architecture = pack.Architecture with { DiscriminatorOutputs = 8 } }));
+        Assert.Contains("does not take a D that packs 2 shapes", Refusal(pack with { Loss = AdversarialLoss.WassersteinGp, R1Gamma = 0f }));
     }
 
     [Fact]

@@ -39,6 +39,9 @@ public sealed record TrainingOverrides
     /// <summary>The minibatch standard deviation's group size (null: the options' own, the whole batch unless a preset names one).</summary>
     public int? MinibatchStdGroup { get; init; }
 
+    /// <summary>Shapes D judges together, PacGAN's packing (null: the options' own, one unless a preset names more).</summary>
+    public int? DiscriminatorPack { get; init; }
+
     /// <summary>Instance noise σ0 on D's inputs (null: the options' own, off unless a preset turns it on).</summary>
     public float? InstanceNoise { get; init; }
 
@@ -77,7 +80,7 @@ public sealed record TrainingOverrides
 
     /// <summary>
     /// <paramref name="options"/> (a preset's, of either model) with the settings of the recipe study
-    /// (issue 17: the loss, D's normalisation and minibatch standard deviation, instance noise, the R1 penalty) replaced where given here. The presets' option builders do not read these
+    /// (issue 17: the loss, D's normalisation, minibatch standard deviation and pack, instance noise, the R1 penalty) replaced where given here. The presets' option builders do not read these
     /// yet, so callers apply them after the preset; applying them twice changes nothing.
     /// </summary>
     public GanTrainingOptions ApplyStudySettings(GanTrainingOptions options) => options with
@@ -94,6 +97,7 @@ public sealed record TrainingOverrides
             DiscriminatorNorm = DiscriminatorNorm ?? options.Architecture.DiscriminatorNorm,
             MinibatchStd = MinibatchStd ?? options.Architecture.MinibatchStd,
             MinibatchStdGroup = MinibatchStdGroup ?? options.Architecture.MinibatchStdGroup,
+            DiscriminatorPack = DiscriminatorPack ?? options.Architecture.DiscriminatorPack,
         },
     };
 }
