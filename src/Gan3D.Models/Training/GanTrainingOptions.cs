@@ -142,6 +142,10 @@ public record GanTrainingOptions
         {
             throw new ArgumentException($"batch size {BatchSize} must be a multiple of D's pack {pack} (shapes a logit)");
         }
+        if (pack > 1 && BatchSize / pack < 2 && Architecture.DiscriminatorNorm == DiscriminatorNorm.Batch)
+        {
+            throw new ArgumentException($"batch size {BatchSize} gives D's batch norm one pack of {pack} shapes; it needs at least 2 (a batch of {2 * pack} or more)");
+        }
         if (Architecture.MinibatchStdGroup > 0 && BatchSize / pack % Architecture.MinibatchStdGroup != 0)
         {
             throw new ArgumentException(pack == 1

@@ -463,7 +463,7 @@ public sealed class StudyArmTests : IDisposable
     }
 
     [Fact]
-    public void AMinibatchStdGroupIsChecked()
+    public void AMinibatchStdGroupAndAPackAreChecked()
     {
         var groups = WithSetting("r1+mbstd groups");
         groups.Validate();
@@ -481,6 +481,9 @@ public sealed class StudyArmTests : IDisposable
         Assert.Contains("D's pack 9 must be in 1..8", Refusal(pack with { Architecture = pack.Architecture with { DiscriminatorPack = 9 } }));
         Assert.Contains("cannot serve as an encoder", Refusal(pack with { Architecture = pack.Architecture with { DiscriminatorOutputs = 8 } }));
         Assert.Contains("does not take a D that packs 2 shapes", Refusal(pack with { Loss = AdversarialLoss.WassersteinGp, R1Gamma = 0f }));
+        Assert.Contains("gives D's batch norm one pack of 4 shapes; it needs at least 2 (a batch of 8 or more)",
+            Refusal(Tiny() with { Architecture = Tiny().Architecture with { DiscriminatorPack = 4 } }));
+        (Tiny() with { BatchSize = 8, Architecture = Tiny().Architecture with { DiscriminatorPack = 4 } }).Validate();
     }
 
     [Fact]
