@@ -82,9 +82,9 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// (docs/quality.md) the wider network is what helped: with the paper's D, against 89 held-out chairs 1-NNA 64.5%, COV
     /// 44.3%, MMD 0.721, where the quick preset then scored 73.6%, 48.1%, 0.732 and width 0.25 trained for 6000 iterations
     /// 65.8%, 48.5%, 0.734; with <see cref="SlowR1"/> 58.4–59.8%.
-    /// A latent model at this width is the better shape descriptor (ModelNet10, 5-fold: its encoder 92.3% and 91.9% over two
-    /// seeds, this preset's 3D-GAN D 91.9% with <see cref="SlowR1"/>, 91.5% with the paper's D), not the closer sampler (the quick width is as close, at a
-    /// quarter of the cost).
+    /// As a shape descriptor this preset's 3D-GAN D and a latent model at this width are alike (ModelNet10, 5-fold, two
+    /// training seeds each: the D with <see cref="SlowR1"/> 91.9% and 92.2%, the encoder 92.3% and 91.9%; the paper's D 91.5%);
+    /// the latent model at this width is not the closer sampler (the quick width is as close, at a quarter of the cost).
     /// </summary>
     public static readonly TrainingPreset Standard = new("standard", 32, 0.5, 32, 0.0025f, 1e-4f, 4500, 500, 500, 50, LatentDistribution.Normal, 0.995f,
         ReconstructionWeight: 1e-2f, GanDiscriminator: SlowR1);
