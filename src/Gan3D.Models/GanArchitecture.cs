@@ -51,6 +51,9 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
     /// </summary>
     public int DiscriminatorPack { get; init; } = 1;
 
+    /// <summary>The most shapes D may judge together (<see cref="DiscriminatorPack"/>).</summary>
+    public const int MaxDiscriminatorPack = 8;
+
     /// <summary>
     /// Outputs of D's last convolution: 1 (a logit, the paper's D), or the latent size when D's network
     /// serves as the encoder x → z of a latent model (<see cref="LatentModelTrainer"/>).
@@ -89,9 +92,9 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
         {
             throw new ArgumentException($"a minibatch standard deviation group ({MinibatchStdGroup}) needs D's minibatch standard deviation channel");
         }
-        if (DiscriminatorPack < 1 || DiscriminatorPack > 8)
+        if (DiscriminatorPack < 1 || DiscriminatorPack > MaxDiscriminatorPack)
         {
-            throw new ArgumentException($"D's pack {DiscriminatorPack} must be in 1..8 shapes a logit");
+            throw new ArgumentException($"D's pack {DiscriminatorPack} must be in 1..{MaxDiscriminatorPack} shapes a logit");
         }
         if (DiscriminatorPack > 1 && DiscriminatorOutputs != 1)
         {

@@ -58,7 +58,7 @@ internal sealed class TrainOptions
 
     public Option<int?> MinibatchStdGroup { get; } = new("--minibatch-std-group") { Description = "Shapes a group of the minibatch std channel, 2 or more: each run of this many shapes of a batch gets its own group's statistic (StyleGAN's 4; default: the whole batch is one group); the batch size must be a multiple of it" };
 
-    public Option<int?> Pack { get; } = new("--pack") { Description = "D judges this many consecutive shapes of a batch together, stacked as channels, one logit for them all (PacGAN, Lin et al. 2018: a G that drops kinds of shapes makes packs that look alike), 1..8 (default 1); the batch size must be a multiple of it; not with --loss wgan-gp, and such a D is no descriptor for classify" };
+    public Option<int?> Pack { get; } = new("--pack") { Description = $"D judges this many consecutive shapes of a batch together, stacked as channels, one logit for them all (PacGAN, Lin et al. 2018: a G that drops kinds of shapes makes packs that look alike), 1..{GanArchitecture.MaxDiscriminatorPack} (default 1); the batch size must be a multiple of it; not with --loss wgan-gp, and such a D is no descriptor for classify" };
 
     public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
 
@@ -192,9 +192,9 @@ internal static class TrainOptionChecks
         {
             throw new UsageException($"--minibatch-std-group {group}: give a whole number of 2 or more (shapes a group)");
         }
-        if (parse.GetValue(opt.Pack) is { } pack && pack is < 1 or > 8)
+        if (parse.GetValue(opt.Pack) is { } pack && (pack < 1 || pack > GanArchitecture.MaxDiscriminatorPack))
         {
-            throw new UsageException($"--pack {pack}: give a whole number of shapes in 1..8");
+            throw new UsageException($"--pack {pack}: give a whole number of shapes in 1..{GanArchitecture.MaxDiscriminatorPack}");
         }
         if (parse.GetValue(opt.R1Every) is { } r1Every && r1Every is < 1 or > 1000)
         {
