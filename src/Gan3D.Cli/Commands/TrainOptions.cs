@@ -60,6 +60,8 @@ internal sealed class TrainOptions
 
     public Option<int?> Pack { get; } = new("--pack") { Description = $"D judges this many consecutive shapes of a batch together, stacked as channels, one logit for them all (PacGAN, Lin et al. 2018: a G that drops kinds of shapes makes packs that look alike), 1..{GanArchitecture.MaxDiscriminatorPack} (default 1); the batch size must be a multiple of it; not with --loss wgan-gp, and such a D is no descriptor for classify" };
 
+    public Option<float?> ModeSeeking { get; } = new("--mode-seeking") { Description = "λ ≥ 0 of a mode-seeking term in G's loss (MSGAN, Mao et al. 2019): λ / (r + 1e-5), r the mean squared difference of shapes from the batch's two halves over that of their codes, so G pays for mapping distant codes to alike shapes (0 = off, the paper; 3d-gan only)" };
+
     public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
 
     public Option<float?> R1 { get; } = new("--r1") { Description = "γ ≥ 0 of the R1 gradient penalty, γ/2 · mean ‖∇ₓD(x)‖² on real shapes (Mescheder et al. 2018; 0 = off, the paper; the quick preset's 3D-GAN 10 on every 4th update); needs D without batch norm" };
@@ -93,14 +95,14 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, PerFamily, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, ModeSeeking, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
     public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
 
     /// <summary>The options of adversarial training and of G's moving average, which a latent model (an autoencoder) does not have.</summary>
-    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, InstanceNoise, R1, R1Every];
+    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, ModeSeeking, InstanceNoise, R1, R1Every];
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
@@ -148,6 +150,10 @@ internal static class TrainOptionChecks
         {
             throw new UsageException("--pairs, --image-size, --rgb, --kl-weight, --recon-weight, --lr-e, --azimuth and --elevation need --model vae-gan");
         }
+        if (isVae && parse.GetValue(opt.Resume) is null && parse.IsGiven(opt.ModeSeeking))
+        {
+            throw new UsageException("--mode-seeking applies to --model 3d-gan (the 3D-VAE-GAN's G learns its variety from the reconstruction term)");
+        }
         if (parse.GetValue(opt.Resolution) is { } res && Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
         {
             throw new UsageException($"--resolution {res} is not supported: use 32 or 64");
@@ -188,6 +194,7 @@ internal static class TrainOptionChecks
         InRange(parse, opt.KlWeight, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.InstanceNoise, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.R1, 0, true, double.PositiveInfinity, false);
+        InRange(parse, opt.ModeSeeking, 0, true, double.PositiveInfinity, false);
         if (parse.GetValue(opt.MinibatchStdGroup) is { } group && group < 2)
         {
             throw new UsageException($"--minibatch-std-group {group}: give a whole number of 2 or more (shapes a group)");
@@ -332,6 +339,7 @@ internal static class TrainOptionChecks
         DiscriminatorPack = parse.GetValue(opt.Pack),
         R1Gamma = parse.GetValue(opt.R1),
         R1Every = parse.GetValue(opt.R1Every),
+        ModeSeeking = parse.GetValue(opt.ModeSeeking),
         InstanceNoise = parse.GetValue(opt.InstanceNoise),
     };
 

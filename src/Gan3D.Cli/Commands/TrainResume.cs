@@ -105,6 +105,7 @@ internal static class TrainResumeChecks
         Same(parse, opt.R1Every, saved.R1Every, resume);
         Same(parse, opt.MinibatchStdGroup, saved.Architecture.MinibatchStdGroup, resume);
         Same(parse, opt.Pack, saved.Architecture.DiscriminatorPack, resume);
+        Same(parse, opt.ModeSeeking, saved.ModeSeeking, resume);
         if (parse.IsGiven(opt.Seed) && parse.GetValue(opt.Seed) != saved.Seed)
         {
             Contradiction(parse, opt.Seed, saved.Seed.ToString(CultureInfo.InvariantCulture), resume);

@@ -314,6 +314,20 @@ public abstract class AdversarialTrainer : ITrainer
     }
 
     /// <summary>
+    /// The mode-seeking term λ / (r + ε) of <see cref="GanTrainingOptions.ModeSeeking"/> for G's shapes <paramref name="fake"/>
+    /// (probabilities, not detached) decoded from <paramref name="z"/>: r = mean (fake₁ − fake₂)² / mean (z₁ − z₂)², the batch's
+    /// first half paired with its second (an odd batch's last shape unpaired).
+    /// </summary>
+    public static Tensor ModeSeekingTerm(Tensor fake, Tensor z, float weight)
+    {
+        int half = fake.Shape[0] / 2;
+        Tensor MeanSquaredPairDifference(Tensor x) => Ops.Mean(Ops.Square(Ops.Sub(Ops.Narrow(x, 0, 0, half), Ops.Narrow(x, 0, half, half))));
+        // 1 / x as rsqrt(x)², from ops the tape already differentiates.
+        var ratio = Ops.Mul(MeanSquaredPairDifference(fake), Ops.Square(Ops.Rsqrt(MeanSquaredPairDifference(z.Detach()))));
+        return Ops.MulScalar(Ops.Square(Ops.Rsqrt(Ops.AddScalar(ratio, GanTrainingOptions.ModeSeekingEpsilon))), weight);
+    }
+
+    /// <summary>
     /// WGAN-GP's penalty mean((‖∇D(x̂)‖ − 1)²) at x̂ = εᵢ·real + (1 − εᵢ)·fake for shape i (the trainer draws ε
     /// from U(0, 1) on the latent stream); differentiable in D's weights (x̂ itself is a constant of D's step).
     /// </summary>

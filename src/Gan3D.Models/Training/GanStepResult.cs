@@ -11,13 +11,18 @@ public sealed record GanStepResult(
     bool DUpdated,
     double DUpdateFraction,
     double Seconds,
-    float Penalty = float.NaN)
+    float Penalty = float.NaN,
+    float ModeSeeking = float.NaN)
 {
-    /// <summary>The row of metrics.csv for this step (with <c>loss_penalty</c>, the last <see cref="Penalty"/>, when D's loss has one).</summary>
+    /// <summary>
+    /// The row of metrics.csv for this step (with <c>loss_penalty</c>, the last <see cref="Penalty"/>, when D's loss has one,
+    /// and <c>loss_mode_seeking</c>, G's mode-seeking term, not in <c>loss_g</c>, when the run has one).
+    /// </summary>
     public TrainingStepReport ToReport(bool withPenalty = false) => new(Step,
     [
         ("loss_d", LossD),
         ("loss_g", LossG),
+        .. float.IsNaN(ModeSeeking) ? Array.Empty<(string, double)>() : [("loss_mode_seeking", (double)ModeSeeking)],
         .. withPenalty ? [("loss_penalty", (double)Penalty)] : Array.Empty<(string, double)>(),
         ("d_accuracy", DAccuracy),
         ("d_accuracy_real", DAccuracyReal),

@@ -35,15 +35,16 @@ public sealed class GanTrainer : AdversarialTrainer
     protected override string ConfigJson => Options.ToJson();
 
     /// <inheritdoc/>
-    public override IReadOnlyList<(string Title, string[] Columns)> PlotLayout => HasPenalty ? LayoutWithPenalty : Layout;
-
-    private static readonly (string Title, string[] Columns)[] Layout =
+    public override IReadOnlyList<(string Title, string[] Columns)> PlotLayout =>
     [
         ("Loss", ["loss_d", "loss_g"]),
+        .. HasPenalty ? [("Gradient penalty", new[] { "loss_penalty" })] : Array.Empty<(string, string[])>(),
+        .. Options.ModeSeeking > 0 ? [("G's mode-seeking term", new[] { "loss_mode_seeking" })] : Array.Empty<(string, string[])>(),
         ("D accuracy and update fraction", ["d_accuracy", "d_update_fraction"]),
     ];
 
-    private static readonly (string Title, string[] Columns)[] LayoutWithPenalty = [Layout[0], ("Gradient penalty", ["loss_penalty"]), Layout[1]];
+    /// <summary>The read-back slot of the mode-seeking term (G's adversarial loss is in <see cref="AdversarialTrainer.FirstFreeSlot"/>).</summary>
+    private const int ModeSeekingSlot = FirstFreeSlot + 1;
 
     /// <summary>Runs one iteration and returns its measurements.</summary>
     public GanStepResult TrainStep()
@@ -61,6 +62,12 @@ public sealed class GanTrainer : AdversarialTrainer
             {
                 var loss = GeneratorLoss(fake);
                 Record(FirstFreeSlot, loss);
+                if (Options.ModeSeeking > 0)
+                {
+                    var modeSeeking = ModeSeekingTerm(fake, Z, Options.ModeSeeking);
+                    Record(ModeSeekingSlot, modeSeeking);
+                    loss = Ops.Add(loss, modeSeeking);
+                }
                 OptG.ZeroGrad();
                 loss.Backward();
                 OptG.Step();
@@ -72,7 +79,8 @@ public sealed class GanTrainer : AdversarialTrainer
         float lossG = readback[FirstFreeSlot];
         CheckFinite("G", lossG);
         EndStep(accReal, accFake);
-        return new GanStepResult(Step, lossD, lossG, LastDAccuracy, accReal, accFake, updateD, DUpdateFraction, clock.Elapsed.TotalSeconds, PenaltyResult(readback));
+        float modeSeeking = Options.ModeSeeking > 0 ? readback[ModeSeekingSlot] : float.NaN;
+        return new GanStepResult(Step, lossD, lossG, LastDAccuracy, accReal, accFake, updateD, DUpdateFraction, clock.Elapsed.TotalSeconds, PenaltyResult(readback), modeSeeking);
     }
 
     /// <inheritdoc/>

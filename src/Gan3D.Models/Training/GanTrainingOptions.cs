@@ -123,6 +123,17 @@ public record GanTrainingOptions
     /// </summary>
     public int R1Every { get; init; } = 1;
 
+    /// <summary>
+    /// λ of a mode-seeking term in G's loss (Mao et al. 2019, MSGAN): the batch's first half of shapes is paired with its
+    /// second, r = mean (G(z₁) − G(z₂))² / mean (z₁ − z₂)² over the pairs (voxel probabilities; codes), and G's loss gains
+    /// λ / (r + <see cref="ModeSeekingEpsilon"/>): G pays for mapping distant codes to alike shapes. 0, the paper's setting,
+    /// turns it off. Squared differences where MSGAN takes absolute ones (the same term up to the distance).
+    /// </summary>
+    public float ModeSeeking { get; init; }
+
+    /// <summary>The ε of the mode-seeking term's 1 / (r + ε), MSGAN's, which bounds it when a pair's shapes coincide.</summary>
+    public const float ModeSeekingEpsilon = 1e-5f;
+
     /// <summary>λ of WGAN-GP's gradient penalty, the value of Gulrajani et al. and 3D-IWGAN.</summary>
     public const float WassersteinGpWeight = 10f;
 
@@ -182,6 +193,10 @@ public record GanTrainingOptions
             throw new ArgumentException(
                 $"{(R1Gamma > 0 ? "the R1 penalty" : "WGAN-GP")} needs a D without batch norm (use D norm spectral or none): " +
                 "its input gradient is written out stage by stage, and batch norm's statistics are not");
+        }
+        if (!(ModeSeeking >= 0) || float.IsInfinity(ModeSeeking))
+        {
+            throw new ArgumentException($"mode-seeking weight {ModeSeeking} must be finite and non-negative (0 turns it off)");
         }
         if (!(GeneratorEma >= 0 && GeneratorEma < 1))
         {

@@ -54,6 +54,10 @@ public sealed record LatentModelOptions : GanTrainingOptions
         {
             throw new ArgumentException($"a latent model decodes its current encoder's codes: G's moving average ({GeneratorEma}) must be off");
         }
+        if (ModeSeeking != 0)
+        {
+            throw new ArgumentException($"a latent model's G is a decoder without an adversarial loss: the mode-seeking term ({ModeSeeking}) must be off");
+        }
         if (Neighbours < 1 || Neighbours > 1000)
         {
             throw new ArgumentException($"neighbours {Neighbours} must be in 1..1000");

@@ -152,6 +152,18 @@ public sealed class TrainStudyOptionTests : IDisposable
     }
 
     [Fact]
+    public void ModeSeekingReachesTheRunAndIsChecked()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick with { ModeSeeking = 0.05f }, Settings("ms", "--mode-seeking", "0.05"));
+        AssertKeptOnResume("ms", "--mode-seeking", "0.1", "0.05", "G's mode-seeking term λ 0.05");
+        Assert.Contains("loss_mode_seeking", File.ReadLines(Path.Combine(P("ms"), "metrics.csv")).First());
+        AssertRefused("--mode-seeking -1: give a finite number ≥ 0", "--mode-seeking", "-1");
+        AssertRefused("--mode-seeking applies to --model 3d-gan", "--model", "vae-gan", "--mode-seeking", "1");
+        AssertRefused("--mode-seeking does not apply to --model latent", "--model", "latent", "--mode-seeking", "1");
+    }
+
+    [Fact]
     public void InstanceNoiseFallsOverTheRunsIterationsAndIsChecked()
     {
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });

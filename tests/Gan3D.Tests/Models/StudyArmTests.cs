@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Gan3D.Data;
 using Gan3D.Models;
 using Gan3D.Tensors;
+using Gan3D.Tests.Engine;
 
 namespace Gan3D.Tests.Models;
 
@@ -126,6 +127,15 @@ public sealed class StudyArmTests : IDisposable
             return (PenaltyResult(ReadBack()), expected);
         }
 
+        /// <summary>G's shapes and the codes they come from, for the first batch.</summary>
+        public (float[] Fake, float[] Z) FirstBatch()
+        {
+            using var scope = MemoryScope.Begin();
+            NextBatch();
+            using var noGrad = Autograd.NoGrad();
+            return (G.Forward(Z).ToArray(), Z.ToArray());
+        }
+
         /// <summary>D's logits on the first batch, then what the trainer's D step and G loss make of the same batch.</summary>
         public (float[] Real, float[] Fake, (float Loss, float AccuracyReal, float AccuracyFake) DStep, float GLoss) Probe()
         {
@@ -229,6 +239,7 @@ public sealed class StudyArmTests : IDisposable
                 R1Every = 2,
                 Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = true, DiscriminatorPack = 2 },
             },
+            "r1+mode seeking" => tiny with { R1Gamma = 10f, R1Every = 2, ModeSeeking = 0.05f, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
             "spectral+hinge+mbstd" => tiny with
             {
                 Loss = AdversarialLoss.Hinge,
@@ -250,6 +261,7 @@ public sealed class StudyArmTests : IDisposable
     [InlineData("r1+mbstd")]
     [InlineData("r1+mbstd groups")]
     [InlineData("r1+mbstd+pack")]
+    [InlineData("r1+mode seeking")]
     [InlineData("wgan-gp")]
     public void ResumingARunOfAStudySettingContinuesExactly(string setting)
     {
@@ -484,6 +496,84 @@ public sealed class StudyArmTests : IDisposable
         Assert.Contains("gives D's batch norm one pack of 4 shapes; it needs at least 2 (a batch of 8 or more)",
             Refusal(Tiny() with { Architecture = Tiny().Architecture with { DiscriminatorPack = 4 } }));
         (Tiny() with { BatchSize = 8, Architecture = Tiny().Architecture with { DiscriminatorPack = 4 } }).Validate();
+    }
+
+    /// <summary>
+    /// MSGAN's term with squared distances, in float64: λ / (r + ε), r = mean (a − b)² / mean (z_a − z_b)² over the pairs of the
+    /// batch's halves (shape i with shape half + i), and its gradient in each shape.
+    /// </summary>
+    private static (double Term, double[] Gradient) ModeSeekingReference(float[] fake, float[] z, int n, double weight)
+    {
+        int half = n / 2, v = fake.Length / n, k = z.Length / n;
+        double MeanSquared(float[] x, int per) =>
+            Enumerable.Range(0, half * per).Average(j => Math.Pow((double)x[j] - x[half * per + j], 2));
+        double dz = MeanSquared(z, k), r = MeanSquared(fake, v) / dz;
+        double term = weight / (r + GanTrainingOptions.ModeSeekingEpsilon);
+        var gradient = new double[fake.Length];
+        for (int j = 0; j < half * v; j++)
+        {
+            // d term / d a_j = −λ / (r + ε)² · 2 (a_j − b_j) / (half·v·dz); b_j gets the opposite.
+            double g = -weight / Math.Pow(r + GanTrainingOptions.ModeSeekingEpsilon, 2) * 2 * ((double)fake[j] - fake[half * v + j]) / (half * v * dz);
+            gradient[j] = g;
+            gradient[half * v + j] = -g;
+        }
+        return (term, gradient);
+    }
+
+    [Fact]
+    public void TheModeSeekingTermIsMsgansWithSquaredDistancesAndItsGradientFollows()
+    {
+        using var be = new CpuBackend(threads: 2);
+        var rng = new Random(5);
+        // Five shapes: pairs (0, 2) and (1, 3); the odd one out gets no gradient.
+        const int n = 5;
+        var fake = Enumerable.Range(0, n * 2 * 3 * 3).Select(_ => (float)(0.05 + 0.9 * rng.NextDouble())).ToArray();
+        var z = Enumerable.Range(0, n * 6).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var fakeTensor = Tensor.FromArray(fake, new Shape(n, 1, 2, 3, 3), be);
+        fakeTensor.RequiresGrad = true;
+        var term = AdversarialTrainer.ModeSeekingTerm(fakeTensor, Tensor.FromArray(z, new Shape(n, 6), be), 0.3f);
+        term.Backward();
+        var (expected, gradient) = ModeSeekingReference(fake, z, n, 0.3);
+        Assert.Equal(expected, term.Item(), 1e-5 * expected);
+        TestSupport.AssertClose("d term / d shapes", gradient, fakeTensor.Grad!.ToArray(), 1e-5 * gradient.Max(Math.Abs), 1e-4);
+        Assert.All(fakeTensor.Grad!.ToArray()[(4 * 18)..], g => Assert.Equal(0f, g));
+    }
+
+    [Fact]
+    public void AModeSeekingRunReportsItsTermOnItsFirstBatchAndChangesOnlyGsUpdate()
+    {
+        using var be = new CpuBackend(threads: 2);
+        var options = WithSetting("r1+mode seeking");
+        float[] fake, z;
+        using (var probe = new ProbeTrainer(options, Shapes, be))
+        {
+            (fake, z) = probe.FirstBatch();
+        }
+        using var t = new GanTrainer(options, Shapes, be);
+        using var plain = new GanTrainer(options with { ModeSeeking = 0 }, Shapes, be);
+        var r = t.TrainStep();
+        var p = plain.TrainStep();
+        Assert.Equal(ModeSeekingReference(fake, z, options.BatchSize, options.ModeSeeking).Term, r.ModeSeeking, 1e-4 * r.ModeSeeking);
+        // loss_g is the adversarial part alone; the report has the term beside it.
+        Assert.Equal((p.LossD, p.LossG), (r.LossD, r.LossG));
+        Assert.Contains(("loss_mode_seeking", (double)r.ModeSeeking), r.ToReport(true).Metrics);
+        Assert.DoesNotContain(p.ToReport(true).Metrics, c => c.Name == "loss_mode_seeking");
+        Assert.Equal(Flat(plain.D), Flat(t.D));
+        Assert.NotEqual(Flat(plain.G), Flat(t.G));
+    }
+
+    [Fact]
+    public void TheModeSeekingWeightIsCheckedSavedAndAnOlderConfigurationHasNone()
+    {
+        var ms = WithSetting("r1+mode seeking");
+        Assert.Equal(ms, GanTrainingOptions.FromJson(ms.ToJson(), "test"));
+        Assert.Equal(0f, GanTrainingOptions.FromJson(Without(ms, "ModeSeeking"), "test").ModeSeeking);
+        string Refusal(GanTrainingOptions o) => Assert.Throws<ArgumentException>(o.Validate).Message;
+        Assert.Contains("mode-seeking weight -1 must be finite and non-negative", Refusal(ms with { ModeSeeking = -1f }));
+        Assert.Contains("must be finite", Refusal(ms with { ModeSeeking = float.PositiveInfinity }));
+        Assert.Contains("must be finite", Refusal(ms with { ModeSeeking = float.NaN }));
+        Assert.Contains("the 3D-VAE-GAN's G learns its variety from the reconstruction term", Refusal(new VaeGanTrainingOptions(Tiny() with { ModeSeeking = 1f })));
+        Assert.Contains("a latent model's G is a decoder without an adversarial loss", Refusal(new LatentModelOptions(Tiny() with { ModeSeeking = 1f })));
     }
 
     [Fact]

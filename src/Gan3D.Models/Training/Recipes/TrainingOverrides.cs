@@ -54,6 +54,9 @@ public sealed record TrainingOverrides
     /// <summary>The R1 penalty's interval in D updates (null: the options' own, every update).</summary>
     public int? R1Every { get; init; }
 
+    /// <summary>λ of G's mode-seeking term (null: the options' own, off unless a preset turns it on).</summary>
+    public float? ModeSeeking { get; init; }
+
     /// <summary>Drives initialisation, latent draws and data order (no preset names one: 0 unless given).</summary>
     public ulong Seed { get; init; }
 
@@ -80,7 +83,7 @@ public sealed record TrainingOverrides
 
     /// <summary>
     /// <paramref name="options"/> (a preset's, of either model) with the settings of the recipe study
-    /// (issue 17: the loss, D's normalisation, minibatch standard deviation and pack, instance noise, the R1 penalty) replaced where given here. The presets' option builders do not read these
+    /// (issue 17: the loss, D's normalisation, minibatch standard deviation and pack, instance noise, the R1 penalty, G's mode-seeking term) replaced where given here. The presets' option builders do not read these
     /// yet, so callers apply them after the preset; applying them twice changes nothing.
     /// </summary>
     public GanTrainingOptions ApplyStudySettings(GanTrainingOptions options) => options with
@@ -92,6 +95,7 @@ public sealed record TrainingOverrides
         InstanceNoiseIterations = InstanceNoiseIterations ?? options.InstanceNoiseIterations,
         R1Gamma = R1Gamma ?? options.R1Gamma,
         R1Every = R1Every ?? options.R1Every,
+        ModeSeeking = ModeSeeking ?? options.ModeSeeking,
         Architecture = options.Architecture with
         {
             DiscriminatorNorm = DiscriminatorNorm ?? options.Architecture.DiscriminatorNorm,
