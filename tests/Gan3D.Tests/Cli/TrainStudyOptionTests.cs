@@ -131,7 +131,7 @@ public sealed class TrainStudyOptionTests : IDisposable
         AssertRefused("--minibatch-std-group 1: give a whole number of 2 or more", "--minibatch-std-group", "1");
         AssertRefused("--minibatch-std-group 4: this run's D has no minibatch std channel; add --minibatch-std", "--preset", "standard", "--minibatch-std-group", "4");
         AssertRefused("--minibatch-std-group 4: this run's D has no minibatch std channel", "--minibatch-std", "false", "--minibatch-std-group", "4");
-        AssertRefused("--minibatch-std-group 5: the batch size 32 is not a multiple of it; pass --batch-size a multiple of 5", "--minibatch-std-group", "5");
+        AssertRefused("--minibatch-std-group 5: the batch size 16 is not a multiple of it; pass --batch-size a multiple of 5", "--minibatch-std-group", "5");
         AssertRefused("--minibatch-std-group 3: D sees 8 packs of 4 shapes a batch, not a multiple of it; pass --batch-size a multiple of 12",
             "--minibatch-std-group", "3", "--pack", "4", "--batch-size", "32");
     }
@@ -146,7 +146,7 @@ public sealed class TrainStudyOptionTests : IDisposable
             "judges 2 shapes together (trained with a pack): it has no features of a single shape");
         AssertRefused("--pack 9: give a whole number of shapes in 1..8", "--pack", "9");
         AssertRefused("--pack 0: give a whole number of shapes in 1..8", "--pack", "0");
-        AssertRefused("--pack 3: the batch size 32 is not a multiple of it; pass --batch-size a multiple of 3", "--pack", "3");
+        AssertRefused("--pack 3: the batch size 16 is not a multiple of it; pass --batch-size a multiple of 3", "--pack", "3");
         AssertRefused("--pack 2: WGAN-GP's penalty is on single shapes; use --loss bce or hinge", "--pack", "2", "--loss", "wgan-gp", "--d-norm", "none");
         AssertRefused("--pack does not apply to --model latent", "--model", "latent", "--pack", "2");
     }

@@ -26,10 +26,11 @@ namespace Gan3D.Models;
 /// <param name="LatentOccupiedWeight">A latent model's weight of occupied voxels in its reconstruction loss (<see cref="LatentModelOptions.OccupiedWeight"/>).</param>
 /// <param name="GanDiscriminator">The 3D-GAN's D when it is not the paper's (null: batch norm, <paramref name="LearningRateD"/>, the 80% rule); the 3D-VAE-GAN and the latent model keep the paper's.</param>
 /// <param name="GanIterations">Iterations of a 3D-GAN's run, where they differ from <paramref name="Iterations"/> (null: the same).</param>
+/// <param name="GanBatchSize">Shapes a batch of a 3D-GAN's run, where they differ from <paramref name="BatchSize"/> (null: the same).</param>
 public sealed record TrainingPreset(string Name, int Resolution, double Width, int BatchSize, float LearningRateG, float LearningRateD,
     long Iterations, int SampleEvery, int CheckpointEvery, int ProceduralPerFamily, LatentDistribution Latent, float GeneratorEma,
     float ReconstructionWeight = 1e-4f, long LatentIterations = 3000, int LatentProceduralPerFamily = 500, float LatentOccupiedWeight = 6f,
-    DiscriminatorRecipe? GanDiscriminator = null, long? GanIterations = null)
+    DiscriminatorRecipe? GanDiscriminator = null, long? GanIterations = null, int? GanBatchSize = null)
 {
     /// <summary>
     /// The quick preset's 3D-GAN D: no normalisation, trained on every batch at 1e-3 (G's is 2.5e-3), held smooth by an
@@ -61,8 +62,11 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// from a moving average of G's weights (decay 0.995: coverage 29.5% → 38.3% in the same run).
     /// Its 3D-GAN's D is <see cref="FastR1"/>: against new shapes of the families 1-NNA 82.8–84.4% over three runs
     /// at 1500 iterations where the paper's D scored 95–96%, and on held-out chairs 67.8% and 69.0% against 73.6%
-    /// (docs/quality.md). Its 3D-GAN trains for 2500 iterations, what two cores do in about ten minutes: the same runs
-    /// continued from 1500 to 2500 reached 77.4% and 78.6% (coverage 40.7% and 41.0%); a 3D-VAE-GAN keeps 1500.
+    /// (docs/quality.md). Its 3D-GAN trains for 2500 iterations' time, what two cores do in about ten minutes: the same runs
+    /// continued from 1500 to 2500 reached 77.4% and 78.6% (coverage 40.7% and 41.0%); a 3D-VAE-GAN keeps 1500. It spends
+    /// that time on twice the G steps, 4500 in batches of 16 (an iteration costs about half, 1.9–2.0× as many a second on
+    /// two cores alone): over two seeds 1-NNA 75.1% and 74.2%, COV 46.8% and 46.4%, MMD 0.485 and 0.485 against 2500 in
+    /// batches of 32's 76.1% and 75.9%, 45.2% and 45.4%, 0.487 and 0.485 (docs/quality.md, "Twice the G steps in batches of 16").
     /// A 3D-VAE-GAN gets α2 = 1e-2: with the paper's 1e-4 the reconstruction term is small beside the GAN
     /// term and 1500 iterations reached a held-out mean IoU of 0.139, below the mean shape's 0.177; with
     /// 1e-2 the same preset reached 0.452 (docs: README, "Single-image reconstruction").
@@ -74,7 +78,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// reconstructed family shape, 0.06 with the weight; docs/quality.md).
     /// </summary>
     public static readonly TrainingPreset Quick = new("quick", 32, 0.25, 32, 0.0025f, 1e-4f, 1500, 250, 250, 50, LatentDistribution.Normal, 0.995f,
-        ReconstructionWeight: 1e-2f, GanDiscriminator: FastR1, GanIterations: 2500);
+        ReconstructionWeight: 1e-2f, GanDiscriminator: FastR1, GanIterations: 4500, GanBatchSize: 16);
 
     /// <summary>
     /// The quick recipe at twice its width and longer, its D at 1e-4 (<see cref="SlowR1"/>): 32³ at half the paper's widths, 4500
@@ -106,7 +110,8 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     public static TrainingPreset For(DeviceKind device) => device == DeviceKind.Cuda ? Paper : Quick;
 
     /// <summary>
-    /// 3D-GAN settings: each override where given, else this preset's value. D is the preset's
+    /// 3D-GAN settings: each override where given, else this preset's value (the batch: <see cref="GanBatchSize"/> where it
+    /// names one). D is the preset's
     /// <see cref="GanDiscriminator"/> where it names one, its settings replaced one by one by the overrides, unless the
     /// overrides ask for batch norm or WGAN-GP: those get the paper's D settings (batch
     /// norm, <see cref="LearningRateD"/>, the 80% rule, no R1) under the overrides. Ignores the 3D-VAE-GAN-only overrides;
@@ -114,7 +119,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// </summary>
     public GanTrainingOptions GanOptions(TrainingOverrides overrides)
     {
-        var paper = Shared(overrides);
+        var paper = Shared(overrides) with { BatchSize = overrides.BatchSize ?? GanBatchSize ?? BatchSize };
         // Batch norm or WGAN-GP ask for another D than the recipe's: they get the paper's D settings.
         if (GanDiscriminator is not { } d || overrides.DiscriminatorNorm == DiscriminatorNorm.Batch || overrides.Loss == AdversarialLoss.WassersteinGp)
         {
