@@ -119,7 +119,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// </summary>
     public GanTrainingOptions GanOptions(TrainingOverrides overrides)
     {
-        var paper = Shared(overrides) with { BatchSize = overrides.BatchSize ?? GanBatchSize ?? BatchSize };
+        var paper = Shared(overrides with { BatchSize = overrides.BatchSize ?? GanBatchSize });
         // Batch norm or WGAN-GP ask for another D than the recipe's: they get the paper's D settings.
         if (GanDiscriminator is not { } d || overrides.DiscriminatorNorm == DiscriminatorNorm.Batch || overrides.Loss == AdversarialLoss.WassersteinGp)
         {
