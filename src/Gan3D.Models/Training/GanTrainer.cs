@@ -78,8 +78,14 @@ public sealed class GanTrainer : AdversarialTrainer
         var (lossD, accReal, accFake) = DiscriminatorResults(readback);
         float lossG = readback[FirstFreeSlot];
         CheckFinite("G", lossG);
+        float modeSeeking = float.NaN;
+        if (Options.ModeSeeking > 0)
+        {
+            // Part of G's update too: a weight that overflows it must stop the run as a non-finite adversarial loss does.
+            modeSeeking = readback[ModeSeekingSlot];
+            CheckFinite("G mode-seeking", modeSeeking);
+        }
         EndStep(accReal, accFake);
-        float modeSeeking = Options.ModeSeeking > 0 ? readback[ModeSeekingSlot] : float.NaN;
         return new GanStepResult(Step, lossD, lossG, LastDAccuracy, accReal, accFake, updateD, DUpdateFraction, clock.Elapsed.TotalSeconds, PenaltyResult(readback), modeSeeking);
     }
 

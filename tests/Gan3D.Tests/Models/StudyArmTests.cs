@@ -563,6 +563,16 @@ public sealed class StudyArmTests : IDisposable
     }
 
     [Fact]
+    public void AModeSeekingTermThatOverflowsStopsTheRun()
+    {
+        // λ is finite but the term λ / (r + ε) is not: G's update took it, so the run must stop as for a non-finite loss.
+        using var be = new CpuBackend(threads: 2);
+        using var t = new GanTrainer(WithSetting("r1+mode seeking") with { ModeSeeking = 1e38f }, Shapes, be);
+        var ex = Assert.Throws<TrainingDivergedException>(() => t.TrainStep());
+        Assert.Contains("the G mode-seeking loss became Infinity at iteration 1", ex.Message);
+    }
+
+    [Fact]
     public void TheModeSeekingWeightIsCheckedSavedAndAnOlderConfigurationHasNone()
     {
         var ms = WithSetting("r1+mode seeking");
