@@ -57,6 +57,9 @@ public sealed record TrainingOverrides
     /// <summary>λ of G's mode-seeking term (null: the options' own, off unless a preset turns it on).</summary>
     public float? ModeSeeking { get; init; }
 
+    /// <summary>Whether D sees G's shapes thresholded, the gradient passed straight through (null: the options' own, off).</summary>
+    public bool? BinaryFakes { get; init; }
+
     /// <summary>Drives initialisation, latent draws and data order (no preset names one: 0 unless given).</summary>
     public ulong Seed { get; init; }
 
@@ -83,7 +86,7 @@ public sealed record TrainingOverrides
 
     /// <summary>
     /// <paramref name="options"/> (a preset's, of either model) with the settings of the recipe study
-    /// (issue 17: the loss, D's normalisation, minibatch standard deviation and pack, instance noise, the R1 penalty, G's mode-seeking term) replaced where given here. The presets' option builders do not read these
+    /// (issue 17: the loss, D's normalisation, minibatch standard deviation and pack, instance noise, the R1 penalty, G's mode-seeking term, binary fakes) replaced where given here. The presets' option builders do not read these
     /// yet, so callers apply them after the preset; applying them twice changes nothing.
     /// </summary>
     public GanTrainingOptions ApplyStudySettings(GanTrainingOptions options) => options with
@@ -96,6 +99,7 @@ public sealed record TrainingOverrides
         R1Gamma = R1Gamma ?? options.R1Gamma,
         R1Every = R1Every ?? options.R1Every,
         ModeSeeking = ModeSeeking ?? options.ModeSeeking,
+        BinaryFakes = BinaryFakes ?? options.BinaryFakes,
         Architecture = options.Architecture with
         {
             DiscriminatorNorm = DiscriminatorNorm ?? options.Architecture.DiscriminatorNorm,
