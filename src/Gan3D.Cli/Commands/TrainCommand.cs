@@ -199,7 +199,7 @@ internal static class TrainCommand
         }
         var overrides = TrainOptionChecks.Overrides(parse, opt, given) with { Resolution = res };
         var options = given.IsLatent ? preset.LatentOptions(overrides)
-            : overrides.ApplyStudySettings(given.IsVae ? preset.VaeGanOptions(overrides) : preset.GanOptions(overrides));
+            : given.IsVae ? preset.VaeGanOptions(overrides) : preset.GanOptions(overrides);
         if (!given.IsLatent)
         {
             TrainOptionChecks.CheckPenaltyNorm(parse, opt, given, options);

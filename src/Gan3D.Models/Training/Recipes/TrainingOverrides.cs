@@ -85,11 +85,13 @@ public sealed record TrainingOverrides
     public ViewSampling? Views { get; init; }
 
     /// <summary>
-    /// <paramref name="options"/> (a preset's, of either model) with the settings of the recipe study
-    /// (issue 17: the loss, D's normalisation, minibatch standard deviation and pack, instance noise, the R1 penalty, G's mode-seeking term, binary fakes) replaced where given here. The presets' option builders do not read these
-    /// yet, so callers apply them after the preset; applying them twice changes nothing.
+    /// <paramref name="options"/> (of either adversarial model) with the settings of the recipe study (issue 17: the loss,
+    /// D's normalisation, minibatch standard deviation and pack, instance noise, the R1 penalty, G's mode-seeking term,
+    /// binary fakes) replaced where given here. <see cref="TrainingPreset.GanOptions"/> and
+    /// <see cref="TrainingPreset.VaeGanOptions"/> end with it; applying it again changes nothing.
     /// </summary>
-    public GanTrainingOptions ApplyStudySettings(GanTrainingOptions options) => options with
+    public T ApplyStudySettings<T>(T options)
+        where T : GanTrainingOptions => (T)(options with
     {
         Loss = Loss ?? options.Loss,
         // A critic's scores have no sign to be accurate with: WGAN-GP trains D on every batch unless told otherwise.
@@ -107,5 +109,5 @@ public sealed record TrainingOverrides
             MinibatchStdGroup = MinibatchStdGroup ?? options.Architecture.MinibatchStdGroup,
             DiscriminatorPack = DiscriminatorPack ?? options.Architecture.DiscriminatorPack,
         },
-    };
+    });
 }

@@ -111,28 +111,27 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
 
     /// <summary>
     /// 3D-GAN settings: each override where given, else this preset's value (the batch: <see cref="GanBatchSize"/> where it
-    /// names one). D is the preset's
-    /// <see cref="GanDiscriminator"/> where it names one, its settings replaced one by one by the overrides, unless the
-    /// overrides ask for batch norm or WGAN-GP: those get the paper's D settings (batch
-    /// norm, <see cref="LearningRateD"/>, the 80% rule, no R1) under the overrides. Ignores the 3D-VAE-GAN-only overrides;
-    /// the other study settings are <see cref="TrainingOverrides.ApplyStudySettings"/>'.
+    /// names one). D is the preset's <see cref="GanDiscriminator"/> where it names one, unless the overrides ask for batch
+    /// norm or WGAN-GP: those get the paper's D settings (batch norm, <see cref="LearningRateD"/>, the 80% rule, no R1).
+    /// The study settings (<see cref="TrainingOverrides.ApplyStudySettings"/>) come last, over either D; the 3D-VAE-GAN-only
+    /// overrides are ignored.
     /// </summary>
     public GanTrainingOptions GanOptions(TrainingOverrides overrides)
     {
-        var paper = Shared(overrides with { BatchSize = overrides.BatchSize ?? GanBatchSize });
-        // Batch norm or WGAN-GP ask for another D than the recipe's: they get the paper's D settings.
-        if (GanDiscriminator is not { } d || overrides.DiscriminatorNorm == DiscriminatorNorm.Batch || overrides.Loss == AdversarialLoss.WassersteinGp)
+        var options = Shared(overrides with { BatchSize = overrides.BatchSize ?? GanBatchSize });
+        // Batch norm or WGAN-GP ask for another D than the recipe's: they keep the paper's D settings.
+        if (GanDiscriminator is { } d && overrides.DiscriminatorNorm != DiscriminatorNorm.Batch && overrides.Loss != AdversarialLoss.WassersteinGp)
         {
-            return paper;
+            options = options with
+            {
+                LearningRateD = overrides.LearningRateD ?? d.LearningRate,
+                DAccuracyThreshold = overrides.DAccuracyThreshold ?? d.AccuracyThreshold,
+                R1Gamma = d.R1Gamma,
+                R1Every = d.R1Every,
+                Architecture = options.Architecture with { DiscriminatorNorm = d.Norm, MinibatchStd = d.MinibatchStd },
+            };
         }
-        return paper with
-        {
-            LearningRateD = overrides.LearningRateD ?? d.LearningRate,
-            DAccuracyThreshold = overrides.DAccuracyThreshold ?? d.AccuracyThreshold,
-            R1Gamma = overrides.R1Gamma ?? d.R1Gamma,
-            R1Every = overrides.R1Every ?? d.R1Every,
-            Architecture = paper.Architecture with { DiscriminatorNorm = overrides.DiscriminatorNorm ?? d.Norm, MinibatchStd = overrides.MinibatchStd ?? d.MinibatchStd },
-        };
+        return overrides.ApplyStudySettings(options);
     }
 
     /// <summary>The settings every model shares: each override where given, else this preset's value (the paper's D).</summary>
@@ -152,7 +151,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
     /// 3D-VAE-GAN settings: the 3D-GAN ones of <see cref="GanOptions"/> with the paper's D, except that z is N(0, I) (the
     /// prior of the KL term) and G's moving average is off unless overridden (the encoder learns codes
     /// for G's own weights; with the average it is unmeasured), plus the encoder's overrides over
-    /// <see cref="VaeGanTrainingOptions"/>' defaults.
+    /// <see cref="VaeGanTrainingOptions"/>' defaults, and the study settings last.
     /// </summary>
     public VaeGanTrainingOptions VaeGanOptions(TrainingOverrides overrides)
     {
@@ -162,7 +161,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
             Latent = overrides.Latent ?? defaults.Latent,
             GeneratorEma = overrides.GeneratorEma ?? 0f,
         });
-        return new VaeGanTrainingOptions(gan)
+        return overrides.ApplyStudySettings(new VaeGanTrainingOptions(gan)
         {
             ImageSize = overrides.ImageSize ?? defaults.ImageSize,
             Rgb = overrides.Rgb,
@@ -170,7 +169,7 @@ public sealed record TrainingPreset(string Name, int Resolution, double Width, i
             ReconstructionWeight = overrides.ReconstructionWeight ?? ReconstructionWeight,
             LearningRateE = overrides.LearningRateE ?? defaults.LearningRateE,
             Views = overrides.Views ?? defaults.Views,
-        };
+        });
     }
 
     /// <summary>
