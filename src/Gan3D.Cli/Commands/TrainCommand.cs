@@ -164,10 +164,6 @@ internal static class TrainCommand
         {
             parts.Add($"G's mode-seeking term λ {options.ModeSeeking}");
         }
-        if (options.BinaryFakes)
-        {
-            parts.Add($"D sees G's shapes thresholded at {GanTrainingOptions.BinaryFakeThreshold} (straight-through gradient)");
-        }
         return string.Join("; ", parts);
     }
 

@@ -62,8 +62,6 @@ internal sealed class TrainOptions
 
     public Option<float?> ModeSeeking { get; } = new("--mode-seeking") { Description = "λ ≥ 0 of a mode-seeking term in G's loss (MSGAN, Mao et al. 2019): λ / (r + 1e-5), r the mean squared difference of shapes from the batch's two halves over that of their codes, so G pays for mapping distant codes to alike shapes (0 = off, the paper; 3d-gan only)" };
 
-    public Option<bool> BinaryFakes { get; } = new("--binary-fakes") { Description = "D sees G's shapes thresholded at 0.5, as sample and eval show them, in D's step and in G's; G's gradient passes the threshold unchanged (straight-through estimator). Real shapes are binary, so D cannot tell G's by their soft values, and G answers for the fragments a threshold leaves of its uncertain parts (off in the paper; --binary-fakes false turns it off)" };
-
     public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
 
     public Option<float?> R1 { get; } = new("--r1") { Description = "γ ≥ 0 of the R1 gradient penalty, γ/2 · mean ‖∇ₓD(x)‖² on real shapes (Mescheder et al. 2018; 0 = off, the paper; the quick preset's 3D-GAN 10 on every 4th update); needs D without batch norm" };
@@ -97,14 +95,14 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, PerFamily, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, ModeSeeking, BinaryFakes, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, ModeSeeking, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
     public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
 
     /// <summary>The options of adversarial training and of G's moving average, which a latent model (an autoencoder) does not have.</summary>
-    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, ModeSeeking, BinaryFakes, InstanceNoise, R1, R1Every];
+    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, ModeSeeking, InstanceNoise, R1, R1Every];
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
@@ -342,7 +340,6 @@ internal static class TrainOptionChecks
         R1Gamma = parse.GetValue(opt.R1),
         R1Every = parse.GetValue(opt.R1Every),
         ModeSeeking = parse.GetValue(opt.ModeSeeking),
-        BinaryFakes = parse.IsGiven(opt.BinaryFakes) ? parse.GetValue(opt.BinaryFakes) : null,
         InstanceNoise = parse.GetValue(opt.InstanceNoise),
     };
 

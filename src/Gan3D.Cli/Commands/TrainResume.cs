@@ -133,8 +133,11 @@ internal static class TrainResumeChecks
                 Contradiction(parse, opt.PerFamily, savedPerFamily.ToString(CultureInfo.InvariantCulture) + " shapes a family", resume);
             }
         }
-        SameSwitch(parse, opt.MinibatchStd, saved.Architecture.MinibatchStd, resume);
-        SameSwitch(parse, opt.BinaryFakes, saved.BinaryFakes, resume);
+        if (parse.IsGiven(opt.MinibatchStd) && parse.GetValue(opt.MinibatchStd) != saved.Architecture.MinibatchStd)
+        {
+            throw new UsageException($"--minibatch-std{(saved.Architecture.MinibatchStd ? " false" : "")} contradicts {resume.Path}, trained with{(saved.Architecture.MinibatchStd ? "" : "out")} it: " +
+                "leave it out to continue the run, or start a new one");
+        }
         if (saved is VaeGanTrainingOptions vae)
         {
             Same(parse, opt.ImageSize, vae.ImageSize, resume);
@@ -217,15 +220,6 @@ internal static class TrainResumeChecks
         if (parse.GetValue(option) is { } value && !value.Equals(saved))
         {
             Contradiction(parse, option, saved.ToString(null, CultureInfo.InvariantCulture), resume);
-        }
-    }
-
-    private static void SameSwitch(ParseResult parse, Option<bool> option, bool saved, TrainingCheckpoint resume)
-    {
-        if (parse.IsGiven(option) && parse.GetValue(option) != saved)
-        {
-            throw new UsageException($"{option.Name}{(saved ? " false" : "")} contradicts {resume.Path}, trained with{(saved ? "" : "out")} it: " +
-                "leave it out to continue the run, or start a new one");
         }
     }
 

@@ -260,7 +260,7 @@ public abstract class AdversarialTrainer : ITrainer
         // R1 on this update: the real half's logits come with their input gradient, penalised in the same backward.
         bool r1 = update && Options.R1Gamma > 0 && _dUpdates % Options.R1Every == 0;
         var real = WithInstanceNoise(Real);
-        fake = AsDSeesIt(fake);
+        fake = WithInstanceNoise(fake);
         var (dReal, realGradient) = r1 ? D.ForwardWithInputGradient(real) : (D.Forward(real), (Tensor?)null);
         var dFake = D.Forward(fake);
         RecordHits(HitsRealSlot, dReal, positive: true);
@@ -309,7 +309,7 @@ public abstract class AdversarialTrainer : ITrainer
     /// </summary>
     protected Tensor GeneratorLoss(Tensor fake)
     {
-        var logits = D.Forward(AsDSeesIt(fake));
+        var logits = D.Forward(WithInstanceNoise(fake));
         return Options.Loss == AdversarialLoss.Bce ? Ops.BceWithLogits(logits, 1f) : Ops.MulScalar(Ops.Mean(logits), -1f);
     }
 
@@ -380,14 +380,6 @@ public abstract class AdversarialTrainer : ITrainer
         _latentRng.FillNormal(noise, 0f, sigma);
         return Ops.Add(shapes, noise);
     }
-
-    /// <summary>
-    /// What D sees of G's shapes <paramref name="fake"/>: thresholded with the gradient passed straight through when
-    /// <see cref="GanTrainingOptions.BinaryFakes"/>, then <see cref="WithInstanceNoise"/>. Differentiable.
-    /// </summary>
-    protected Tensor AsDSeesIt(Tensor fake) => WithInstanceNoise(Options.BinaryFakes
-        ? Ops.ThresholdStraightThrough(fake, GanTrainingOptions.BinaryFakeThreshold)
-        : fake);
 
     /// <summary>
     /// Runs <paramref name="body"/> with D's weights frozen, so a generator loss that goes through D

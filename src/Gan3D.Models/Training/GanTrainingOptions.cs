@@ -134,18 +134,6 @@ public record GanTrainingOptions
     /// <summary>The ε of the mode-seeking term's 1 / (r + ε), MSGAN's, which bounds it when a pair's shapes coincide.</summary>
     public const float ModeSeekingEpsilon = 1e-5f;
 
-    /// <summary>
-    /// D sees G's shapes as a user gets them: thresholded at <see cref="BinaryFakeThreshold"/> (what <c>gan3d sample</c> and
-    /// <c>gan3d eval</c> use by default), in D's step and in G's, whose gradient passes the threshold unchanged (the
-    /// straight-through estimator, <see cref="Gan3D.Tensors.Ops.ThresholdStraightThrough"/>; binary neurons in a GAN's generator, Dong
-    /// and Yang 2018). Real shapes are binary already, so D cannot tell G's shapes by their soft values, and G answers for
-    /// the fragments a threshold leaves of its uncertain parts. False, the paper's setting, shows D the probabilities.
-    /// </summary>
-    public bool BinaryFakes { get; init; }
-
-    /// <summary>The threshold of <see cref="BinaryFakes"/>: the sampling threshold's default.</summary>
-    public const float BinaryFakeThreshold = 0.5f;
-
     /// <summary>λ of WGAN-GP's gradient penalty, the value of Gulrajani et al. and 3D-IWGAN.</summary>
     public const float WassersteinGpWeight = 10f;
 

@@ -58,10 +58,6 @@ public sealed record LatentModelOptions : GanTrainingOptions
         {
             throw new ArgumentException($"a latent model's G is a decoder without an adversarial loss: the mode-seeking term ({ModeSeeking}) must be off");
         }
-        if (BinaryFakes)
-        {
-            throw new ArgumentException("a latent model's G is a decoder without an adversarial loss: there is no D to show binary shapes to");
-        }
         if (Neighbours < 1 || Neighbours > 1000)
         {
             throw new ArgumentException($"neighbours {Neighbours} must be in 1..1000");

@@ -67,33 +67,6 @@ public static partial class Ops
         }
     }
 
-    /// <summary>
-    /// 1 where x &gt; <paramref name="threshold"/>, else 0 (NaN gives 0), with the straight-through estimator's gradient
-    /// (Bengio et al. 2013): the backward passes the output's gradient to x unchanged, as if the step were the identity.
-    /// A network trained through it is judged on the binary values a user sees, and still learns from where its
-    /// probabilities should move. Built from the backend's elementwise ops (x − t &gt; 0 is x &gt; t: rounding keeps a sign).
-    /// </summary>
-    public static Tensor ThresholdStraightThrough(Tensor x, float threshold)
-    {
-        if (!float.IsFinite(threshold))
-        {
-            throw new ArgumentException($"ThresholdStraightThrough: the threshold must be finite, got {threshold}");
-        }
-        var y = x.EmptyLike();
-        x.Backend.Unary(UnaryOp.AddScalar, x, y, -threshold);
-        x.Backend.Unary(UnaryOp.Positive, y, y, 1f);
-        return Autograd.Record(y, new StraightThroughFunction(), x);
-    }
-
-    private sealed class StraightThroughFunction : Function
-    {
-        public override string Name => "ThresholdStraightThrough";
-
-        protected internal override bool BackwardReadsOutput => false;
-
-        protected internal override void Backward(Tensor gradOutput) => Accumulate(0, gradOutput.View(gradOutput.Shape));
-    }
-
     public static Tensor Sigmoid(Tensor x) => Unary(UnaryOp.Sigmoid, x, 0f);
 
     public static Tensor Tanh(Tensor x) => Unary(UnaryOp.Tanh, x, 0f);

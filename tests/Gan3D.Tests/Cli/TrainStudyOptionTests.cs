@@ -164,22 +164,6 @@ public sealed class TrainStudyOptionTests : IDisposable
     }
 
     [Fact]
-    public void BinaryFakesReachTheRunAndAreKeptOnResume()
-    {
-        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
-        Assert.Equal(quick with { BinaryFakes = true }, Settings("binary", "--binary-fakes"));
-        Assert.Equal(quick, Settings("soft", "--binary-fakes", "false"));
-        string ck = Path.Combine(P("binary"), "checkpoint.safetensors");
-        AssertBadInput(Run("train", "--resume", P("binary"), "--binary-fakes", "false", "--device", "cpu"), $"--binary-fakes false contradicts {ck}, trained with it");
-        AssertBadInput(Run("train", "--resume", P("soft"), "--binary-fakes", "--device", "cpu"),
-            $"--binary-fakes contradicts {Path.Combine(P("soft"), "checkpoint.safetensors")}, trained without it");
-        var resumed = Run("train", "--resume", P("binary"), "--iterations", "2", "--device", "cpu");
-        Assert.True(resumed.Code == 0, resumed.Err);
-        Assert.Contains("D sees G's shapes thresholded at 0.5 (straight-through gradient)", resumed.Out);
-        AssertRefused("--binary-fakes does not apply to --model latent", "--model", "latent", "--binary-fakes");
-    }
-
-    [Fact]
     public void InstanceNoiseFallsOverTheRunsIterationsAndIsChecked()
     {
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });

@@ -40,28 +40,6 @@ public abstract class StudyOpTests
         AssertClose($"hinge grad (sign {sign})", grad, x.Grad!.ToArray(), 1e-7, Tolerance);
     }
 
-    // ------------------------------------------------------------ threshold with a straight-through gradient
-
-    [Fact]
-    public void ThresholdStraightThroughIsTheStepForwardAndTheIdentityBackward()
-    {
-        var be = Backend;
-        var xd = Rounded(RandomArray(new Random(67), 41, 0, 1));
-        xd[0] = 0.5; // on the threshold: not above it
-        xd[1] = (double)MathF.BitIncrement(0.5f); // the next float above it
-        xd[2] = (double)MathF.BitDecrement(0.5f);
-        xd[3] = double.NaN; // gives 0, as a NaN probability is no occupied voxel
-        var wd = Rounded(RandomArray(new Random(68), 41, -2, 2));
-        var x = Param(be, xd, 41);
-        var y = Ops.ThresholdStraightThrough(x, 0.5f);
-        Assert.Equal(xd.Select(v => v > 0.5 ? 1f : 0f), y.ToArray());
-        // d/dx of Σ w·y is w, elementwise, as if y were x (the step's own derivative would be 0).
-        Ops.Sum(Ops.Mul(y, Make(be, wd, 41))).Backward();
-        Assert.Equal(ToFloat(wd), x.Grad!.ToArray());
-        Assert.Equal([0f, 0f, 1f, 1f], Ops.ThresholdStraightThrough(Make(be, [-3, 0.1, 0.25, 7], 4), 0.2f).ToArray()); // its own threshold
-        Assert.Contains("the threshold must be finite", Assert.Throws<ArgumentException>(() => Ops.ThresholdStraightThrough(x, float.NaN)).Message);
-    }
-
     // ------------------------------------------------------------ spectral normalisation
 
     /// <summary>W (M, K) · x, Wᵀ · x and x / ‖x‖ in float64.</summary>

@@ -136,34 +136,6 @@ public sealed class StudyArmTests : IDisposable
             return (G.Forward(Z).ToArray(), Z.ToArray());
         }
 
-        /// <summary>
-        /// On the first batch: G's shapes; D's logits on the real shapes and on G's shapes thresholded here; the loss the
-        /// trainer's D step reports; and the gradient the trainer's G loss sends back to G's shapes, beside the input
-        /// gradient of the same loss taken at the thresholded shapes themselves.
-        /// </summary>
-        public (float[] Fake, float[] RealLogits, float[] BinaryLogits, float LossD, float[] GradientToFake, float[] GradientAtBinary) BinaryProbe()
-        {
-            using var scope = MemoryScope.Begin();
-            NextBatch();
-            var fake = G.Forward(Z).Detach();
-            var values = fake.ToArray();
-            var thresholded = values.Select(v => v > 0.5f ? 1f : 0f).ToArray();
-            var realLogits = D.Forward(Real).ToArray();
-            var binaryLogits = D.Forward(Tensor.FromArray(thresholded, fake.Shape, Backend)).ToArray();
-            DiscriminatorStep(fake, update: false);
-            float lossD = DiscriminatorResults(ReadBack()).Loss;
-            float[] InputGradient(Func<Tensor, Tensor> loss, float[] at)
-            {
-                var x = Tensor.FromArray(at, fake.Shape, Backend);
-                x.RequiresGrad = true;
-                WithFrozenD(() => loss(x)).Backward();
-                return x.Grad!.ToArray();
-            }
-            var toFake = InputGradient(GeneratorLoss, values);
-            var atBinary = InputGradient(x => Ops.BceWithLogits(D.Forward(x), 1f), thresholded);
-            return (values, realLogits, binaryLogits, lossD, toFake, atBinary);
-        }
-
         /// <summary>D's logits on the first batch, then what the trainer's D step and G loss make of the same batch.</summary>
         public (float[] Real, float[] Fake, (float Loss, float AccuracyReal, float AccuracyFake) DStep, float GLoss) Probe()
         {
@@ -268,7 +240,6 @@ public sealed class StudyArmTests : IDisposable
                 Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = true, DiscriminatorPack = 2 },
             },
             "r1+mode seeking" => tiny with { R1Gamma = 10f, R1Every = 2, ModeSeeking = 0.05f, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
-            "r1+binary fakes" => tiny with { R1Gamma = 10f, R1Every = 2, BinaryFakes = true, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = true } },
             "spectral+hinge+mbstd" => tiny with
             {
                 Loss = AdversarialLoss.Hinge,
@@ -291,7 +262,6 @@ public sealed class StudyArmTests : IDisposable
     [InlineData("r1+mbstd groups")]
     [InlineData("r1+mbstd+pack")]
     [InlineData("r1+mode seeking")]
-    [InlineData("r1+binary fakes")]
     [InlineData("wgan-gp")]
     public void ResumingARunOfAStudySettingContinuesExactly(string setting)
     {
@@ -614,39 +584,6 @@ public sealed class StudyArmTests : IDisposable
         Assert.Contains("must be finite", Refusal(ms with { ModeSeeking = float.NaN }));
         Assert.Contains("the 3D-VAE-GAN's G learns its variety from the reconstruction term", Refusal(new VaeGanTrainingOptions(Tiny() with { ModeSeeking = 1f })));
         Assert.Contains("a latent model's G is a decoder without an adversarial loss", Refusal(new LatentModelOptions(Tiny() with { ModeSeeking = 1f })));
-    }
-
-    [Fact]
-    public void WithBinaryFakesDJudgesGsShapesThresholdedAndGsGradientPassesTheThreshold()
-    {
-        using var be = new CpuBackend(threads: 2);
-        using var t = new ProbeTrainer(WithSetting("r1+binary fakes"), Shapes, be);
-        var (fake, real, binary, lossD, toFake, atBinary) = t.BinaryProbe();
-        // A fresh G's shapes lie around 0.5: the threshold must both keep and drop voxels for the test to mean anything.
-        int kept = fake.Count(v => v > 0.5f);
-        Assert.InRange(kept, fake.Length / 10, fake.Length - fake.Length / 10);
-        static double Softplus(double x) => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
-        Assert.Equal(real.Average(x => Softplus(-x)) + binary.Average(x => Softplus(x)), lossD, 5e-6);
-        // Straight through: G's shapes get the gradient D's loss has at the thresholded shapes, not 0 (the step's own
-        // derivative) and not the gradient at the soft shapes.
-        Assert.True(atBinary.Max(Math.Abs) > 0, "D's input gradient at the thresholded shapes should not vanish");
-        Assert.Equal(atBinary, toFake);
-
-        // The soft shapes give D another loss: the option is what changed it.
-        using var soft = new ProbeTrainer(WithSetting("r1+binary fakes") with { BinaryFakes = false }, Shapes, be);
-        Assert.NotEqual(lossD, soft.BinaryProbe().LossD);
-    }
-
-    [Fact]
-    public void BinaryFakesAreSavedAnOlderConfigurationHasNoneAndALatentModelRefusesThem()
-    {
-        var binary = WithSetting("r1+binary fakes");
-        Assert.Equal(binary, GanTrainingOptions.FromJson(binary.ToJson(), "test"));
-        Assert.False(GanTrainingOptions.FromJson(Without(binary, "BinaryFakes"), "test").BinaryFakes);
-        Assert.Equal(binary, new TrainingOverrides { BinaryFakes = true }.ApplyStudySettings(binary with { BinaryFakes = false }));
-        Assert.True(new TrainingOverrides { BinaryFakes = true }.ApplyStudySettings(TrainingPreset.Quick.VaeGanOptions(new TrainingOverrides())).BinaryFakes);
-        var ex = Assert.Throws<ArgumentException>(new LatentModelOptions(Tiny() with { BinaryFakes = true }).Validate);
-        Assert.Contains("there is no D to show binary shapes to", ex.Message);
     }
 
     [Fact]

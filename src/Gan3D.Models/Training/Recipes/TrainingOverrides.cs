@@ -57,9 +57,6 @@ public sealed record TrainingOverrides
     /// <summary>λ of G's mode-seeking term (null: the options' own, off unless a preset turns it on).</summary>
     public float? ModeSeeking { get; init; }
 
-    /// <summary>Whether D sees G's shapes thresholded, the gradient passed straight through (null: the options' own, off).</summary>
-    public bool? BinaryFakes { get; init; }
-
     /// <summary>Drives initialisation, latent draws and data order (no preset names one: 0 unless given).</summary>
     public ulong Seed { get; init; }
 
@@ -86,8 +83,8 @@ public sealed record TrainingOverrides
 
     /// <summary>
     /// <paramref name="options"/> (of either adversarial model) with the settings of the recipe study (issue 17: the loss,
-    /// D's normalisation, minibatch standard deviation and pack, instance noise, the R1 penalty, G's mode-seeking term,
-    /// binary fakes) replaced where given here. <see cref="TrainingPreset.GanOptions"/> and
+    /// D's normalisation, minibatch standard deviation and pack, instance noise, the R1 penalty, G's mode-seeking term)
+    /// replaced where given here. <see cref="TrainingPreset.GanOptions"/> and
     /// <see cref="TrainingPreset.VaeGanOptions"/> end with it; applying it again changes nothing.
     /// </summary>
     public T ApplyStudySettings<T>(T options)
@@ -101,7 +98,6 @@ public sealed record TrainingOverrides
         R1Gamma = R1Gamma ?? options.R1Gamma,
         R1Every = R1Every ?? options.R1Every,
         ModeSeeking = ModeSeeking ?? options.ModeSeeking,
-        BinaryFakes = BinaryFakes ?? options.BinaryFakes,
         Architecture = options.Architecture with
         {
             DiscriminatorNorm = DiscriminatorNorm ?? options.Architecture.DiscriminatorNorm,
