@@ -75,6 +75,13 @@ public static partial class Ops
         {
             throw new ArgumentException($"{op}: a batch of {n} does not split into groups of {m}; use a batch size that is a multiple of the group size");
         }
+        if (m == n)
+        {
+            // One group, every entry 1/N: filled on the device, with no copy from the host (a GPU stream would wait for it).
+            var all = Tensor.Empty(new Shape(n, n), backend);
+            backend.Fill(all, 1f / m);
+            return all;
+        }
         var a = new float[n * n];
         for (int i = 0; i < n; i++)
         {
