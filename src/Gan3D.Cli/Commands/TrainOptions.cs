@@ -213,12 +213,6 @@ internal static class TrainOptionChecks
         var latent = parse.GetValue(opt.Latent) is { } l ? TrainCommand.ParseLatent(l) : (LatentDistribution?)null;
         var loss = parse.GetValue(opt.Loss) is { } lossName ? ParseLoss(lossName) : (AdversarialLoss?)null;
         var dNorm = parse.GetValue(opt.DNorm) is { } normName ? ParseDNorm(normName) : (DiscriminatorNorm?)null;
-        // Both penalties take D's input gradient, which batch norm's statistics would enter (batch norm is also
-        // checked on the resolved options: the preset's 3D-GAN D may have none).
-        if (Penalised(parse, opt, loss) is { } penalised && parse.GetValue(opt.Resume) is null && dNorm == DiscriminatorNorm.Batch)
-        {
-            throw PenaltyNeedsNoBatchNorm(penalised);
-        }
         ViewSampling? views = null;
         if (parse.GetValue(opt.Azimuth) is not null || parse.GetValue(opt.Elevation) is not null)
         {
@@ -244,18 +238,16 @@ internal static class TrainOptionChecks
     private static string? Penalised(ParseResult parse, TrainOptions opt, AdversarialLoss? loss) =>
         parse.GetValue(opt.R1) > 0 ? $"--r1 {parse.Raw(opt.R1)}" : loss == AdversarialLoss.WassersteinGp ? "--loss wgan-gp" : null;
 
-    private static UsageException PenaltyNeedsNoBatchNorm(string penalised) =>
-        new($"{penalised}: its gradient penalty needs D without batch norm; add --d-norm spectral or --d-norm none");
-
     /// <summary>
-    /// Refuses a penalty on D's input gradient that the resolved options would give a D with batch norm (the 3D-VAE-GAN's,
-    /// the paper preset's, or one asked for): the library's own check, worded with the flags.
+    /// Refuses a penalty on D's input gradient (R1's, WGAN-GP's: batch norm's statistics would enter it) that the resolved
+    /// options would give a D with batch norm (the 3D-VAE-GAN's, the paper preset's, or one asked for): the library's own
+    /// check, worded with the flags.
     /// </summary>
     public static void CheckPenaltyNorm(ParseResult parse, TrainOptions opt, GivenOptions given, GanTrainingOptions options)
     {
         if (options.Architecture.DiscriminatorNorm == DiscriminatorNorm.Batch && Penalised(parse, opt, given.Loss) is { } penalised)
         {
-            throw PenaltyNeedsNoBatchNorm(penalised);
+            throw new UsageException($"{penalised}: its gradient penalty needs D without batch norm; add --d-norm spectral or --d-norm none");
         }
     }
 
