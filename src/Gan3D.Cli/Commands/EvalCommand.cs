@@ -140,7 +140,9 @@ internal static class EvalCommand
             }
             var fragments = (Generated: FragmentReport.Measure(generated), Reference: FragmentReport.Measure(refs));
             // A labelled reference (the built-in families, a folder of classes) also says which classes the samples cover.
-            var byClass = refs.ClassNames.Count > 1 ? GenerationMetrics.CoverageByClass(rows[0].Report, refs.ClassIndices, refs.ClassNames) : null;
+            var byClass = refs.ClassNames.Count > 1
+                ? GenerationMetrics.CoverageByClass(rows[0].Report, refs.ClassIndices, refs.ClassNames, fragments.Generated.SpecksOfEachShape)
+                : null;
             if (asJson)
             {
                 o.WriteLine(ToJson(rows, memo, train?.Count ?? 0, fragments, byClass));
@@ -156,8 +158,8 @@ internal static class EvalCommand
             o.WriteLine("  (1-NNA: 50% is ideal; COV: higher is better; MMD: lower is better)");
             if (byClass is not null)
             {
-                o.WriteLine($"COV by class of the reference (share of its references covered, and how many of the {generated.Count} {what} are nearest to one):");
-                o.WriteLine("  " + string.Join(", ", byClass.Select(c => $"{c.Name} {c.Coverage * 100:F0}% ({c.Samples})")));
+                o.WriteLine($"COV by class of the reference (share of its references covered; how many of the {generated.Count} {what} are nearest to one, and their specks a shape):");
+                o.WriteLine("  " + string.Join(", ", byClass.Select(c => c.Samples == 0 ? $"{c.Name} {c.Coverage * 100:F0}% (0)" : $"{c.Name} {c.Coverage * 100:F0}% ({c.Samples}; {c.MeanSpecks:F1})")));
             }
             if (memo is not null)
             {
@@ -227,6 +229,7 @@ internal static class EvalCommand
                 ["references"] = c.References,
                 ["cov"] = c.Coverage,
                 ["samples"] = c.Samples,
+                ["specks"] = double.IsNaN(c.MeanSpecks) ? null! : c.MeanSpecks,
             });
         }
         if (rows.Count > 1)

@@ -16,11 +16,15 @@ public sealed record FragmentReport(int Shapes, double MedianParts, double MeanS
     /// <summary>The most voxels a part may have to count as a speck.</summary>
     public const int SpeckVoxels = 4;
 
+    /// <summary>The specks of each shape, in the set's order (what <see cref="MeanSpecks"/> averages).</summary>
+    public IReadOnlyList<int> SpecksOfEachShape { get; init; } = [];
+
     /// <summary>The report of <paramref name="shapes"/>.</summary>
     public static FragmentReport Measure(VoxelDataset shapes)
     {
         int n = shapes.Count;
         var parts = new double[n];
+        var specksOfEach = new int[n];
         double specks = 0, speckFree = 0, outside = 0;
         int withVoxels = 0;
         var grid = new byte[shapes.VoxelsPerGrid];
@@ -32,6 +36,7 @@ public sealed record FragmentReport(int Shapes, double MedianParts, double MeanS
             var sizes = PartSizes(grid, shapes.Resolution, label, stack);
             parts[i] = sizes.Count;
             int small = sizes.Count(s => s <= SpeckVoxels);
+            specksOfEach[i] = small;
             specks += small;
             speckFree += small == 0 ? 1 : 0;
             if (sizes.Count > 0)
@@ -42,7 +47,10 @@ public sealed record FragmentReport(int Shapes, double MedianParts, double MeanS
         }
         Array.Sort(parts);
         double median = n == 0 ? 0 : n % 2 == 1 ? parts[n / 2] : (parts[n / 2 - 1] + parts[n / 2]) / 2;
-        return new FragmentReport(n, median, n == 0 ? 0 : specks / n, n == 0 ? 0 : speckFree / n, withVoxels == 0 ? 0 : outside / withVoxels);
+        return new FragmentReport(n, median, n == 0 ? 0 : specks / n, n == 0 ? 0 : speckFree / n, withVoxels == 0 ? 0 : outside / withVoxels)
+        {
+            SpecksOfEachShape = specksOfEach,
+        };
     }
 
     /// <summary>

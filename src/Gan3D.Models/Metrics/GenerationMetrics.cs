@@ -15,8 +15,9 @@ public sealed record GenerationReport(
     int[] NearestReference);
 
 /// <summary>COV within one class of a labelled reference set: its share of the class's references that some sample is
-/// nearest to, and how many samples are nearest to one of them (a model that drops a class has both near 0).</summary>
-public sealed record ClassCoverage(string Name, int References, double Coverage, int Samples);
+/// nearest to, and how many samples are nearest to one of them (a model that drops a class has both near 0); with the
+/// samples' speck counts, the mean specks a sample over those samples (NaN when there are none or no counts).</summary>
+public sealed record ClassCoverage(string Name, int References, double Coverage, int Samples, double MeanSpecks = double.NaN);
 
 /// <summary>Each sample's nearest training shape: the memorisation check.</summary>
 public sealed record MemorisationReport(float[] NearestDistance, int[] NearestIndex, int NearCopies, float NearCopyThreshold);
@@ -144,20 +145,30 @@ public static class GenerationMetrics
 
     /// <summary>
     /// <paramref name="report"/>'s COV split by the classes of its references (<paramref name="classOf"/>: each
-    /// reference's index in <paramref name="classNames"/>): which classes the samples cover and which they drop.
+    /// reference's index in <paramref name="classNames"/>): which classes the samples cover and which they drop. With
+    /// <paramref name="sampleSpecks"/> (each sample's specks, <see cref="FragmentReport.SpecksOfEachShape"/>) each class
+    /// also gets the mean specks of the samples nearest to it: which classes the specks come with.
     /// </summary>
-    public static IReadOnlyList<ClassCoverage> CoverageByClass(GenerationReport report, IReadOnlyList<int> classOf, IReadOnlyList<string> classNames)
+    public static IReadOnlyList<ClassCoverage> CoverageByClass(GenerationReport report, IReadOnlyList<int> classOf, IReadOnlyList<string> classNames,
+        IReadOnlyList<int>? sampleSpecks = null)
     {
         if (classOf.Count != report.References)
         {
             throw new ArgumentException($"{classOf.Count} reference classes for {report.References} references");
         }
+        if (sampleSpecks is not null && sampleSpecks.Count != report.Samples)
+        {
+            throw new ArgumentException($"{sampleSpecks.Count} speck counts for {report.Samples} samples");
+        }
         var covered = new bool[report.References];
         var samples = new int[classNames.Count];
-        foreach (int j in report.NearestReference)
+        var specks = new long[classNames.Count];
+        for (int i = 0; i < report.NearestReference.Length; i++)
         {
+            int j = report.NearestReference[i];
             covered[j] = true;
             samples[classOf[j]]++;
+            specks[classOf[j]] += sampleSpecks?[i] ?? 0;
         }
         var references = new int[classNames.Count];
         var coveredCount = new int[classNames.Count];
@@ -166,7 +177,8 @@ public static class GenerationMetrics
             references[classOf[j]]++;
             coveredCount[classOf[j]] += covered[j] ? 1 : 0;
         }
-        return classNames.Select((name, c) => new ClassCoverage(name, references[c], references[c] == 0 ? 0 : (double)coveredCount[c] / references[c], samples[c]))
+        return classNames.Select((name, c) => new ClassCoverage(name, references[c], references[c] == 0 ? 0 : (double)coveredCount[c] / references[c], samples[c],
+                sampleSpecks is null || samples[c] == 0 ? double.NaN : (double)specks[c] / samples[c]))
             .ToList();
     }
 

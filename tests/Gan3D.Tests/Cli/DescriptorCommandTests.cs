@@ -142,6 +142,11 @@ public sealed class DescriptorCommandTests(TinyGanFixture gan) : IClassFixture<T
         using var doc = JsonDocument.Parse(r.Out);
         var byClass = doc.RootElement.GetProperty("cov_by_class");
         Assert.Equal(12, byClass.EnumerateObject().Count());
+        // The classes' specks, weighted by their samples, add up to the samples' mean specks; a class without samples has none.
+        double weighted = byClass.EnumerateObject().Where(c => c.Value.GetProperty("samples").GetInt32() > 0)
+            .Sum(c => c.Value.GetProperty("specks").GetDouble() * c.Value.GetProperty("samples").GetInt32());
+        Assert.Equal(doc.RootElement.GetProperty("fragments").GetProperty("samples").GetProperty("mean_specks").GetDouble() * 4, weighted, 9);
+        Assert.Equal(JsonValueKind.Null, byClass.GetProperty("sofa").GetProperty("specks").ValueKind);
         foreach (var family in byClass.EnumerateObject())
         {
             bool kept = family.Name is "chair" or "table";
@@ -150,7 +155,7 @@ public sealed class DescriptorCommandTests(TinyGanFixture gan) : IClassFixture<T
             Assert.Equal(kept ? 2 : 0, family.Value.GetProperty("samples").GetInt32());
         }
         var text = Run("eval", "--shapes", twoFamilies, "--reference", "procedural", "--per-family", "2");
-        Assert.Contains("chair 100% (2), table 100% (2), sofa 0% (0)", text.Out);
+        Assert.Matches(@"chair 100% \(2; \d+\.\d\), table 100% \(2; \d+\.\d\), sofa 0% \(0\)", text.Out);
         var fromFile = Run("eval", "--shapes", twoFamilies, "--reference", twoFamilies, "--json");
         Assert.False(JsonDocument.Parse(fromFile.Out).RootElement.TryGetProperty("cov_by_class", out _));
     }

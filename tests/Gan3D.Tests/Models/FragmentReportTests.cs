@@ -108,6 +108,7 @@ public sealed class FragmentReportTests
         Assert.Equal(3, report.Shapes);
         Assert.Equal(1, report.MedianParts); // parts 0, 1, 3
         Assert.Equal(2 / 3.0, report.MeanSpecks, 12);
+        Assert.Equal([0, 2, 0], report.SpecksOfEachShape); // the flecked grid's parts of 1 and 4 voxels
         Assert.Equal(2 / 3.0, report.SpeckFreeShare, 12); // the solid block and the empty grid
         Assert.Equal((0 + 5 / 17.0) / 2, report.OutsideLargestShare, 12);
     }

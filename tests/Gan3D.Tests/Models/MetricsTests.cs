@@ -184,6 +184,28 @@ public sealed class MetricsTests
         Assert.Equal(nearest.Count(j => j < 30), split[0].Samples);
         Assert.Equal(nearest.Where(j => j >= 30).Distinct().Count() / 20.0, split[1].Coverage, 12);
         Assert.Equal(report.Coverage, split.Sum(c => c.Coverage * c.References) / 50, 12);
+        Assert.All(split, c => Assert.True(double.IsNaN(c.MeanSpecks), "no speck counts given: no mean"));
+
+        // With each sample's specks, a class's mean is over the samples nearest to it; a class with none has no mean.
+        var specks = Enumerable.Range(0, 25).Select(i => i % 4 * (i % 3)).ToArray();
+        var withSpecks = GenerationMetrics.CoverageByClass(report, reference.ClassIndices, reference.ClassNames, specks);
+        for (int c = 0; c < 2; c++)
+        {
+            var mine = Enumerable.Range(0, 25).Where(i => (nearest[i] < 30) == (c == 0)).Select(i => (double)specks[i]).ToArray();
+            Assert.Equal(mine.Length, withSpecks[c].Samples);
+            if (mine.Length == 0)
+            {
+                Assert.True(double.IsNaN(withSpecks[c].MeanSpecks));
+            }
+            else
+            {
+                Assert.Equal(mine.Average(), withSpecks[c].MeanSpecks, 12);
+            }
+        }
+        Assert.True(double.IsNaN(GenerationMetrics.CoverageByClass(GenerationMetrics.Evaluate(copies, refSet, ShapeDistance.Iou), reference.ClassIndices,
+            reference.ClassNames, new int[10])[1].MeanSpecks), "the large class has no sample");
+        Assert.Contains("24 speck counts for 25 samples",
+            Assert.Throws<ArgumentException>(() => GenerationMetrics.CoverageByClass(report, reference.ClassIndices, reference.ClassNames, new int[24])).Message);
     }
 
     [Fact]
