@@ -16,11 +16,15 @@ namespace Gan3D.Models;
 /// (PacGAN): one logit for every k shapes.
 /// With <see cref="GanArchitecture.DiscriminatorOutputs"/> = Z the last convolution has Z outputs: the same
 /// network is then a latent model's encoder x → z (N, Z).
+/// A conditional D (<see cref="GanArchitecture.Classes"/> = K) scores a shape with its one-hot label y (N, K):
+/// the logit gains the projection ⟨yE, Σₚ h⟩ (Miyato &amp; Koyama 2018), h the last strided stage's responses
+/// (N, C, 4, 4, 4) summed over the positions p, E (K, C) the parameter "projection.weight".
 /// </summary>
 public sealed class Discriminator3D : Module
 {
     private readonly List<(Conv3d Conv, BatchNorm3d? Norm)> _stages = new();
     private readonly Conv3d _final;
+    private readonly Tensor? _projection;
 
     /// <summary>Leaky ReLU slope of the paper.</summary>
     public const float LeakySlope = 0.2f;
@@ -50,6 +54,10 @@ public sealed class Discriminator3D : Module
         }
         int finalIn = architecture.MinibatchStd ? inC + 1 : inC;
         _final = RegisterModule($"stages.{channels.Length}.conv", new Conv3d(finalIn, architecture.DiscriminatorOutputs, 4, 1, 0, bias: true, backend: backend, rng: rng, spectralNorm: spectral));
+        if (architecture.Classes > 0)
+        {
+            _projection = RegisterParameter(ProjectionName, Tensor.Empty(new Shape(architecture.Classes, inC), backend));
+        }
         GanInit.Apply(this, rng);
         if (spectral)
         {
@@ -62,6 +70,9 @@ public sealed class Discriminator3D : Module
     }
 
     public GanArchitecture Architecture { get; }
+
+    /// <summary>The state-dict name of a conditional D's class embedding E (K, C).</summary>
+    public const string ProjectionName = "projection.weight";
 
     /// <summary>
     /// The convolution weights the constructor makes for <paramref name="architecture"/>, by state-dict
@@ -76,6 +87,10 @@ public sealed class Discriminator3D : Module
             bool last = i == channels.Length;
             int outC = last ? architecture.DiscriminatorOutputs : channels[i];
             yield return ($"stages.{i}.conv.weight", new Shape(outC, last && architecture.MinibatchStd ? inC + 1 : inC, 4, 4, 4));
+            if (last && architecture.Classes > 0)
+            {
+                yield return (ProjectionName, new Shape(architecture.Classes, inC));
+            }
             inC = outC;
         }
     }
@@ -84,15 +99,50 @@ public sealed class Discriminator3D : Module
     /// Logits (N, 1): positive means "real" (an encoder's codes (N, Z) with <see cref="GanArchitecture.DiscriminatorOutputs"/> = Z;
     /// (N / k, 1) for a D that packs k shapes, one logit for each run of k shapes).
     /// </summary>
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => Forward(input, null);
+
+    /// <summary>
+    /// Logits (N, 1) of shapes with their one-hot labels (N, K) for a conditional D (<see cref="GanArchitecture.Classes"/> = K);
+    /// null labels for an unconditional one (<see cref="Forward(Tensor)"/>).
+    /// </summary>
+    public Tensor Forward(Tensor input, Tensor? labels)
     {
-        var x = Trunk(Packed(input), null);
-        if (Architecture.MinibatchStd)
-        {
-            x = Ops.MinibatchStdDev(x, StdEps, Architecture.MinibatchStdGroup);
-        }
+        CheckLabels(input, labels);
+        var trunk = Trunk(Packed(input), null);
+        var x = Architecture.MinibatchStd ? Ops.MinibatchStdDev(trunk, StdEps, Architecture.MinibatchStdGroup) : trunk;
         var y = _final.Forward(x);
-        return Ops.Reshape(y, y.Shape[0], y.Shape[1]);
+        return WithProjection(Ops.Reshape(y, y.Shape[0], y.Shape[1]), trunk, labels);
+    }
+
+    /// <summary>A conditional D needs one one-hot row (N, K) per shape; an unconditional one takes none.</summary>
+    private void CheckLabels(Tensor input, Tensor? labels)
+    {
+        int k = Architecture.Classes;
+        if (k == 0 && labels is not null)
+        {
+            throw new ArgumentException("Discriminator3D: labels were given to an unconditional D");
+        }
+        if (k > 0 && (labels is null || labels.Rank != 2 || labels.Shape[0] != input.Shape[0] || labels.Shape[1] != k))
+        {
+            throw new ArgumentException($"Discriminator3D: a D conditional on {k} classes needs one-hot labels ({input.Shape[0]}, {k}), got {labels?.Shape.ToString() ?? "none"}");
+        }
+    }
+
+    /// <summary>The labels' class embeddings yE (N, C), the gradient of the projection term at each position of the trunk's output.</summary>
+    private Tensor Embeddings(Tensor labels) => Ops.MatMul(labels, _projection!);
+
+    /// <summary>The logits (N, 1) plus ⟨yE, Σₚ h⟩ for a conditional D; the logits themselves otherwise.</summary>
+    private Tensor WithProjection(Tensor logits, Tensor trunk, Tensor? labels)
+    {
+        if (labels is null)
+        {
+            return logits;
+        }
+        var be = trunk.Backend;
+        int n = trunk.Shape[0], c = trunk.Shape[1], s = checked((int)trunk.Shape.SizeFrom(2));
+        var pooled = Ops.Reshape(Ops.MatMul(Ops.Reshape(trunk, n * c, s), Tensor.Ones(new Shape(s, 1), be)), n, c);
+        var projection = Ops.MatMul(Ops.Mul(pooled, Embeddings(labels)), Tensor.Ones(new Shape(c, 1), be));
+        return Ops.Add(logits, projection);
     }
 
     /// <summary>The minibatch standard deviation's eps (<see cref="Ops.MinibatchStdDev"/>), shared by its forward and its written-out gradient.</summary>
@@ -105,7 +155,7 @@ public sealed class Discriminator3D : Module
     public bool HasInputGradient => Architecture.DiscriminatorNorm != DiscriminatorNorm.Batch;
 
     /// <summary>
-    /// D's logits (as <see cref="Forward"/>) and their gradient with respect to the input, ∇ₓ Σ D(x) (N, 1, R, R, R),
+    /// D's logits (as <see cref="Forward(Tensor, Tensor?)"/>) and their gradient with respect to the input, ∇ₓ Σ D(x) (N, 1, R, R, R),
     /// as a differentiable graph in D's weights: the backward pass written forward, each stage's transposed
     /// convolution with the weight the forward used (W/σ under spectral normalisation) and the leaky ReLU's
     /// slopes from the forward's activations (<see cref="Ops.LeakyReluBackward"/>). A penalty on it, such as
@@ -116,8 +166,12 @@ public sealed class Discriminator3D : Module
     /// (<see cref="MinibatchStdInputGradient"/>). Only for a D that is <see cref="HasInputGradient"/> (batch norm's
     /// statistics are not written out).
     /// </summary>
-    public (Tensor Logits, Tensor InputGradient) ForwardWithInputGradient(Tensor input)
+    /// <param name="input">The shapes (N, 1, R, R, R).</param>
+    /// <param name="labels">A conditional D's one-hot labels (N, K), whose projection term adds yE at every position of
+    /// the trunk's output to the gradient flowing back; null for an unconditional D.</param>
+    public (Tensor Logits, Tensor InputGradient) ForwardWithInputGradient(Tensor input, Tensor? labels = null)
     {
+        CheckLabels(input, labels);
         if (!HasInputGradient)
         {
             throw new InvalidOperationException(
@@ -150,12 +204,19 @@ public sealed class Discriminator3D : Module
         {
             g = MinibatchStdInputGradient(trunk, g, Architecture.MinibatchStdGroup);
         }
+        if (labels is not null)
+        {
+            // ∂⟨yE, Σₚ h⟩/∂h[n, c, p] = (yE)[n, c] at every position p.
+            int n = trunk.Shape[0], c = trunk.Shape[1], s = checked((int)trunk.Shape.SizeFrom(2));
+            var spread = Ops.MatMul(Ops.Reshape(Embeddings(labels), n * c, 1), Tensor.Ones(new Shape(1, s), trunk.Backend));
+            g = Ops.Add(g, Ops.Reshape(spread, trunk.Shape.ToArray()));
+        }
         for (int i = _stages.Count - 1; i >= 0; i--)
         {
             g = Ops.LeakyReluBackward(g, activations[i], LeakySlope);
             g = Ops.ConvTranspose3d(g, weights[i], null, _stages[i].Conv.Stride, _stages[i].Conv.Padding, FillOut(inputs[i], activations[i], _stages[i].Conv));
         }
-        return (Ops.Reshape(y, y.Shape[0], y.Shape[1]), Ops.Reshape(g, input.Shape.ToArray()));
+        return (WithProjection(Ops.Reshape(y, y.Shape[0], y.Shape[1]), trunk, labels), Ops.Reshape(g, input.Shape.ToArray()));
     }
 
     /// <summary>

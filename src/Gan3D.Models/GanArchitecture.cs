@@ -60,6 +60,21 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
     /// </summary>
     public int DiscriminatorOutputs { get; init; } = 1;
 
+    /// <summary>
+    /// Classes the GAN is conditioned on (0, the default and what configurations written before it existed read as: an
+    /// unconditional GAN). With K classes G's code is z followed by a one-hot label (<see cref="CodeSize"/> = Z + K inputs to
+    /// its first transposed convolution), and D scores a shape with its label by a projection (Miyato &amp; Koyama 2018): its
+    /// logit gains ⟨E[y], Σ h⟩, h its last strided stage's responses summed over positions, E a K × C parameter
+    /// ("projection.weight"). D's stages, and so its shape descriptor, take no label.
+    /// </summary>
+    public int Classes { get; init; }
+
+    /// <summary>The most classes a conditional GAN may have.</summary>
+    public const int MaxClasses = 1024;
+
+    /// <summary>G's input per shape: the latent size plus, for a conditional GAN, one entry per class (the one-hot label).</summary>
+    public int CodeSize => LatentDim + Classes;
+
     /// <summary>Resolutions the networks are built for.</summary>
     public static readonly int[] SupportedResolutions = [32, 64];
 
@@ -100,6 +115,16 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
         {
             throw new ArgumentException($"a packed D ({DiscriminatorPack} shapes a logit) cannot serve as an encoder of single shapes");
         }
+        if (Classes < 0 || Classes == 1 || Classes > MaxClasses)
+        {
+            throw new ArgumentException($"a conditional GAN needs 2..{MaxClasses} classes, got {Classes} (0: unconditional)");
+        }
+        if (Classes > 0 && (DiscriminatorPack > 1 || DiscriminatorOutputs != 1))
+        {
+            throw new ArgumentException(DiscriminatorPack > 1
+                ? $"a conditional D judges one shape with its label; it cannot pack {DiscriminatorPack} shapes"
+                : "a conditional GAN's D is no encoder of a latent model");
+        }
         if (DiscriminatorOutputs != 1 && DiscriminatorOutputs != LatentDim)
         {
             throw new ArgumentException($"D's outputs {DiscriminatorOutputs} must be 1 (a logit) or the latent size {LatentDim} (an encoder)");
@@ -113,5 +138,6 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
         (DiscriminatorNorm == DiscriminatorNorm.Batch ? "" : $", D {DiscriminatorNorm.ToString().ToLowerInvariant()} norm") +
         (MinibatchStd ? ", D minibatch std" + (MinibatchStdGroup == 0 ? "" : $" in groups of {MinibatchStdGroup}") : "") +
         (DiscriminatorPack == 1 ? "" : $", D packs {DiscriminatorPack} shapes") +
-        (DiscriminatorOutputs == 1 ? "" : ", D as encoder");
+        (DiscriminatorOutputs == 1 ? "" : ", D as encoder") +
+        (Classes == 0 ? "" : $", conditional on {Classes} classes");
 }

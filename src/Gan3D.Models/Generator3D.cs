@@ -8,6 +8,7 @@ namespace Gan3D.Models;
 /// convolutions with kernel 4: the first maps 1³ to 4³ (stride 1, no padding), each next one doubles
 /// the resolution (stride 2, padding 1); batch norm and ReLU between, sigmoid at the end.
 /// Convolutions followed by batch norm have no bias (it would be cancelled by the normalisation).
+/// A conditional G (<see cref="GanArchitecture.Classes"/> = K) takes codes (N, Z + K): z followed by a one-hot label.
 /// </summary>
 public sealed class Generator3D : Module
 {
@@ -19,7 +20,7 @@ public sealed class Generator3D : Module
         architecture.Validate();
         Architecture = architecture;
         var channels = architecture.GeneratorChannels;
-        int inC = architecture.LatentDim;
+        int inC = architecture.CodeSize;
         for (int i = 0; i < channels.Length; i++)
         {
             bool first = i == 0;
@@ -46,7 +47,7 @@ public sealed class Generator3D : Module
     public static IEnumerable<(string Name, Shape Shape)> ConvWeightShapes(GanArchitecture architecture)
     {
         var channels = architecture.GeneratorChannels;
-        int inC = architecture.LatentDim;
+        int inC = architecture.CodeSize;
         for (int i = 0; i <= channels.Length; i++)
         {
             int outC = i < channels.Length ? channels[i] : 1;
@@ -55,15 +56,17 @@ public sealed class Generator3D : Module
         }
     }
 
-    /// <summary>Occupancy probabilities for latent codes z (N, Z).</summary>
+    /// <summary>Occupancy probabilities for codes (N, <see cref="GanArchitecture.CodeSize"/>): z, and a conditional G's one-hot label.</summary>
     public override Tensor Forward(Tensor input) => Ops.Sigmoid(ForwardLogits(input));
 
     /// <summary>The pre-sigmoid output (N, 1, R, R, R).</summary>
     public Tensor ForwardLogits(Tensor z)
     {
-        if (z.Rank != 2 || z.Shape[1] != Architecture.LatentDim)
+        if (z.Rank != 2 || z.Shape[1] != Architecture.CodeSize)
         {
-            throw new ArgumentException($"Generator3D: expected latent codes (N, {Architecture.LatentDim}), got {z.Shape}");
+            throw new ArgumentException(Architecture.Classes == 0
+                ? $"Generator3D: expected latent codes (N, {Architecture.LatentDim}), got {z.Shape}"
+                : $"Generator3D: expected codes (N, {Architecture.CodeSize}): z of {Architecture.LatentDim} and a one-hot label of {Architecture.Classes} classes, got {z.Shape}");
         }
         var x = Ops.Reshape(z, z.Shape[0], z.Shape[1], 1, 1, 1);
         foreach (var (conv, norm) in _stages)

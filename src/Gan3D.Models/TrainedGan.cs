@@ -74,7 +74,10 @@ public sealed class TrainedGan : IDisposable
             ck.LoadModule("E", e);
             e.Eval();
         }
-        return new TrainedGan(g, d, e, latent, model, ck, model == LatentModelTrainer.Model ? ReadPrior(ck, arch) : null);
+        return new TrainedGan(g, d, e, latent, model, ck, model == LatentModelTrainer.Model ? ReadPrior(ck, arch) : null)
+        {
+            Classes = arch.Classes > 0 ? ReadClasses(ck) : null,
+        };
     }
 
     /// <summary>A latent model's prior: its stored training codes (checked) and the configuration's neighbours and margin.</summary>
@@ -88,6 +91,21 @@ public sealed class TrainedGan : IDisposable
         }
         CheckFinite(ck, [LatentModelTrainer.CodesPrefix]);
         return new NeighbourMixPrior(codes.Data, codes.Shape[0], arch.LatentDim, options.Neighbours, options.Margin);
+    }
+
+    /// <summary>A conditional GAN's class names and counts from its configuration, checked as the trainer checks them.</summary>
+    private static (IReadOnlyList<string>, IReadOnlyList<int>) ReadClasses(Checkpoint ck)
+    {
+        var options = GanTrainingOptions.FromJson(ck.Get("config"), ck.Path);
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidDataException($"{ck.Path}: {ex.Message}");
+        }
+        return (options.ClassNames!, options.ClassCounts!);
     }
 
     /// <summary>Each named weight must be stored under <paramref name="prefix"/> with the shape the configuration implies.</summary>
@@ -147,8 +165,12 @@ public sealed class TrainedGan : IDisposable
         }
     }
 
+    /// <summary>A conditional GAN's classes in label order, and its training shapes of each (null for an unconditional one).</summary>
+    public (IReadOnlyList<string> Names, IReadOnlyList<int> Counts)? Classes { get; private init; }
+
+    /// <summary>G's codes: from the prior of a latent model, else from the run's distribution (a conditional GAN's labels in its training proportions).</summary>
     public float[] DrawLatent(int count, Rng rng) =>
-        Prior?.Sample(count, rng) ?? Sampling.DrawLatent(count, Architecture.LatentDim, Latent, rng);
+        Prior?.Sample(count, rng) ?? Sampling.DrawCodes(count, Architecture, Latent, Classes?.Counts, rng);
 
     public float[] Decode(float[] z, int count) => Sampling.Decode(G, z, count);
 

@@ -32,7 +32,7 @@ internal static class ArithmeticCommand
             CliFiles.RefuseOverwritingInputs(ShapeOutput.Paths(dir, "arithmetic", 4, fmt), ckPath, fromPath, minusPath, plusPath);
             var backend = CliDevices.Create(parse.GetValue(device)!);
             using var g = TrainedGan.Load(ckPath, backend);
-            int zd = g.Architecture.LatentDim, r = g.Architecture.Resolution;
+            int zd = g.Architecture.CodeSize, r = g.Architecture.Resolution;
             var a = LatentFile.Read(fromPath, zd);
             var b = LatentFile.Read(minusPath, zd);
             var c = LatentFile.Read(plusPath, zd);

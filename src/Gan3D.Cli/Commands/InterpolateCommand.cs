@@ -48,7 +48,7 @@ internal static class InterpolateCommand
             CliFiles.RefuseOverwritingInputs(modes.SelectMany(name => ShapeOutput.Paths(dir, $"interpolation-{name}", k, "npy")), ckPath, fromPath, toPath);
             var backend = CliDevices.Create(parse.GetValue(device)!);
             using var g = TrainedGan.Load(ckPath, backend);
-            int zd = g.Architecture.LatentDim, r = g.Architecture.Resolution;
+            int zd = g.Architecture.CodeSize, r = g.Architecture.Resolution;
             var drawn = g.DrawLatent(2, new Rng(parse.GetValue(seed)));
             var a = LatentFile.ReadOr(fromPath, zd, drawn.AsSpan(0, zd));
             var b = LatentFile.ReadOr(toPath, zd, drawn.AsSpan(zd, zd));

@@ -45,7 +45,7 @@ internal static class SampleCommand
             var z = g.DrawLatent(n, new Rng(parse.GetValue(seed)));
             var probabilities = g.Decode(z, n);
             var written = ShapeOutput.Write(dir, "sample", probabilities, n, r, fmt, t);
-            NpyFile.WriteFloat32(zPath, [n, g.Architecture.LatentDim], z);
+            NpyFile.WriteFloat32(zPath, [n, g.Architecture.CodeSize], z);
             o.WriteLine($"{n} shapes ({r}³) from {g.Model} checkpoint → {written.Count + 1} files in {dir} (latent codes: {zPath})");
             return ExitCodes.Success;
         });

@@ -164,6 +164,10 @@ internal static class TrainCommand
         {
             parts.Add($"G's mode-seeking term λ {options.ModeSeeking}");
         }
+        if (options.ClassNames is { } classes)
+        {
+            parts.Add($"conditional on {classes.Count} classes ({string.Join(", ", classes.Zip(options.ClassCounts!, (name, count) => $"{name} {count}"))})");
+        }
         return string.Join("; ", parts);
     }
 
@@ -200,6 +204,10 @@ internal static class TrainCommand
         {
             TrainOptionChecks.CheckPenaltyNorm(parse, opt, given, options);
             TrainOptionChecks.CheckDiscriminatorBatch(parse, opt, options);
+        }
+        if (parse.GetValue(opt.Conditional))
+        {
+            options = options.ConditionalOn(dataset!, dataSpec);
         }
         if (options.InstanceNoise > 0 && options.InstanceNoiseIterations == 0)
         {

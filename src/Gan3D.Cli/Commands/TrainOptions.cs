@@ -60,6 +60,8 @@ internal sealed class TrainOptions
 
     public Option<int?> Pack { get; } = new("--pack") { Description = $"D judges this many consecutive shapes of a batch together, stacked as channels, one logit for them all (PacGAN, Lin et al. 2018: a G that drops kinds of shapes makes packs that look alike), 1..{GanArchitecture.MaxDiscriminatorPack} (default 1); the batch size must be a multiple of it; not with --loss wgan-gp, and such a D is no descriptor for classify" };
 
+    public Option<bool> Conditional { get; } = new("--conditional") { Description = "3d-gan: condition G and D on the shapes' labels (the built-in families, or the classes of labelled data): G's code gets a one-hot label, D a projection term (Miyato & Koyama 2018); samples draw labels in the training proportions (off by default)" };
+
     public Option<float?> ModeSeeking { get; } = new("--mode-seeking") { Description = "λ ≥ 0 of a mode-seeking term in G's loss (MSGAN, Mao et al. 2019): λ / (r + 1e-5), r the mean squared difference of shapes from the batch's two halves over that of their codes, so G pays for mapping distant codes to alike shapes (0 = off, the paper; 3d-gan only)" };
 
     public Option<float?> InstanceNoise { get; } = new("--instance-noise") { Description = "Standard deviation ≥ 0 of Gaussian noise added to every voxel D sees, real and generated, falling linearly to 0 over the run's --iterations (0 = off, the paper)" };
@@ -95,14 +97,14 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, PerFamily, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, ModeSeeking, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
     public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
 
     /// <summary>The options of adversarial training and of G's moving average, which a latent model (an autoencoder) does not have.</summary>
-    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, ModeSeeking, InstanceNoise, R1, R1Every];
+    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every];
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
@@ -149,6 +151,14 @@ internal static class TrainOptionChecks
         if (!isVae && parse.GetValue(opt.Resume) is null && opt.VaeOnly.Any(parse.IsGiven))
         {
             throw new UsageException("--pairs, --image-size, --rgb, --kl-weight, --recon-weight, --lr-e, --azimuth and --elevation need --model vae-gan");
+        }
+        if (isVae && parse.GetValue(opt.Resume) is null && parse.GetValue(opt.Conditional))
+        {
+            throw new UsageException("--conditional applies to --model 3d-gan (the 3D-VAE-GAN's G decodes an image's code, which carries no label)");
+        }
+        if (parse.GetValue(opt.Conditional) && parse.GetValue(opt.Pack) is > 1)
+        {
+            throw new UsageException($"--conditional judges one shape with its label: it does not take --pack {parse.GetValue(opt.Pack)}");
         }
         if (isVae && parse.GetValue(opt.Resume) is null && parse.IsGiven(opt.ModeSeeking))
         {

@@ -138,6 +138,11 @@ internal static class TrainResumeChecks
             throw new UsageException($"--minibatch-std{(saved.Architecture.MinibatchStd ? " false" : "")} contradicts {resume.Path}, trained with{(saved.Architecture.MinibatchStd ? "" : "out")} it: " +
                 "leave it out to continue the run, or start a new one");
         }
+        if (parse.IsGiven(opt.Conditional) && parse.GetValue(opt.Conditional) != saved.Architecture.Classes > 0)
+        {
+            throw new UsageException($"--conditional{(saved.Architecture.Classes > 0 ? " false" : "")} contradicts {resume.Path}, trained {(saved.Architecture.Classes > 0 ? $"conditional on {saved.Architecture.Classes} classes" : "without labels")}: " +
+                "leave it out to continue the run, or start a new one");
+        }
         if (saved is VaeGanTrainingOptions vae)
         {
             Same(parse, opt.ImageSize, vae.ImageSize, resume);

@@ -25,6 +25,8 @@ public abstract class AdversarialTrainer : ITrainer
     private readonly byte[]? _hostBits;
     private readonly Tensor _readback;
     private readonly float[] _readbackHost = new float[ReadbackSlots];
+    private readonly int[]? _labelOf;
+    private readonly float[]? _hostLabels;
     private long _dUpdates;
 
     /// <summary>Builds G and D from the seed (weights first, so a subclass can draw its own networks' weights next from <see cref="InitRng"/>).</summary>
@@ -76,6 +78,34 @@ public abstract class AdversarialTrainer : ITrainer
         _readback = Tensor.Empty(new Shape(ReadbackSlots), backend).Persist();
         Real = Tensor.Empty(new Shape(b, 1, r, r, r), backend).Persist();
         Z = Tensor.Empty(new Shape(b, options.Architecture.LatentDim), backend).Persist();
+        if (options.Architecture.Classes > 0)
+        {
+            _labelOf = LabelsByName(options.ClassNames!, data);
+            _hostLabels = new float[b * options.Architecture.Classes];
+            Labels = Tensor.Empty(new Shape(b, options.Architecture.Classes), backend).Persist();
+        }
+    }
+
+    /// <summary>Each training shape's position in a conditional run's <paramref name="classNames"/>, read from its label.</summary>
+    private static int[] LabelsByName(IReadOnlyList<string> classNames, VoxelDataset data)
+    {
+        if (data.Labels is null)
+        {
+            throw new ArgumentException($"the run is conditional on {classNames.Count} classes ({string.Join(", ", classNames)}) but its shapes have no labels");
+        }
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < classNames.Count; c++)
+        {
+            position[classNames[c]] = c;
+        }
+        var labelOf = new int[data.Count];
+        for (int i = 0; i < labelOf.Length; i++)
+        {
+            string label = data.Labels[i];
+            labelOf[i] = position.TryGetValue(label, out int c) ? c
+                : throw new ArgumentException($"shape {i} is labelled '{label}', not one of the run's {classNames.Count} classes ({string.Join(", ", classNames)})");
+        }
+        return labelOf;
     }
 
     /// <summary>
@@ -170,6 +200,15 @@ public abstract class AdversarialTrainer : ITrainer
     /// <summary>Latent codes for the current batch (B, Z).</summary>
     protected Tensor Z { get; }
 
+    /// <summary>
+    /// A conditional run's one-hot labels of the current batch's real shapes (B, K), which its generated shapes are
+    /// given too: G is asked for each class as often as the data holds it. Null for an unconditional run.
+    /// </summary>
+    protected Tensor? Labels { get; }
+
+    /// <summary>G's input for the current batch: <see cref="Z"/>, followed by <see cref="Labels"/> in a conditional run.</summary>
+    protected Tensor Codes => Labels is null ? Z : Ops.Concat([Z, Labels], 1);
+
     /// <summary>The stream that draws latent codes (and any other per-step noise, in a fixed order).</summary>
     protected Rng LatentRng => _latentRng;
 
@@ -194,6 +233,16 @@ public abstract class AdversarialTrainer : ITrainer
             Real.CopyFrom(_hostBatch);
         }
         DrawLatent(Z);
+        if (_labelOf is not null)
+        {
+            int k = Options.Architecture.Classes;
+            Array.Clear(_hostLabels!);
+            for (int i = 0; i < BatchIndices.Length; i++)
+            {
+                _hostLabels![i * k + _labelOf[BatchIndices[i]]] = 1f;
+            }
+            Labels!.CopyFrom(_hostLabels);
+        }
     }
 
     /// <summary>
@@ -261,8 +310,8 @@ public abstract class AdversarialTrainer : ITrainer
         bool r1 = update && Options.R1Gamma > 0 && _dUpdates % Options.R1Every == 0;
         var real = WithInstanceNoise(Real);
         fake = WithInstanceNoise(fake);
-        var (dReal, realGradient) = r1 ? D.ForwardWithInputGradient(real) : (D.Forward(real), (Tensor?)null);
-        var dFake = D.Forward(fake);
+        var (dReal, realGradient) = r1 ? D.ForwardWithInputGradient(real, Labels) : (D.Forward(real, Labels), (Tensor?)null);
+        var dFake = D.Forward(fake, Labels);
         RecordHits(HitsRealSlot, dReal, positive: true);
         RecordHits(HitsFakeSlot, dFake, positive: false);
         var loss = Options.Loss switch
@@ -309,7 +358,7 @@ public abstract class AdversarialTrainer : ITrainer
     /// </summary>
     protected Tensor GeneratorLoss(Tensor fake)
     {
-        var logits = D.Forward(WithInstanceNoise(fake));
+        var logits = D.Forward(WithInstanceNoise(fake), Labels);
         return Options.Loss == AdversarialLoss.Bce ? Ops.BceWithLogits(logits, 1f) : Ops.MulScalar(Ops.Mean(logits), -1f);
     }
 
@@ -347,7 +396,7 @@ public abstract class AdversarialTrainer : ITrainer
             var diff = Ops.Reshape(Ops.Sub(real, fake), n, voxels);
             between = Ops.Reshape(Ops.Add(Ops.Reshape(fake, n, voxels), Ops.MatMul(Tensor.FromArray(mix, new Shape(n, n), Backend), diff)), real.Shape.ToArray());
         }
-        return UnitNormPenalty(D.ForwardWithInputGradient(between).InputGradient);
+        return UnitNormPenalty(D.ForwardWithInputGradient(between, Labels).InputGradient);
     }
 
     /// <summary>
@@ -454,9 +503,9 @@ public abstract class AdversarialTrainer : ITrainer
     /// <summary>Occupancy probabilities from <see cref="SamplingGenerator"/> for codes z, in eval mode.</summary>
     public float[] Decode(float[] z, int count) => Sampling.Decode(SamplingGenerator, z, count);
 
-    /// <summary>Latent codes from the run's distribution.</summary>
+    /// <summary>G's codes from the run's distribution (a conditional run's labels in the proportions of its training shapes).</summary>
     public virtual float[] DrawLatent(int count, Rng rng) =>
-        Sampling.DrawLatent(count, Options.Architecture.LatentDim, Options.Latent, rng);
+        Sampling.DrawCodes(count, Options.Architecture, Options.Latent, Options.ClassCounts, rng);
 
     /// <summary>
     /// Shapes from G for <paramref name="count"/> fresh latent codes of <paramref name="rng"/>, as

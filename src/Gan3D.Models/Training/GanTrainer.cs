@@ -54,7 +54,7 @@ public sealed class GanTrainer : AdversarialTrainer
         using (MemoryScope.Begin())
         {
             NextBatch();
-            var fake = G.Forward(Z);
+            var fake = G.Forward(Codes);
             DiscriminatorStep(fake.Detach(), updateD);
 
             // G: make D call the fakes real.

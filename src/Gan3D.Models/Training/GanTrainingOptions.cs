@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Gan3D.Data;
 
 namespace Gan3D.Models;
 
@@ -140,6 +141,36 @@ public record GanTrainingOptions
     /// <summary>Drives initialisation, latent draws and data order.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>
+    /// A conditional GAN's classes (<see cref="GanArchitecture.Classes"/> of them), in label order: the one-hot position of
+    /// each in G's code and D's projection. The trainer reads each training shape's label by name; null for an
+    /// unconditional GAN.
+    /// </summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
+    /// <summary>The training shapes of each of <see cref="ClassNames"/>: samples draw their labels in these proportions.</summary>
+    public IReadOnlyList<int>? ClassCounts { get; init; }
+
+    /// <summary>
+    /// These options made conditional on the labels of <paramref name="data"/> (its <see cref="VoxelDataset.ClassNames"/>
+    /// in their order, and how many shapes carry each); a clear error when the data has fewer than two labels.
+    /// </summary>
+    public GanTrainingOptions ConditionalOn(VoxelDataset data, string source)
+    {
+        if (data.Labels is null || data.ClassNames.Count < 2)
+        {
+            throw new ArgumentException(data.Labels is null
+                ? $"{source}: a conditional GAN needs labelled shapes, and these have no labels"
+                : $"{source}: a conditional GAN needs at least two classes, and every shape is labelled '{data.ClassNames[0]}'");
+        }
+        var counts = new int[data.ClassNames.Count];
+        foreach (int c in data.ClassIndices)
+        {
+            counts[c]++;
+        }
+        return this with { Architecture = Architecture with { Classes = counts.Length }, ClassNames = data.ClassNames.ToArray(), ClassCounts = counts };
+    }
+
     /// <summary>Throws a clear error for a setting the trainer cannot use.</summary>
     public virtual void Validate()
     {
@@ -197,6 +228,16 @@ public record GanTrainingOptions
         if (!(ModeSeeking >= 0) || float.IsInfinity(ModeSeeking))
         {
             throw new ArgumentException($"mode-seeking weight {ModeSeeking} must be finite and non-negative (0 turns it off)");
+        }
+        int k = Architecture.Classes;
+        if (k == 0 && (ClassNames is not null || ClassCounts is not null))
+        {
+            throw new ArgumentException("class names and counts belong to a conditional GAN (architecture with classes)");
+        }
+        if (k > 0 && (ClassNames?.Count != k || ClassCounts?.Count != k || ClassCounts.Any(c => c <= 0)
+            || ClassNames.Distinct(StringComparer.Ordinal).Count() != k))
+        {
+            throw new ArgumentException($"a GAN conditional on {k} classes needs {k} distinct class names and {k} positive counts of training shapes");
         }
         if (!(GeneratorEma >= 0 && GeneratorEma < 1))
         {

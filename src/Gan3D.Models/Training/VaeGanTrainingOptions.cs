@@ -95,6 +95,10 @@ public sealed record VaeGanTrainingOptions : GanTrainingOptions
         {
             throw new ArgumentException("the 3D-VAE-GAN draws z from N(0, I), the prior of its KL term: use the normal latent distribution");
         }
+        if (Architecture.Classes > 0)
+        {
+            throw new ArgumentException("the 3D-VAE-GAN's G decodes an image's code, which carries no label: a conditional GAN is a 3D-GAN's");
+        }
         if (ModeSeeking != 0)
         {
             throw new ArgumentException($"the mode-seeking term ({ModeSeeking}) is a 3D-GAN's; the 3D-VAE-GAN's G learns its variety from the reconstruction term");

@@ -1,0 +1,311 @@
+using Gan3D.Data;
+using Gan3D.Models;
+using Gan3D.Tensors;
+using static Gan3D.Tests.Engine.TestSupport;
+
+namespace Gan3D.Tests.Models;
+
+/// <summary>
+/// The class-conditional 3D-GAN: G's one-hot input, D's projection term (checked in float64 from D's own responses), its
+/// input gradient and the R1 penalty's gradient in the projection, codes drawn in the classes' proportions, and the
+/// trainer's labels read by name.
+/// </summary>
+public sealed class ConditionalGanTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gan3d-conditional-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static readonly VoxelDataset Shapes = ShapeFamilies.CreateMixedDataset(24, 32, seed: 3);
+
+    private static GanArchitecture Arch(int classes, bool minibatchStd = false, DiscriminatorNorm norm = DiscriminatorNorm.None) =>
+        new GanArchitecture(32, 1.0 / 16, LatentDim: 8) { Classes = classes, MinibatchStd = minibatchStd, DiscriminatorNorm = norm };
+
+    /// <summary>Shapes 0..n−1 with a little noise (D's inputs are not binary under instance noise).</summary>
+    private static Tensor Batch(IBackend be, int n, bool grad = false)
+    {
+        var data = new float[n * 32 * 32 * 32];
+        Shapes.FillBatch(Enumerable.Range(0, n).ToArray(), data);
+        var rng = new Random(5);
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] += (float)(0.05 * (rng.NextDouble() - 0.5));
+        }
+        var x = Tensor.FromArray(data, new Shape(n, 1, 32, 32, 32), be);
+        x.RequiresGrad = grad;
+        return x;
+    }
+
+    /// <summary>One-hot rows (n, k) for the given labels.</summary>
+    private static Tensor OneHot(IBackend be, int k, params int[] labels)
+    {
+        var rows = new float[labels.Length * k];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            rows[i * k + labels[i]] = 1f;
+        }
+        return Tensor.FromArray(rows, new Shape(labels.Length, k), be);
+    }
+
+    private static Tensor Projection(Discriminator3D d) => d.NamedParameters().Single(p => p.Name == Discriminator3D.ProjectionName).Value;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheProjectionAddsEachLabelsEmbeddingDotTheSummedResponses(bool minibatchStd)
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var d = new Discriminator3D(Arch(3, minibatchStd), be, new Rng(2));
+        using var noGrad = Autograd.NoGrad();
+        var x = Batch(be, 3);
+        int[] labels = [2, 0, 2];
+        var e = Projection(d);
+        var embedding = e.ToArray();
+        Assert.Equal(new Shape(3, d.Architecture.DiscriminatorChannels[^1]), e.Shape);
+        Assert.Contains(embedding, v => v != 0); // drawn like the convolutions' weights, not zero
+        var withProjection = d.Forward(x, OneHot(be, 3, labels)).ToArray();
+        e.CopyFrom(new float[embedding.Length]);
+        var without = d.Forward(x, OneHot(be, 3, labels)).ToArray();
+        e.CopyFrom(embedding);
+        // ⟨E[y], Σₚ h⟩ in float64 from D's last strided stage's responses.
+        var h = d.StageActivations(x)[^1];
+        int c = h.Shape[1], s = checked((int)h.Shape.SizeFrom(2));
+        var responses = h.ToArray();
+        var expected = new double[3];
+        var actual = new float[3];
+        for (int n = 0; n < 3; n++)
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                double sum = 0;
+                for (int p = 0; p < s; p++)
+                {
+                    sum += responses[(n * c + ch) * s + p];
+                }
+                expected[n] += embedding[labels[n] * c + ch] * sum;
+            }
+            actual[n] = withProjection[n] - without[n];
+        }
+        Assert.True(expected.Max(Math.Abs) > 1e-4, "the projection term is too small to check");
+        AssertClose("D(x, y) − D(x, y; E = 0)", expected, actual, 1e-5, 1e-4);
+        // A shape's logit depends on its own label: shape 1 scored as class 2 gets class 2's embedding.
+        var relabelled = d.Forward(x, OneHot(be, 3, 2, 2, 2)).ToArray();
+        Assert.Equal(withProjection[0], relabelled[0]);
+        Assert.NotEqual(withProjection[1], relabelled[1]);
+    }
+
+    [Theory]
+    [InlineData(DiscriminatorNorm.None, false)]
+    [InlineData(DiscriminatorNorm.Spectral, true)]
+    public void TheInputGradientIsTheTapesBackwardOfAConditionalDsLogits(DiscriminatorNorm norm, bool minibatchStd)
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var d = new Discriminator3D(Arch(4, minibatchStd, norm), be, new Rng(3));
+        var x = Batch(be, 3, grad: true);
+        var (logits, gradient) = d.ForwardWithInputGradient(x, OneHot(be, 4, 3, 1, 3));
+        Ops.Sum(logits).Backward();
+        var expected = ToDouble(x.Grad!.ToArray());
+        double scale = expected.Max(Math.Abs);
+        Assert.True(scale > 0);
+        AssertClose($"∇ₓ Σ D(x, y), {norm}{(minibatchStd ? " + minibatch std" : "")}", expected, gradient.ToArray(), 1e-5 * scale, 1e-4);
+        // The projection's part of it is not negligible: without the labels' term the gradient differs.
+        using var noGrad = Autograd.NoGrad();
+        var e = Projection(d);
+        var embedding = e.ToArray();
+        e.CopyFrom(new float[embedding.Length]);
+        var unlabelled = d.ForwardWithInputGradient(x, OneHot(be, 4, 3, 1, 3)).InputGradient.ToArray();
+        e.CopyFrom(embedding);
+        Assert.True(expected.Zip(unlabelled, (a, b) => Math.Abs(a - b)).Max() > 1e-2 * scale, "the projection barely moves the input gradient");
+    }
+
+    [Fact]
+    public void ThePenaltysGradientInTheProjectionMatchesFiniteDifferences()
+    {
+        // ∇ₓD is linear in E (E enters as yE at the trunk's output, and the backward from there is linear), so
+        // Σ‖∇ₓD‖² is quadratic in E: central differences are exact up to rounding.
+        using var be = new CpuBackend(threads: 2);
+        using var d = new Discriminator3D(Arch(3, minibatchStd: true), be, new Rng(4));
+        var x = Batch(be, 3);
+        var labels = OneHot(be, 3, 0, 2, 0);
+        Ops.Sum(Ops.Square(d.ForwardWithInputGradient(x, labels).InputGradient)).Backward();
+        var e = Projection(d);
+        var analytic = e.Grad!.ToArray();
+        Assert.All(analytic.Skip(e.Shape[1]).Take(e.Shape[1]), v => Assert.Equal(0f, v)); // class 1 is in no row
+        var w = e.ToArray();
+        double Penalty()
+        {
+            using var noGrad = Autograd.NoGrad();
+            return Ops.Sum(Ops.Square(d.ForwardWithInputGradient(x, labels).InputGradient)).Item();
+        }
+        const float eps = 1e-2f;
+        var numeric = new List<double>();
+        var chosen = new List<float>();
+        for (int i = 0; i < w.Length; i += 3)
+        {
+            float saved = w[i];
+            w[i] = saved + eps;
+            e.CopyFrom(w);
+            double plus = Penalty();
+            w[i] = saved - eps;
+            e.CopyFrom(w);
+            double minus = Penalty();
+            w[i] = saved;
+            e.CopyFrom(w);
+            numeric.Add((plus - minus) / (2 * eps));
+            chosen.Add(analytic[i]);
+        }
+        double scale = numeric.Max(Math.Abs);
+        Assert.True(scale > 0);
+        AssertClose("d Σ‖∇ₓD‖² / dE", numeric.ToArray(), chosen.ToArray(), 2e-3 * scale, 2e-3);
+    }
+
+    [Fact]
+    public void LabelsAreCheckedAndGTakesThemAfterZ()
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var d = new Discriminator3D(Arch(3), be, new Rng(2));
+        var x = Batch(be, 2);
+        Assert.Contains("needs one-hot labels (2, 3), got none", Assert.Throws<ArgumentException>(() => d.Forward(x)).Message);
+        Assert.Contains("needs one-hot labels (2, 3)", Assert.Throws<ArgumentException>(() => d.Forward(x, OneHot(be, 3, 1))).Message);
+        using var plain = new Discriminator3D(Arch(0), be, new Rng(2));
+        Assert.Contains("unconditional", Assert.Throws<ArgumentException>(() => plain.Forward(x, OneHot(be, 3, 1, 1))).Message);
+        Assert.Contains(Discriminator3D.ConvWeightShapes(Arch(3)), w => w.Name == Discriminator3D.ProjectionName && w.Shape == new Shape(3, Arch(3).DiscriminatorChannels[^1]));
+
+        using var g = new Generator3D(Arch(3), be, new Rng(2));
+        Assert.Equal(new Shape(11, 16, 4, 4, 4), Generator3D.ConvWeightShapes(Arch(3)).First().Shape);
+        Assert.Equal(new Shape(2, 1, 32, 32, 32), g.Forward(Tensor.Zeros(new Shape(2, 11), be)).Shape);
+        Assert.Contains("z of 8 and a one-hot label of 3 classes", Assert.Throws<ArgumentException>(() => g.Forward(Tensor.Zeros(new Shape(2, 8), be))).Message);
+
+        Assert.Contains("2..1024 classes", Assert.Throws<ArgumentException>(() => Arch(1).Validate()).Message);
+        Assert.Contains("cannot pack", Assert.Throws<ArgumentException>(() => (Arch(3) with { DiscriminatorPack = 2 }).Validate()).Message);
+    }
+
+    [Fact]
+    public void CodesCarryAOneHotLabelDrawnInTheClassesProportions()
+    {
+        var arch = Arch(3);
+        const int count = 30_000;
+        var codes = Sampling.DrawCodes(count, arch, LatentDistribution.Normal, [1, 3, 6], new Rng(9));
+        Assert.Equal(count * 11, codes.Length);
+        // The latent part is what the unconditional draw gives from the same stream (drawn first).
+        var z = Sampling.DrawLatent(count, 8, LatentDistribution.Normal, new Rng(9));
+        var perClass = new int[3];
+        for (int i = 0; i < count; i++)
+        {
+            Assert.True(codes.AsSpan(i * 11, 8).SequenceEqual(z.AsSpan(i * 8, 8)));
+            var label = codes.AsSpan(i * 11 + 8, 3);
+            Assert.Equal(1f, label.ToArray().Sum());
+            perClass[label.IndexOf(1f)]++;
+        }
+        // Shares 0.1, 0.3, 0.6: three standard deviations of a share over 30 000 draws are below 0.009.
+        Assert.Equal(0.1, perClass[0] / (double)count, 0.01);
+        Assert.Equal(0.3, perClass[1] / (double)count, 0.01);
+        Assert.Equal(0.6, perClass[2] / (double)count, 0.01);
+        // Without counts the classes come in equal shares.
+        var equal = Sampling.DrawCodes(count, arch, LatentDistribution.Normal, null, new Rng(9));
+        double firstShare = Enumerable.Range(0, count).Count(i => equal[i * 11 + 8] == 1f) / (double)count;
+        Assert.Equal(1 / 3.0, firstShare, 0.01);
+        Assert.Contains("3 positive class counts", Assert.Throws<ArgumentException>(() => Sampling.DrawCodes(2, arch, LatentDistribution.Normal, [1, 2], new Rng(1))).Message);
+        Assert.Equal(16, Sampling.DrawCodes(2, Arch(0), LatentDistribution.Normal, null, new Rng(1)).Length);
+    }
+
+    /// <summary>Shapes labelled "a" and "b" (12 each).</summary>
+    private static VoxelDataset TwoClasses() => VoxelDataset.Concat(
+    [
+        (ShapeFamilies.CreateMixedDataset(12, 32, seed: 1), "a"),
+        (ShapeFamilies.CreateMixedDataset(12, 32, seed: 2), "b"),
+    ]);
+
+    private static GanTrainingOptions Tiny() => new()
+    {
+        Architecture = new GanArchitecture(32, 1.0 / 16, LatentDim: 8) { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = true },
+        BatchSize = 4,
+        DAccuracyThreshold = 1f,
+        R1Gamma = 1f,
+        Latent = LatentDistribution.Normal,
+        Seed = 7,
+    };
+
+    [Fact]
+    public void TheTrainerReadsEachShapesLabelByItsName()
+    {
+        // The run's classes in another order than the data's, and one ("c") that no training shape has: the rows of E
+        // and G's label inputs of "a" and "b" learn, those of "c" never see a gradient (Adam leaves them as they were).
+        var options = Tiny() with { Architecture = Tiny().Architecture with { Classes = 3 }, ClassNames = ["c", "a", "b"], ClassCounts = [5, 12, 12] };
+        using var be = new CpuBackend(threads: 2);
+        using var t = new GanTrainer(options, TwoClasses(), be);
+        float[] Rows(Tensor w, int row) => w.ToArray().AsSpan(row * (int)w.Shape.SizeFrom(1), (int)w.Shape.SizeFrom(1)).ToArray();
+        var e = Projection(t.D);
+        var gFirst = t.G.NamedParameters().Single(p => p.Name == "stages.0.conv.weight").Value;
+        var before = Enumerable.Range(0, 3).Select(c => (E: Rows(e, c), G: Rows(gFirst, 8 + c))).ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            var r = t.TrainStep();
+            Assert.True(float.IsFinite(r.LossD) && float.IsFinite(r.LossG) && float.IsFinite(r.Penalty));
+        }
+        Assert.Equal(before[0].E, Rows(e, 0));
+        Assert.Equal(before[0].G, Rows(gFirst, 8));
+        for (int c = 1; c < 3; c++)
+        {
+            Assert.NotEqual(before[c].E, Rows(e, c));
+            Assert.NotEqual(before[c].G, Rows(gFirst, 8 + c));
+        }
+        // Samples draw labels in the run's proportions: all three classes, "c" too.
+        var codes = t.DrawLatent(300, new Rng(3));
+        var drawn = Enumerable.Range(0, 300).Select(i => codes.AsSpan(i * 11 + 8, 3).IndexOf(1f)).ToHashSet();
+        Assert.Equal([0, 1, 2], drawn.Order());
+    }
+
+    [Fact]
+    public void AConditionalRunResumesExactlyAndItsCheckpointSamplesInItsProportions()
+    {
+        using var be = new CpuBackend(threads: 2);
+        var options = Tiny().ConditionalOn(TwoClasses(), "two classes");
+        Assert.Equal(2, options.Architecture.Classes);
+        Assert.Equal(["a", "b"], options.ClassNames!);
+        Assert.Equal([12, 12], options.ClassCounts!);
+        var continuous = new List<(float, float)>();
+        using (var t = new GanTrainer(options, TwoClasses(), be))
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                var r = t.TrainStep();
+                continuous.Add((r.LossD, r.LossG));
+            }
+        }
+        string ck = Path.Combine(_dir, "checkpoint.safetensors");
+        var resumed = new List<(float, float)>();
+        using (var t = new GanTrainer(options, TwoClasses(), be))
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                var r = t.TrainStep();
+                resumed.Add((r.LossD, r.LossG));
+            }
+            t.Save(ck);
+        }
+        using (var t = GanTrainer.Resume(ck, TwoClasses(), be))
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                var r = t.TrainStep();
+                resumed.Add((r.LossD, r.LossG));
+            }
+        }
+        Assert.Equal(continuous, resumed);
+        using var gan = TrainedGan.Load(ck, be);
+        Assert.Equal(["a", "b"], gan.Classes!.Value.Names);
+        Assert.Equal(10 * 10, gan.DrawLatent(10, new Rng(1)).Length);
+        Assert.Equal(new Shape(10, 1, 32, 32, 32).Numel, gan.Decode(gan.DrawLatent(10, new Rng(1)), 10).Length);
+        // The data must carry the run's labels.
+        var shapes = ShapeFamilies.CreateMixedDataset(8, 32, seed: 1);
+        var relabelled = VoxelDataset.Concat([(shapes, "a"), (shapes, "z")]);
+        Assert.Contains("labelled 'z', not one of the run's 2 classes (a, b)", Assert.Throws<ArgumentException>(() => new GanTrainer(options, relabelled, be)).Message);
+        var noLabels = VoxelDataset.FromGrids(Enumerable.Range(0, 8).Select(i => shapes.GetGrid(i)).ToList());
+        Assert.Contains("plain.npy: a conditional GAN needs labelled shapes", Assert.Throws<ArgumentException>(() => Tiny().ConditionalOn(noLabels, "plain.npy")).Message);
+        Assert.Contains("its shapes have no labels", Assert.Throws<ArgumentException>(() => new GanTrainer(options, noLabels, be)).Message);
+        Assert.Contains("at least two classes", Assert.Throws<ArgumentException>(() => Tiny().ConditionalOn(VoxelDataset.Concat([(shapes, "a")]), "one.npy")).Message);
+        Assert.Contains("distinct class names", Assert.Throws<ArgumentException>(() => (options with { ClassNames = ["a", "a"] }).Validate()).Message);
+        Assert.Contains("conditional", Assert.Throws<ArgumentException>(() => (Tiny() with { ClassNames = ["a", "b"] }).Validate()).Message);
+    }
+}
