@@ -172,6 +172,30 @@ public sealed class TrainedGan : IDisposable
     public float[] DrawLatent(int count, Rng rng) =>
         Prior?.Sample(count, rng) ?? Sampling.DrawCodes(count, Architecture, Latent, Classes?.Counts, rng);
 
+    /// <summary>
+    /// Gives each of the <paramref name="count"/> codes the one-hot label of <paramref name="className"/>: shapes of that class
+    /// from a conditional GAN; a clear error naming <paramref name="source"/> for an unconditional checkpoint or an unknown class.
+    /// </summary>
+    public void SetClass(float[] codes, int count, string className, string source)
+    {
+        if (Classes is not { } classes)
+        {
+            throw new ArgumentException($"{source}: a class was asked for, but this {Model} was trained without labels (train --conditional makes a GAN that takes one)");
+        }
+        int label = classes.Names.ToList().IndexOf(className);
+        if (label < 0)
+        {
+            throw new ArgumentException($"{source}: no class '{className}'; its classes are {string.Join(", ", classes.Names)}");
+        }
+        int zd = Architecture.LatentDim, width = Architecture.CodeSize;
+        for (int i = 0; i < count; i++)
+        {
+            var onehot = codes.AsSpan(i * width + zd, classes.Names.Count);
+            onehot.Clear();
+            onehot[label] = 1f;
+        }
+    }
+
     public float[] Decode(float[] z, int count) => Sampling.Decode(G, z, count);
 
     public void Dispose()

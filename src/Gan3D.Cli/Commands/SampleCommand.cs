@@ -16,14 +16,16 @@ internal static class SampleCommand
         var format = new Option<string>("--format", "-f") { Description = "png, npy (probabilities), binvox, obj or ply", DefaultValueFactory = _ => "png" };
         var threshold = new Option<float>("--threshold", "-t") { Description = "Occupancy threshold for png, binvox and meshes", DefaultValueFactory = _ => 0.5f };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the latent codes", DefaultValueFactory = _ => 0 };
+        var className = new Option<string?>("--class") { Description = "A conditional checkpoint (train --conditional): every shape of this class (default: classes drawn in the training proportions)" };
         var device = CliDevices.Option();
         var command = new Command("sample",
             "Generate shapes from a trained checkpoint. Also writes z.npy, the latent codes used (one row per shape), " +
             "for 'gan3d arithmetic'. sample-montage.png (the shapes numbered, the first 1024 when more) is always written; --format png adds " +
             "sample-000.png ..., npy writes sample.npy, binvox/obj/ply one sample-NNN file per shape.\n" +
-            "Example: gan3d sample --checkpoint runs/gan/checkpoint.safetensors --count 8 --format obj --out samples")
+            "Example: gan3d sample --checkpoint runs/gan/checkpoint.safetensors --count 8 --format obj --out samples\n" +
+            "Example: gan3d sample --checkpoint runs/gan/checkpoint.safetensors --class chair --out chairs")
         {
-            checkpoint, count, output, format, threshold, seed, device,
+            checkpoint, count, output, format, threshold, seed, className, device,
         };
         command.SetAction(parse =>
         {
@@ -43,6 +45,10 @@ internal static class SampleCommand
             int r = g.Architecture.Resolution;
             ShapeOutput.CheckCount("--count", n, r);
             var z = g.DrawLatent(n, new Rng(parse.GetValue(seed)));
+            if (parse.GetValue(className) is { } name)
+            {
+                g.SetClass(z, n, name, ckPath);
+            }
             var probabilities = g.Decode(z, n);
             var written = ShapeOutput.Write(dir, "sample", probabilities, n, r, fmt, t);
             NpyFile.WriteFloat32(zPath, [n, g.Architecture.CodeSize], z);

@@ -112,6 +112,61 @@ public sealed class TrainStudyOptionTests : IDisposable
         Assert.True(sample.Code == 0, sample.Err);
     }
 
+    [Fact]
+    public void ConditionalTakesTheDatasLabelsIsKeptOnResumeAndSamplesCarryThem()
+    {
+        var conditional = Settings("cond", "--conditional");
+        Assert.Equal(Gan3D.Data.ShapeFamilies.Names, conditional.ClassNames!);
+        int perFamily = TrainingPreset.Quick.PerFamily(false);
+        Assert.Equal(Enumerable.Repeat(perFamily, 12), conditional.ClassCounts!);
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick.Architecture with { Classes = 12 }, conditional.Architecture);
+
+        string ck = Path.Combine(P("cond"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("cond"), "--conditional", "false", "--device", "cpu"),
+            $"--conditional false contradicts {ck}, trained conditional on 12 classes");
+        Assert.True(Train("plain").Code == 0);
+        AssertBadInput(Run("train", "--resume", P("plain"), "--conditional", "--device", "cpu"),
+            $"--conditional contradicts {Path.Combine(P("plain"), "checkpoint.safetensors")}, trained without labels");
+        var resumed = Run("train", "--resume", P("cond"), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("conditional on 12 classes (chair " + perFamily, resumed.Out);
+
+        // The codes a sample writes are z followed by a one-hot label.
+        var sample = Run("sample", "--checkpoint", ck, "--count", "5", "--out", P("samples"), "--device", "cpu");
+        Assert.True(sample.Code == 0, sample.Err);
+        var (shape, codes) = Gan3D.Data.NpyFile.ReadFloat32(Path.Combine(P("samples"), "z.npy"));
+        int zd = quick.Architecture.LatentDim;
+        Assert.Equal([5, zd + 12], shape);
+        for (int i = 0; i < 5; i++)
+        {
+            var label = codes.AsSpan(i * (zd + 12) + zd, 12).ToArray();
+            Assert.Equal((11, 1f), (label.Count(v => v == 0f), label.Sum()));
+        }
+        var vases = Run("sample", "--checkpoint", ck, "--count", "3", "--class", "vase", "--out", P("vases"), "--device", "cpu");
+        Assert.True(vases.Code == 0, vases.Err);
+        var (_, vaseCodes) = Gan3D.Data.NpyFile.ReadFloat32(Path.Combine(P("vases"), "z.npy"));
+        int vase = Gan3D.Data.ShapeFamilies.Names.ToList().IndexOf("vase");
+        Assert.All(Enumerable.Range(0, 3), i =>
+        {
+            var label = vaseCodes.AsSpan(i * (zd + 12) + zd, 12).ToArray();
+            Assert.Equal((vase, 1f), (Array.IndexOf(label, 1f), label.Sum()));
+        });
+        AssertBadInput(Run("sample", "--checkpoint", ck, "--class", "teapot", "--out", P("teapots"), "--device", "cpu"),
+            $"{ck}: no class 'teapot'; its classes are chair, table");
+        AssertBadInput(Run("sample", "--checkpoint", Path.Combine(P("plain"), "checkpoint.safetensors"), "--class", "vase", "--out", P("plain-vases"), "--device", "cpu"),
+            "trained without labels");
+        var interpolated = Run("interpolate", "--checkpoint", ck, "--steps", "3", "--out", P("between"), "--device", "cpu");
+        Assert.True(interpolated.Code == 0, interpolated.Err);
+
+        AssertRefused("--conditional applies to --model 3d-gan", "--model", "vae-gan", "--conditional");
+        AssertRefused("--conditional does not apply to --model latent", "--model", "latent", "--conditional");
+        AssertRefused("does not take --pack 2", "--conditional", "--pack", "2");
+        Gan3D.Data.ShapeFamilies.CreateDataset(2, 32, families: ["mug", "vase"]).SaveNpy(P("mugs.npy"));
+        AssertRefused($"{P("mugs.npy")}: a conditional GAN needs at least two classes, and every shape is labelled 'mugs'",
+            "--conditional", "--data", P("mugs.npy"), "--batch-size", "2", "--width", "0.125");
+    }
+
     /// <summary>A resume of <paramref name="run"/> refuses <paramref name="option"/> with another value and continues without it, as saved.</summary>
     private void AssertKeptOnResume(string run, string option, string other, string saved, string printed)
     {
