@@ -76,7 +76,8 @@ public sealed class Discriminator3D : Module
 
     /// <summary>
     /// The convolution weights the constructor makes for <paramref name="architecture"/>, by state-dict
-    /// name: (out, in, 4, 4, 4) each (see <see cref="Generator3D.ConvWeightShapes"/> for why).
+    /// name: (out, in, 4, 4, 4) each (see <see cref="Generator3D.ConvWeightShapes"/> for why), and a conditional D's
+    /// projection (K, C).
     /// </summary>
     public static IEnumerable<(string Name, Shape Shape)> ConvWeightShapes(GanArchitecture architecture)
     {

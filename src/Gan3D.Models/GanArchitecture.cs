@@ -65,7 +65,8 @@ public sealed record GanArchitecture(int Resolution = 64, double Width = 1.0, in
     /// unconditional GAN). With K classes G's code is z followed by a one-hot label (<see cref="CodeSize"/> = Z + K inputs to
     /// its first transposed convolution), and D scores a shape with its label by a projection (Miyato &amp; Koyama 2018): its
     /// logit gains ⟨E[y], Σ h⟩, h its last strided stage's responses summed over positions, E a K × C parameter
-    /// ("projection.weight"). D's stages, and so its shape descriptor, take no label.
+    /// ("projection.weight"). D's stages, and so its shape descriptor, take no label. With a <see cref="MinibatchStdGroup"/>
+    /// the trainer draws each group of a batch from one class, so the channel measures the spread within a class.
     /// </summary>
     public int Classes { get; init; }
 

@@ -63,8 +63,18 @@ public abstract class AdversarialTrainer : ITrainer
         OptG = new Adam(G.NamedParameters(), options.LearningRateG, options.Beta1, options.Beta2);
         OptD = new Adam(D.NamedParameters(), options.LearningRateD, options.Beta1, options.Beta2);
         _latentRng = new Rng(options.Seed ^ 0x9E3779B97F4A7C15UL, positions.LatentOffset);
-        _order = new DataOrder(data.Count, options.Seed ^ 0xD1B54A32D192ED03UL, positions.DataEpoch, positions.DataPosition);
-        int b = options.BatchSize;
+        int b = options.BatchSize, classes = options.Architecture.Classes, group = options.Architecture.MinibatchStdGroup;
+        if (classes > 0)
+        {
+            _labelOf = LabelsByName(options.ClassNames!, data);
+            _hostLabels = new float[b * classes];
+            Labels = Tensor.Empty(new Shape(b, classes), backend).Persist();
+        }
+        // A conditional run whose minibatch std channel works in groups draws each group from one class: the channel
+        // then measures the spread within a class, not the difference between classes.
+        _order = classes > 0 && group > 0
+            ? new DataOrder(data.Count, options.Seed ^ 0xD1B54A32D192ED03UL, positions.DataEpoch, positions.DataPosition, _labelOf, group)
+            : new DataOrder(data.Count, options.Seed ^ 0xD1B54A32D192ED03UL, positions.DataEpoch, positions.DataPosition);
         BatchIndices = new int[b];
         // The batch goes up as the dataset's bits (expanded on the device) where R³ fills whole bytes.
         if (data.BitsPackContiguously)
@@ -78,12 +88,6 @@ public abstract class AdversarialTrainer : ITrainer
         _readback = Tensor.Empty(new Shape(ReadbackSlots), backend).Persist();
         Real = Tensor.Empty(new Shape(b, 1, r, r, r), backend).Persist();
         Z = Tensor.Empty(new Shape(b, options.Architecture.LatentDim), backend).Persist();
-        if (options.Architecture.Classes > 0)
-        {
-            _labelOf = LabelsByName(options.ClassNames!, data);
-            _hostLabels = new float[b * options.Architecture.Classes];
-            Labels = Tensor.Empty(new Shape(b, options.Architecture.Classes), backend).Persist();
-        }
     }
 
     /// <summary>Each training shape's position in a conditional run's <paramref name="classNames"/>, read from its label.</summary>

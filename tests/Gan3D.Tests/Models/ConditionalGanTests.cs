@@ -160,6 +160,25 @@ public sealed class ConditionalGanTests : IDisposable
     }
 
     [Fact]
+    public void TheIlgpuKernelsGiveTheSameConditionalLogitsInputGradientAndProjectionGradient()
+    {
+        (float[] Logits, float[] Gradient, float[] ProjectionGradient) Run(IBackend be)
+        {
+            using var d = new Discriminator3D(Arch(3, minibatchStd: true, DiscriminatorNorm.Spectral), be, new Rng(6));
+            var (logits, gradient) = d.ForwardWithInputGradient(Batch(be, 3), OneHot(be, 3, 1, 0, 1));
+            Ops.Sum(Ops.Square(gradient)).Backward();
+            return (logits.ToArray(), gradient.ToArray(), Projection(d).Grad!.ToArray());
+        }
+        using var cpu = new CpuBackend(threads: 2);
+        using var ilgpu = IlgpuBackend.CreateCpu();
+        var expected = Run(cpu);
+        var actual = Run(ilgpu);
+        AssertClose("D(x, y) on ILGPU", ToDouble(expected.Logits), actual.Logits, 1e-5, 1e-4);
+        AssertClose("∇ₓ Σ D(x, y) on ILGPU", ToDouble(expected.Gradient), actual.Gradient, 1e-5 * expected.Gradient.Max(Math.Abs), 1e-4);
+        AssertClose("d Σ‖∇ₓD‖² / dE on ILGPU", ToDouble(expected.ProjectionGradient), actual.ProjectionGradient, 1e-4 * expected.ProjectionGradient.Max(Math.Abs), 1e-3);
+    }
+
+    [Fact]
     public void LabelsAreCheckedAndGTakesThemAfterZ()
     {
         using var be = new CpuBackend(threads: 2);
@@ -209,6 +228,38 @@ public sealed class ConditionalGanTests : IDisposable
         Assert.Equal(16, Sampling.DrawCodes(2, Arch(0), LatentDistribution.Normal, null, new Rng(1)).Length);
     }
 
+    [Fact]
+    public void AnOrderInRunsOfOneClassKeepsEachRunToOneClassAndResumesExactly()
+    {
+        // 3 classes of 7, 5 and 2 shapes, runs of 3: an epoch holds 6 + 3 + 0 shapes, every run of 3 from one class.
+        int[] classOf = [0, 1, 0, 2, 0, 0, 1, 0, 1, 0, 2, 1, 0, 1];
+        var order = new DataOrder(classOf.Length, 11, classOf: classOf, group: 3);
+        var seen = new List<int[]>();
+        for (int batch = 0; batch < 9; batch++) // three epochs of three runs, a run a batch
+        {
+            var run = new int[3];
+            order.Next(run);
+            Assert.Single(run.Select(i => classOf[i]).Distinct());
+            Assert.Equal(3, run.Distinct().Count());
+            seen.Add(run);
+        }
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            var shapes = seen.Skip(epoch * 3).Take(3).SelectMany(r => r).ToArray();
+            Assert.Equal(9, shapes.Distinct().Count());
+            Assert.Equal((6, 3, 0), (shapes.Count(i => classOf[i] == 0), shapes.Count(i => classOf[i] == 1), shapes.Count(i => classOf[i] == 2)));
+        }
+        Assert.NotEqual(seen.Take(3).SelectMany(r => r), seen.Skip(3).Take(3).SelectMany(r => r)); // a new order each epoch
+        // (epoch, position) is the whole state: a fresh order there draws what the running one draws next.
+        var resumed = new DataOrder(classOf.Length, 11, order.Epoch, order.Position, classOf, 3);
+        var a = new int[6];
+        var b = new int[6];
+        order.Next(a);
+        resumed.Next(b);
+        Assert.Equal(a, b);
+        Assert.Contains("no class has 8 shapes", Assert.Throws<ArgumentException>(() => new DataOrder(classOf.Length, 1, classOf: classOf, group: 8)).Message);
+    }
+
     /// <summary>Shapes labelled "a" and "b" (12 each).</summary>
     private static VoxelDataset TwoClasses() => VoxelDataset.Concat(
     [
@@ -256,11 +307,13 @@ public sealed class ConditionalGanTests : IDisposable
         Assert.Equal([0, 1, 2], drawn.Order());
     }
 
-    [Fact]
-    public void AConditionalRunResumesExactlyAndItsCheckpointSamplesInItsProportions()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)] // the minibatch std channel in groups of 2: batches drawn in runs of 2 shapes of one class
+    public void AConditionalRunResumesExactlyAndItsCheckpointSamplesInItsProportions(int group)
     {
         using var be = new CpuBackend(threads: 2);
-        var options = Tiny().ConditionalOn(TwoClasses(), "two classes");
+        var options = (Tiny() with { Architecture = Tiny().Architecture with { MinibatchStdGroup = group } }).ConditionalOn(TwoClasses(), "two classes");
         Assert.Equal(2, options.Architecture.Classes);
         Assert.Equal(["a", "b"], options.ClassNames!);
         Assert.Equal([12, 12], options.ClassCounts!);
