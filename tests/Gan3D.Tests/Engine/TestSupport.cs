@@ -47,6 +47,32 @@ public static class TestSupport
     /// Asserts |actual − expected| ≤ atol + rtol·|expected| everywhere and writes the max difference to
     /// the test output, naming the first mismatches when it fails.
     /// </summary>
+    /// <summary>
+    /// Central differences (f(w + ε) − f(w − ε)) / 2ε of <paramref name="f"/> in every <paramref name="stride"/>-th element
+    /// of <paramref name="parameter"/> (restored afterwards), beside the <paramref name="analytic"/> gradient's same elements.
+    /// </summary>
+    public static (double[] Numeric, float[] Analytic) CentralDifferences(Tensor parameter, float[] analytic, Func<double> f, int stride, float eps)
+    {
+        var w = parameter.ToArray();
+        var numeric = new List<double>();
+        var chosen = new List<float>();
+        for (int i = 0; i < w.Length; i += stride)
+        {
+            float saved = w[i];
+            w[i] = saved + eps;
+            parameter.CopyFrom(w);
+            double plus = f();
+            w[i] = saved - eps;
+            parameter.CopyFrom(w);
+            double minus = f();
+            w[i] = saved;
+            parameter.CopyFrom(w);
+            numeric.Add((plus - minus) / (2 * eps));
+            chosen.Add(analytic[i]);
+        }
+        return (numeric.ToArray(), chosen.ToArray());
+    }
+
     public static void AssertClose(string what, double[] expected, float[] actual, double atol = 1e-4, double rtol = 1e-4)
     {
         Assert.True(expected.Length == actual.Length, $"{what}: expected {expected.Length} values, got {actual.Length}");

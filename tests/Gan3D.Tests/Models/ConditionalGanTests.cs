@@ -16,25 +16,10 @@ public sealed class ConditionalGanTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static readonly VoxelDataset Shapes = ShapeFamilies.CreateMixedDataset(24, 32, seed: 3);
-
     private static GanArchitecture Arch(int classes, bool minibatchStd = false, DiscriminatorNorm norm = DiscriminatorNorm.None) =>
         new GanArchitecture(32, 1.0 / 16, LatentDim: 8) { Classes = classes, MinibatchStd = minibatchStd, DiscriminatorNorm = norm };
 
-    /// <summary>Shapes 0..n−1 with a little noise (D's inputs are not binary under instance noise).</summary>
-    private static Tensor Batch(IBackend be, int n, bool grad = false)
-    {
-        var data = new float[n * 32 * 32 * 32];
-        Shapes.FillBatch(Enumerable.Range(0, n).ToArray(), data);
-        var rng = new Random(5);
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] += (float)(0.05 * (rng.NextDouble() - 0.5));
-        }
-        var x = Tensor.FromArray(data, new Shape(n, 1, 32, 32, 32), be);
-        x.RequiresGrad = grad;
-        return x;
-    }
+    private static Tensor Batch(IBackend be, int n, bool grad = false) => R1PenaltyTests.Batch(be, n, grad);
 
     /// <summary>One-hot rows (n, k) for the given labels.</summary>
     private static Tensor OneHot(IBackend be, int k, params int[] labels)
@@ -129,34 +114,17 @@ public sealed class ConditionalGanTests : IDisposable
         var labels = OneHot(be, 3, 0, 2, 0);
         Ops.Sum(Ops.Square(d.ForwardWithInputGradient(x, labels).InputGradient)).Backward();
         var e = Projection(d);
-        var analytic = e.Grad!.ToArray();
-        Assert.All(analytic.Skip(e.Shape[1]).Take(e.Shape[1]), v => Assert.Equal(0f, v)); // class 1 is in no row
-        var w = e.ToArray();
+        var gradient = e.Grad!.ToArray();
+        Assert.All(gradient.Skip(e.Shape[1]).Take(e.Shape[1]), v => Assert.Equal(0f, v)); // class 1 is in no row
         double Penalty()
         {
             using var noGrad = Autograd.NoGrad();
             return Ops.Sum(Ops.Square(d.ForwardWithInputGradient(x, labels).InputGradient)).Item();
         }
-        const float eps = 1e-2f;
-        var numeric = new List<double>();
-        var chosen = new List<float>();
-        for (int i = 0; i < w.Length; i += 3)
-        {
-            float saved = w[i];
-            w[i] = saved + eps;
-            e.CopyFrom(w);
-            double plus = Penalty();
-            w[i] = saved - eps;
-            e.CopyFrom(w);
-            double minus = Penalty();
-            w[i] = saved;
-            e.CopyFrom(w);
-            numeric.Add((plus - minus) / (2 * eps));
-            chosen.Add(analytic[i]);
-        }
+        var (numeric, analytic) = CentralDifferences(e, gradient, Penalty, stride: 3, eps: 1e-2f);
         double scale = numeric.Max(Math.Abs);
         Assert.True(scale > 0);
-        AssertClose("d Σ‖∇ₓD‖² / dE", numeric.ToArray(), chosen.ToArray(), 2e-3 * scale, 2e-3);
+        AssertClose("d Σ‖∇ₓD‖² / dE", numeric, analytic, 2e-3 * scale, 2e-3);
     }
 
     [Fact]
