@@ -112,7 +112,7 @@ public sealed class Discriminator3D : Module
         var trunk = Trunk(Packed(input), null);
         var x = Architecture.MinibatchStd ? Ops.MinibatchStdDev(trunk, StdEps, Architecture.MinibatchStdGroup) : trunk;
         var y = _final.Forward(x);
-        return WithProjection(Ops.Reshape(y, y.Shape[0], y.Shape[1]), trunk, labels);
+        return WithProjection(Ops.Reshape(y, y.Shape[0], y.Shape[1]), trunk, Embeddings(labels));
     }
 
     /// <summary>A conditional D needs one one-hot row (N, K) per shape; an unconditional one takes none.</summary>
@@ -129,20 +129,23 @@ public sealed class Discriminator3D : Module
         }
     }
 
-    /// <summary>The labels' class embeddings yE (N, C), the gradient of the projection term at each position of the trunk's output.</summary>
-    private Tensor Embeddings(Tensor labels) => Ops.MatMul(labels, _projection!);
+    /// <summary>
+    /// The labels' class embeddings yE (N, C), the gradient of the projection term at each position of the trunk's output;
+    /// null without labels.
+    /// </summary>
+    private Tensor? Embeddings(Tensor? labels) => labels is null ? null : Ops.MatMul(labels, _projection!);
 
-    /// <summary>The logits (N, 1) plus ⟨yE, Σₚ h⟩ for a conditional D; the logits themselves otherwise.</summary>
-    private Tensor WithProjection(Tensor logits, Tensor trunk, Tensor? labels)
+    /// <summary>The logits (N, 1) plus ⟨yE, Σₚ h⟩ for a conditional D (its <see cref="Embeddings"/>); the logits themselves otherwise.</summary>
+    private static Tensor WithProjection(Tensor logits, Tensor trunk, Tensor? embeddings)
     {
-        if (labels is null)
+        if (embeddings is null)
         {
             return logits;
         }
         var be = trunk.Backend;
         int n = trunk.Shape[0], c = trunk.Shape[1], s = checked((int)trunk.Shape.SizeFrom(2));
         var pooled = Ops.Reshape(Ops.MatMul(Ops.Reshape(trunk, n * c, s), Tensor.Ones(new Shape(s, 1), be)), n, c);
-        var projection = Ops.MatMul(Ops.Mul(pooled, Embeddings(labels)), Tensor.Ones(new Shape(c, 1), be));
+        var projection = Ops.MatMul(Ops.Mul(pooled, embeddings), Tensor.Ones(new Shape(c, 1), be));
         return Ops.Add(logits, projection);
     }
 
@@ -205,11 +208,12 @@ public sealed class Discriminator3D : Module
         {
             g = MinibatchStdInputGradient(trunk, g, Architecture.MinibatchStdGroup);
         }
-        if (labels is not null)
+        var embeddings = Embeddings(labels);
+        if (embeddings is not null)
         {
             // ∂⟨yE, Σₚ h⟩/∂h[n, c, p] = (yE)[n, c] at every position p.
             int n = trunk.Shape[0], c = trunk.Shape[1], s = checked((int)trunk.Shape.SizeFrom(2));
-            var spread = Ops.MatMul(Ops.Reshape(Embeddings(labels), n * c, 1), Tensor.Ones(new Shape(1, s), trunk.Backend));
+            var spread = Ops.MatMul(Ops.Reshape(embeddings, n * c, 1), Tensor.Ones(new Shape(1, s), trunk.Backend));
             g = Ops.Add(g, Ops.Reshape(spread, trunk.Shape.ToArray()));
         }
         for (int i = _stages.Count - 1; i >= 0; i--)
@@ -217,7 +221,7 @@ public sealed class Discriminator3D : Module
             g = Ops.LeakyReluBackward(g, activations[i], LeakySlope);
             g = Ops.ConvTranspose3d(g, weights[i], null, _stages[i].Conv.Stride, _stages[i].Conv.Padding, FillOut(inputs[i], activations[i], _stages[i].Conv));
         }
-        return (WithProjection(Ops.Reshape(y, y.Shape[0], y.Shape[1]), trunk, labels), Ops.Reshape(g, input.Shape.ToArray()));
+        return (WithProjection(Ops.Reshape(y, y.Shape[0], y.Shape[1]), trunk, embeddings), Ops.Reshape(g, input.Shape.ToArray()));
     }
 
     /// <summary>

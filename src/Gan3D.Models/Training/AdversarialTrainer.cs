@@ -72,9 +72,8 @@ public abstract class AdversarialTrainer : ITrainer
         }
         // A conditional run whose minibatch std channel works in groups draws each group from one class: the channel
         // then measures the spread within a class, not the difference between classes.
-        _order = classes > 0 && group > 0
-            ? new DataOrder(data.Count, options.Seed ^ 0xD1B54A32D192ED03UL, positions.DataEpoch, positions.DataPosition, _labelOf, group)
-            : new DataOrder(data.Count, options.Seed ^ 0xD1B54A32D192ED03UL, positions.DataEpoch, positions.DataPosition);
+        _order = new DataOrder(data.Count, options.Seed ^ 0xD1B54A32D192ED03UL, positions.DataEpoch, positions.DataPosition,
+            group > 0 ? _labelOf : null, group);
         BatchIndices = new int[b];
         // The batch goes up as the dataset's bits (expanded on the device) where R³ fills whole bytes.
         if (data.BitsPackContiguously)
@@ -97,19 +96,20 @@ public abstract class AdversarialTrainer : ITrainer
         {
             throw new ArgumentException($"the run is conditional on {classNames.Count} classes ({string.Join(", ", classNames)}) but its shapes have no labels");
         }
-        var position = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int c = 0; c < classNames.Count; c++)
+        // The data's classes (in order of first appearance, so an unknown one is refused at its first shape) mapped once
+        // to the run's.
+        var names = classNames.ToList();
+        var runClass = new int[data.ClassNames.Count];
+        for (int c = 0; c < runClass.Length; c++)
         {
-            position[classNames[c]] = c;
+            string label = data.ClassNames[c];
+            runClass[c] = names.IndexOf(label);
+            if (runClass[c] < 0)
+            {
+                throw new ArgumentException($"shape {data.ClassIndices.ToList().IndexOf(c)} is labelled '{label}', not one of the run's {classNames.Count} classes ({string.Join(", ", classNames)})");
+            }
         }
-        var labelOf = new int[data.Count];
-        for (int i = 0; i < labelOf.Length; i++)
-        {
-            string label = data.Labels[i];
-            labelOf[i] = position.TryGetValue(label, out int c) ? c
-                : throw new ArgumentException($"shape {i} is labelled '{label}', not one of the run's {classNames.Count} classes ({string.Join(", ", classNames)})");
-        }
-        return labelOf;
+        return data.ClassIndices.Select(c => runClass[c]).ToArray();
     }
 
     /// <summary>
