@@ -183,7 +183,7 @@ internal static class TrainCommand
         string? pairsDir = parse.GetValue(opt.Pairs);
         string dataSpec = pairsDir ?? parse.GetValue(opt.Data)!;
         int res = parse.GetValue(opt.Resolution) ?? (dataSpec == "procedural" || pairsDir is not null ? preset.Resolution : 0);
-        int perFamily = parse.GetValue(opt.PerFamily) ?? preset.PerFamily(given.IsLatent);
+        int perFamily = parse.GetValue(opt.PerFamily) ?? preset.PerFamily(given.IsVae, given.IsLatent);
         VoxelDataset? dataset = null;
         if (pairsDir is null)
         {

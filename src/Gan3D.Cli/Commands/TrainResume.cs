@@ -18,9 +18,14 @@ internal static class TrainResume
         string? givenData = parse.IsGiven(opt.Data) ? parse.GetValue(opt.Data) : null;
         string? pairsDir = parse.GetValue(opt.Pairs) ?? (givenData is null && resume.Note("pairs") == "true" ? resume.Note("data") : null);
         string dataSpec = pairsDir ?? givenData ?? resume.Note("data") ?? "procedural";
-        int perFamily = resume.Count("procedural_per_family", 1) ?? preset.PerFamily(resume.IsLatent);
+        // A run that predates the note trained on the same count for every family: its shape count says how many.
+        int families = ShapeFamilies.Names.Count;
+        long trained = resume.TrainedOn;
+        int perFamily = resume.Count("procedural_per_family", 1)
+            ?? (trained > 0 && trained % families == 0 && trained / families <= ShapeSets.MaxPerFamily ? (int)(trained / families)
+                : preset.PerFamily(resume.IsVaeGan, resume.IsLatent));
         if (string.Equals(dataSpec, "procedural", StringComparison.OrdinalIgnoreCase) && resume.Note("procedural_per_family") is not null
-            && (long)perFamily * ShapeFamilies.Names.Count != resume.TrainedOn)
+            && (long)perFamily * families != trained)
         {
             // Checked before generating: a damaged count would otherwise ask for millions of shapes.
             throw new InvalidDataException($"{resume.Path}: {perFamily} procedural shapes a family do not make the {resume.TrainedOn} shapes it was trained on");

@@ -169,7 +169,7 @@ public sealed partial class TrainRunFolderTests : IDisposable
     public void ADamagedRunNoteIsRefusedBeforeItCostsAnything()
     {
         string run = P("run");
-        Train(run, "--iterations", "1");
+        Train(run, "--iterations", "1", "--per-family", "5");
         // The procedural run's shapes a family, as a hostile or damaged file might say: checked against the
         // shape count before a hundred million shapes are generated.
         string ck = Path.Combine(run, "checkpoint.safetensors");
@@ -177,7 +177,7 @@ public sealed partial class TrainRunFolderTests : IDisposable
         using var be = new Gan3D.Tensors.CpuBackend(threads: 1);
         var tensors = file.Tensors.ToDictionary(kv => kv.Key, kv => Gan3D.Tensors.Tensor.FromArray(kv.Value.Data, kv.Value.Shape, be));
         Gan3D.Nn.SafeTensors.Save(ck, tensors, new Dictionary<string, string>(file.Metadata) { ["run.procedural_per_family"] = "100000000" });
-        AssertBadInput(Run("train", "--resume", run, "--iterations", "2", "--device", "cpu"), "100000000 procedural shapes a family do not make the 600 shapes");
+        AssertBadInput(Run("train", "--resume", run, "--iterations", "2", "--device", "cpu"), "100000000 procedural shapes a family do not make the 60 shapes");
         AssertBadInput(Run("train", "--out", "", "--device", "cpu"), "--out is empty");
     }
 

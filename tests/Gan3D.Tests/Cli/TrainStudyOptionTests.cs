@@ -117,7 +117,7 @@ public sealed class TrainStudyOptionTests : IDisposable
     {
         var conditional = Settings("cond", "--conditional");
         Assert.Equal(Gan3D.Data.ShapeFamilies.Names, conditional.ClassNames!);
-        int perFamily = TrainingPreset.Quick.PerFamily(false);
+        int perFamily = TrainingPreset.Quick.PerFamily(vae: false, latent: false);
         Assert.Equal(Enumerable.Repeat(perFamily, 12), conditional.ClassCounts!);
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
         Assert.Equal(quick.Architecture with { Classes = 12 }, conditional.Architecture);
@@ -303,8 +303,10 @@ public sealed class TrainStudyOptionTests : IDisposable
     [Fact]
     public void PerFamilySetsTheBuiltInShapesAndIsKeptOnResume()
     {
-        Assert.Equal(500, TrainingPreset.Quick.PerFamily(latent: true));
-        Assert.Equal(50, TrainingPreset.Quick.PerFamily(latent: false));
+        Assert.Equal(500, TrainingPreset.Quick.PerFamily(vae: false, latent: true));
+        Assert.Equal(500, TrainingPreset.Quick.PerFamily(vae: false, latent: false));
+        Assert.Equal(50, TrainingPreset.Quick.PerFamily(vae: true, latent: false));
+        Assert.Equal(50, TrainingPreset.Standard.PerFamily(vae: false, latent: false));
         Settings("three", "--per-family", "3");
         using (var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(P("three"), "config.json"))))
         {
@@ -336,6 +338,18 @@ public sealed class TrainStudyOptionTests : IDisposable
             AssertBadInput(Run("eval", "--checkpoint", damaged, "--reference", "procedural", "--per-family", "1", "--training", "procedural", "--device", "cpu"),
                 $"{damaged}: " + (note == "three" ? "checkpoint metadata 'run.procedural_per_family' " : "") + message);
         }
+        // A run from before the note resumes on the count it trained on (its shapes over the families), not the preset's.
+        Directory.CreateDirectory(P("unnoted"));
+        foreach (string f in Directory.GetFiles(P("three")))
+        {
+            File.Copy(f, Path.Combine(P("unnoted"), Path.GetFileName(f)));
+        }
+        var unnoted = new Dictionary<string, string>(file.Metadata);
+        Assert.True(unnoted.Remove("run.procedural_per_family"));
+        Gan3D.Nn.SafeTensors.Save(Path.Combine(P("unnoted"), "checkpoint.safetensors"), tensors, unnoted);
+        var old = Run("train", "--resume", P("unnoted"), "--iterations", "2", "--device", "cpu");
+        Assert.True(old.Code == 0, old.Err);
+        Assert.Contains("36 shapes", old.Out);
         Settings("file", "--data", P("four.npy"));
         AssertBadInput(Run("train", "--resume", P("file"), "--per-family", "3", "--device", "cpu"),
             $"--per-family applies to runs on the built-in families; {Path.Combine(P("file"), "checkpoint.safetensors")} was trained on {P("four.npy")}");
