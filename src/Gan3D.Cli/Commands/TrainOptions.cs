@@ -14,7 +14,7 @@ internal sealed class TrainOptions
         DefaultValueFactory = _ => "procedural",
     };
 
-    public Option<int?> PerFamily { get; } = new("--per-family", "--count-per-family") { Description = "Built-in shapes a family with --data procedural, 2..10000 (12 families; default: 500 for --model latent; 50 for the GANs on quick and standard, 200 on paper)" };
+    public Option<int?> PerFamily { get; } = new("--per-family", "--count-per-family") { Description = "Built-in shapes a family with --data procedural, 2..10000 (12 families; default: 500 for --model latent and for the 3D-GAN on quick; 50 for the 3D-VAE-GAN on quick and for the GANs on standard; 200 on paper)" };
 
     public Option<string?> Preset { get; } = new("--preset") { Description = "quick: 32³, narrow, 4500 iterations in batches of 16 in about 10 minutes on 2 CPU cores (a 3D-VAE-GAN 1500 in batches of 32), the 3D-GAN with a D without batch norm at 10× the paper D's rate held by an R1 penalty (--model latent: 3000 iterations, 8 minutes, the closest samples measured); standard: 32³, half width, 4500 iterations in about 40 minutes on 2 CPU cores, the R1 D at 1e-4 (the closer 3D-GAN on real shapes; --model latent: the better shape descriptor); paper: the paper's 64³ network and settings (for a GPU). Default: paper on CUDA, quick on the CPU" };
 

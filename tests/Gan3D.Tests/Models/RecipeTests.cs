@@ -23,8 +23,8 @@ public sealed class RecipeTests : IDisposable
         // The values of gan3d train's presets before they moved into the library, written out; since then
         // the quick preset's 3D-VAE-GAN carries the reconstruction weight that was measured to work.
         Assert.Equal(new TrainingPreset("quick", 32, 0.25, 32, 0.0025f, 1e-4f, 1500, 250, 250, 50, LatentDistribution.Normal, 0.995f, 1e-2f,
-            GanDiscriminator: new DiscriminatorRecipe(DiscriminatorNorm.None, 1e-3f, 1f, 10f, 4, MinibatchStd: true), GanIterations: 4500, GanBatchSize: 16), TrainingPreset.Quick);
-        // The quick preset's 3D-GAN trains longer than its 3D-VAE-GAN, in batches of 16; the others train as long; a latent model has its own.
+            GanDiscriminator: new DiscriminatorRecipe(DiscriminatorNorm.None, 1e-3f, 1f, 10f, 4, MinibatchStd: true), GanIterations: 4500, GanBatchSize: 16, GanProceduralPerFamily: 500), TrainingPreset.Quick);
+        // The quick preset's 3D-GAN trains longer than its 3D-VAE-GAN, in batches of 16 on 500 built-in shapes a family; the others train as long; a latent model has its own.
         Assert.Equal((4500L, 1500L, 3000L), (TrainingPreset.Quick.IterationsFor(false, false), TrainingPreset.Quick.IterationsFor(true, false), TrainingPreset.Quick.IterationsFor(false, true)));
         Assert.Equal((4500L, 4500L), (TrainingPreset.Standard.IterationsFor(false, false), TrainingPreset.Standard.IterationsFor(true, false)));
         Assert.Equal(new TrainingPreset("paper", 64, 1.0, 100, 0.0025f, 1e-5f, 20000, 500, 1000, 200, LatentDistribution.Uniform, 0f), TrainingPreset.Paper);
