@@ -44,10 +44,6 @@ public static class TestSupport
     }
 
     /// <summary>
-    /// Asserts |actual − expected| ≤ atol + rtol·|expected| everywhere and writes the max difference to
-    /// the test output, naming the first mismatches when it fails.
-    /// </summary>
-    /// <summary>
     /// Central differences (f(w + ε) − f(w − ε)) / 2ε of <paramref name="f"/> in every <paramref name="stride"/>-th element
     /// of <paramref name="parameter"/> (restored afterwards), beside the <paramref name="analytic"/> gradient's same elements.
     /// </summary>
@@ -73,6 +69,10 @@ public static class TestSupport
         return (numeric.ToArray(), chosen.ToArray());
     }
 
+    /// <summary>
+    /// Asserts |actual − expected| ≤ atol + rtol·|expected| everywhere and writes the max difference to
+    /// the test output, naming the first mismatches when it fails.
+    /// </summary>
     public static void AssertClose(string what, double[] expected, float[] actual, double atol = 1e-4, double rtol = 1e-4)
     {
         Assert.True(expected.Length == actual.Length, $"{what}: expected {expected.Length} values, got {actual.Length}");
