@@ -88,7 +88,7 @@ internal static class EvalCommand
             var refs = ShapeSets.LoadOne(refSpec, r, ShapeSets.HeldOutSeed, families, log, "--reference");
             // With a checkpoint, '--training procedural' is the built-in shapes its run trained on (their count a family is noted in it).
             int trainFamilies = ckPath is not null && string.Equals(trainingSpec, "procedural", StringComparison.OrdinalIgnoreCase)
-                ? ShapeSets.TrainedPerFamily(ckPath, gan!.Checkpoint.Metadata, families)
+                ? ShapeSets.TrainedPerFamily(gan!.Checkpoint, families)
                 : families;
             var train = trainingSpec is null ? null : ShapeSets.LoadOne(trainingSpec, r, ShapeSets.TrainingSeed, trainFamilies, log, "--training");
             int count = n ?? refs.Count;

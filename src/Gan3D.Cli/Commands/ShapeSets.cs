@@ -1,4 +1,5 @@
 using Gan3D.Data;
+using Gan3D.Models;
 
 namespace Gan3D.Cli.Commands;
 
@@ -65,15 +66,28 @@ internal static class ShapeSets
     }
 
     /// <summary>
-    /// Built-in shapes a family that the run of <paramref name="checkpoint"/> (its <paramref name="metadata"/>, already
-    /// read) trained on, from its note, or <paramref name="fallback"/> when it trained on other data or predates the note.
+    /// Built-in shapes a family that the run of <paramref name="checkpoint"/> trained on: its note; for a run on the
+    /// built-in families from before the note, its shape count over the families; else <paramref name="fallback"/>
+    /// (a run on other data).
     /// </summary>
-    public static int TrainedPerFamily(string checkpoint, IReadOnlyDictionary<string, string> metadata, int fallback)
+    public static int TrainedPerFamily(Checkpoint checkpoint, int fallback)
     {
-        int? noted = Gan3D.Models.TrainingCheckpoint.NoteCount(checkpoint, metadata, "procedural_per_family", 1);
-        return noted is > MaxPerFamily
-            ? throw new InvalidDataException($"{checkpoint}: it notes {noted} built-in shapes a family, more than any run trains on ({MaxPerFamily})")
-            : noted ?? fallback;
+        var metadata = checkpoint.Metadata;
+        int? noted = TrainingCheckpoint.NoteCount(checkpoint.Path, metadata, "procedural_per_family", 1);
+        if (noted is > MaxPerFamily)
+        {
+            throw new InvalidDataException($"{checkpoint.Path}: it notes {noted} built-in shapes a family, more than any run trains on ({MaxPerFamily})");
+        }
+        bool procedural = !metadata.TryGetValue(AdversarialTrainer.RunMetadataPrefix + "data", out var data)
+            || string.Equals(data, "procedural", StringComparison.OrdinalIgnoreCase);
+        return noted ?? (procedural && metadata.ContainsKey("data.count") ? PerFamilyOf(checkpoint.GetInt64("data.count")) : null) ?? fallback;
+    }
+
+    /// <summary>The same count of each built-in family that makes <paramref name="shapes"/>, or null when none does.</summary>
+    public static int? PerFamilyOf(long shapes)
+    {
+        int families = ShapeFamilies.Names.Count;
+        return shapes > 0 && shapes % families == 0 && shapes / families <= MaxPerFamily ? (int)(shapes / families) : null;
     }
 
     /// <summary>One spec without a label, e.g. <c>--reference</c>.</summary>

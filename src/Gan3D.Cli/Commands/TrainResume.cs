@@ -21,9 +21,7 @@ internal static class TrainResume
         // A run that predates the note trained on the same count for every family: its shape count says how many.
         int families = ShapeFamilies.Names.Count;
         long trained = resume.TrainedOn;
-        int perFamily = resume.Count("procedural_per_family", 1)
-            ?? (trained > 0 && trained % families == 0 && trained / families <= ShapeSets.MaxPerFamily ? (int)(trained / families)
-                : preset.PerFamily(resume.IsVaeGan, resume.IsLatent));
+        int perFamily = resume.Count("procedural_per_family", 1) ?? ShapeSets.PerFamilyOf(trained) ?? preset.PerFamily(resume.IsVaeGan, resume.IsLatent);
         if (string.Equals(dataSpec, "procedural", StringComparison.OrdinalIgnoreCase) && resume.Note("procedural_per_family") is not null
             && (long)perFamily * families != trained)
         {

@@ -350,6 +350,11 @@ public sealed class TrainStudyOptionTests : IDisposable
         var old = Run("train", "--resume", P("unnoted"), "--iterations", "2", "--device", "cpu");
         Assert.True(old.Code == 0, old.Err);
         Assert.Contains("36 shapes", old.Out);
+        // eval reads the same count from such a checkpoint (the resume above noted it: strip it again).
+        Gan3D.Nn.SafeTensors.Save(Path.Combine(P("unnoted"), "checkpoint.safetensors"), tensors, unnoted);
+        var oldEval = Run("eval", "--checkpoint", Path.Combine(P("unnoted"), "checkpoint.safetensors"), "--reference", "procedural", "--per-family", "1", "--training", "procedural", "--json", "--device", "cpu");
+        Assert.True(oldEval.Code == 0, oldEval.Err);
+        Assert.Contains("\"training_shapes\":36", oldEval.Out);
         Settings("file", "--data", P("four.npy"));
         AssertBadInput(Run("train", "--resume", P("file"), "--per-family", "3", "--device", "cpu"),
             $"--per-family applies to runs on the built-in families; {Path.Combine(P("file"), "checkpoint.safetensors")} was trained on {P("four.npy")}");
