@@ -29,6 +29,7 @@ internal static class EvalCommand
         var baselines = new Option<bool>("--baselines") { Description = "Also score trivial generators: training shapes (the ideal), the mean training shape, and voxel noise at the training occupancy (needs --training)" };
         var perFamily = new Option<int>("--per-family", "--count-per-family") { Description = "'procedural': shapes per family", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the latent codes and the noise baseline", DefaultValueFactory = _ => 0 };
+        var dropParts = ShapeOutput.DropPartsOption();
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (fractions in 0..1)" };
         var device = CliDevices.Option();
         var command = new Command("eval",
@@ -38,7 +39,7 @@ internal static class EvalCommand
             "together: with 1 − IoU, noise scores a deceptively good 1-NNA.\n" +
             "Example: gan3d eval --checkpoint runs/gan/checkpoint.safetensors --reference procedural --training procedural --baselines")
         {
-            checkpoint, shapes, reference, training, samples, metric, threshold, nearCopy, baselines, perFamily, seed, json, device,
+            checkpoint, shapes, reference, training, samples, metric, threshold, nearCopy, baselines, perFamily, seed, dropParts, json, device,
         };
         command.SetAction(parse =>
         {
@@ -52,6 +53,7 @@ internal static class EvalCommand
                 var m => throw new UsageException($"--metric {m}: use iou or chamfer"),
             };
             float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
+            int drop = ShapeOutput.CheckDropParts(parse.GetValue(dropParts));
             float copy = parse.GetResult(nearCopy) is null ? (distance == ShapeDistance.Iou ? 0.1f : 1f) : parse.GetValue(nearCopy);
             if (!(copy >= 0) || float.IsInfinity(copy))
             {
@@ -66,6 +68,10 @@ internal static class EvalCommand
             if ((ckPath is null) == (shapesPath is null))
             {
                 throw new UsageException("give exactly one of --checkpoint (evaluate its samples) and --shapes (evaluate stored shapes)");
+            }
+            if (drop > 0 && shapesPath is not null)
+            {
+                throw new UsageException("--drop-parts post-processes a checkpoint's samples; --shapes are evaluated as stored");
             }
             string? trainingSpec = parse.GetValue(training);
             if (parse.GetValue(baselines) && trainingSpec is null)
@@ -111,8 +117,8 @@ internal static class EvalCommand
             if (gan is not null)
             {
                 log.WriteLine($"eval: generating {count} shapes ({r}³) from {ckPath}");
-                generated = Sampling.Shapes(gan.G, gan.DrawLatent(count, new Rng(s)), count, t);
-                what = "samples";
+                generated = Sampling.Shapes(gan.G, gan.DrawLatent(count, new Rng(s)), count, t, drop);
+                what = drop > 0 ? $"samples, parts ≤ {drop} voxels emptied" : "samples";
             }
             else
             {
@@ -145,7 +151,7 @@ internal static class EvalCommand
                 : null;
             if (asJson)
             {
-                o.WriteLine(ToJson(rows, memo, train?.Count ?? 0, fragments, byClass));
+                o.WriteLine(ToJson(rows, memo, train?.Count ?? 0, fragments, byClass, drop));
                 return ExitCodes.Success;
             }
             string unit = distance == ShapeDistance.Iou ? "1 − IoU" : "Chamfer, voxels";
@@ -179,7 +185,7 @@ internal static class EvalCommand
     }
 
     private static string ToJson(List<(string Name, string Key, GenerationReport Report)> rows, MemorisationReport? memo, int trainingCount,
-        (FragmentReport Generated, FragmentReport Reference) fragments, IReadOnlyList<ClassCoverage>? byClass)
+        (FragmentReport Generated, FragmentReport Reference) fragments, IReadOnlyList<ClassCoverage>? byClass, int dropParts)
     {
         static Dictionary<string, object> Fragments(FragmentReport f) => new()
         {
@@ -200,6 +206,8 @@ internal static class EvalCommand
             ["metric"] = main.Metric == ShapeDistance.Iou ? "iou" : "chamfer",
             ["samples"] = main.Samples,
             ["reference"] = main.References,
+            // The post-processing's part size, 0 for the raw samples: a figure of post-processed samples always says so.
+            ["drop_parts"] = dropParts,
         };
         foreach (var (k, v) in Metrics(main))
         {

@@ -17,6 +17,7 @@ internal static class SampleCommand
         var threshold = new Option<float>("--threshold", "-t") { Description = "Occupancy threshold for png, binvox and meshes", DefaultValueFactory = _ => 0.5f };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the latent codes", DefaultValueFactory = _ => 0 };
         var className = new Option<string?>("--class") { Description = "A conditional checkpoint (train --conditional): every shape of this class (default: classes drawn in the training proportions)" };
+        var dropParts = ShapeOutput.DropPartsOption();
         var device = CliDevices.Option();
         var command = new Command("sample",
             "Generate shapes from a trained checkpoint. Also writes z.npy, the latent codes used (one row per shape), " +
@@ -25,7 +26,7 @@ internal static class SampleCommand
             "Example: gan3d sample --checkpoint runs/gan/checkpoint.safetensors --count 8 --format obj --out samples\n" +
             "Example: gan3d sample --checkpoint runs/gan/checkpoint.safetensors --class chair --out chairs")
         {
-            checkpoint, count, output, format, threshold, seed, className, device,
+            checkpoint, count, output, format, threshold, seed, className, dropParts, device,
         };
         command.SetAction(parse =>
         {
@@ -37,6 +38,7 @@ internal static class SampleCommand
             }
             string fmt = ShapeOutput.CheckFormat(parse.GetValue(format)!);
             float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
+            int drop = ShapeOutput.CheckDropParts(parse.GetValue(dropParts));
             string dir = parse.GetValue(output)!, ckPath = parse.GetValue(checkpoint)!;
             string zPath = Path.Combine(dir, "z.npy");
             CliFiles.RefuseOverwritingInputs(ShapeOutput.Paths(dir, "sample", n, fmt).Append(zPath), ckPath);
@@ -50,6 +52,11 @@ internal static class SampleCommand
                 g.SetClass(z, n, name, ckPath);
             }
             var probabilities = g.Decode(z, n);
+            if (drop > 0)
+            {
+                long parts = SmallParts.Drop(probabilities, n, r, t, drop);
+                o.WriteLine($"post-processed (--drop-parts {drop}): emptied {parts} parts of at most {drop} voxels; these are not the raw samples");
+            }
             var written = ShapeOutput.Write(dir, "sample", probabilities, n, r, fmt, t);
             NpyFile.WriteFloat32(zPath, [n, g.Architecture.CodeSize], z);
             o.WriteLine($"{n} shapes ({r}³) from {g.Model} checkpoint → {written.Count + 1} files in {dir} (latent codes: {zPath})");

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using Gan3D.Data;
+using Gan3D.Models;
 
 namespace Gan3D.Cli.Commands;
 
@@ -23,6 +25,19 @@ internal static class ShapeOutput
             throw new UsageException($"{option} {count} at {r}³ needs {bytes / (double)(1L << 30):F1} GiB of probabilities at once; at most {most} shapes a call at this resolution");
         }
     }
+
+    /// <summary>The explicit post-processing option of the commands that generate shapes (<see cref="SmallParts"/>).</summary>
+    public static Option<int> DropPartsOption() => new("--drop-parts")
+    {
+        Description = $"Post-process the samples: empty every 26-connected part of at most N voxels ({FragmentReport.SpeckVoxels} = what eval counts as specks) " +
+            "before anything is written or measured. 0 (the default) keeps the raw samples, which every figure in the README is of",
+        DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary>Refuses a negative --drop-parts.</summary>
+    public static int CheckDropParts(int voxels) => voxels >= 0
+        ? voxels
+        : throw new UsageException($"--drop-parts {voxels} must be 0 (off) or a part size in voxels");
 
     public static string CheckFormat(string format)
     {

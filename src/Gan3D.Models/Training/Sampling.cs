@@ -61,7 +61,7 @@ public static class Sampling
     public static float[] Sample(Generator3D g, LatentDistribution distribution, int count, Rng rng) =>
         Decode(g, DrawCodes(count, g.Architecture, distribution, null, rng), count);
 
-    /// <summary>Shapes <see cref="Shapes(Generator3D, float[], int, float)"/> decodes and packs at a time.</summary>
+    /// <summary>Shapes <see cref="Shapes(Generator3D, float[], int, float, int)"/> decodes and packs at a time.</summary>
     public const int PackChunk = 256;
 
     /// <summary>
@@ -73,13 +73,17 @@ public static class Sampling
     public static VoxelDataset Shapes(Generator3D g, LatentDistribution distribution, int count, Rng rng, float threshold = 0.5f) =>
         Shapes(g, DrawCodes(count, g.Architecture, distribution, null, rng), count, threshold);
 
-    /// <summary>As above, for given codes (count × <see cref="GanArchitecture.CodeSize"/>), e.g. a latent model's draws.</summary>
-    public static VoxelDataset Shapes(Generator3D g, float[] z, int count, float threshold = 0.5f)
+    /// <summary>
+    /// As above, for given codes (count × <see cref="GanArchitecture.CodeSize"/>), e.g. a latent model's draws; with
+    /// <paramref name="dropParts"/> above 0, post-processed by <see cref="SmallParts.Drop"/> (0: the raw samples).
+    /// </summary>
+    public static VoxelDataset Shapes(Generator3D g, float[] z, int count, float threshold = 0.5f, int dropParts = 0)
     {
         int zd = g.Architecture.CodeSize, r = g.Architecture.Resolution, vox = r * r * r;
         return Packed(count, (start, k) =>
         {
             var probabilities = Decode(g, z.AsSpan(start * zd, k * zd), k);
+            SmallParts.Drop(probabilities, k, r, threshold, dropParts);
             return Enumerable.Range(0, k).Select(i => VoxelGrid.FromProbabilities(probabilities.AsSpan(i * vox, vox), r, threshold)).ToList();
         });
     }

@@ -192,6 +192,40 @@ public sealed class DescriptorCommandTests(TinyGanFixture gan) : IClassFixture<T
     }
 
     [Fact]
+    public void DropPartsPostProcessesSampleAndEvalAndSaysSo()
+    {
+        // The two-iteration G's probabilities all lie within 0.002 of 0.5: a threshold above most of them leaves scattered parts.
+        string raw = Path.Combine(_dir, "raw"), clean = Path.Combine(_dir, "clean");
+        Assert.Equal(0, Run("sample", "-c", gan.Checkpoint, "--count", "4", "--format", "npy", "--threshold", "0.5004", "--out", raw, "--device", "cpu").Code);
+        var r = Run("sample", "-c", gan.Checkpoint, "--count", "4", "--format", "npy", "--threshold", "0.5004", "--drop-parts", "4", "--out", clean, "--device", "cpu");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("post-processed (--drop-parts 4)", r.Out);
+        // The same codes, then the library's post-processing at the command's threshold: the file holds exactly that.
+        var (shape, expected) = NpyFile.ReadFloat32(Path.Combine(raw, "sample.npy"));
+        long parts = SmallParts.Drop(expected, 4, 32, 0.5004f, 4);
+        Assert.True(parts > 0, "the tiny G's samples should have specks to drop");
+        Assert.Contains($"emptied {parts} parts", r.Out);
+        Assert.Equal(expected, NpyFile.ReadFloat32(Path.Combine(clean, "sample.npy")).Data);
+
+        // eval measures the post-processed samples, and its JSON says which: no speck survives a drop of parts of up to 4 voxels.
+        string reference = Shapes("ref-drop.npy", 1, seed: 9);
+        double Specks(JsonElement root) => root.GetProperty("fragments").GetProperty("samples").GetProperty("mean_specks").GetDouble();
+        var before = Run("eval", "--checkpoint", gan.Checkpoint, "--reference", reference, "--samples", "8", "--threshold", "0.5004", "--json", "--device", "cpu");
+        var after = Run("eval", "--checkpoint", gan.Checkpoint, "--reference", reference, "--samples", "8", "--threshold", "0.5004", "--drop-parts", "4", "--json", "--device", "cpu");
+        Assert.True(after.Code == 0, after.Err);
+        using var rawDoc = JsonDocument.Parse(before.Out);
+        using var cleanDoc = JsonDocument.Parse(after.Out);
+        Assert.Equal(0, rawDoc.RootElement.GetProperty("drop_parts").GetInt32());
+        Assert.True(Specks(rawDoc.RootElement) > 0, before.Out);
+        Assert.Equal(4, cleanDoc.RootElement.GetProperty("drop_parts").GetInt32());
+        Assert.Equal(0, Specks(cleanDoc.RootElement));
+        Assert.Contains("samples, parts ≤ 4 voxels emptied", Run("eval", "--checkpoint", gan.Checkpoint, "--reference", reference, "--samples", "8", "--threshold", "0.5004", "--drop-parts", "4", "--device", "cpu").Out);
+
+        AssertBadInput(Run("eval", "--shapes", reference, "--reference", reference, "--drop-parts", "4"), "--drop-parts post-processes a checkpoint's samples");
+        AssertBadInput(Run("sample", "-c", gan.Checkpoint, "--drop-parts", "-1", "--out", Path.Combine(_dir, "bad")), "--drop-parts -1 must be 0 (off)");
+    }
+
+    [Fact]
     public void SplitHoldsOutADisjointSeededShare()
     {
         string set = Shapes("all.npy", 2);

@@ -112,4 +112,101 @@ public sealed class FragmentReportTests
         Assert.Equal(2 / 3.0, report.SpeckFreeShare, 12); // the solid block and the empty grid
         Assert.Equal((0 + 5 / 17.0) / 2, report.OutsideLargestShare, 12);
     }
+
+    [Fact]
+    public void DroppingSmallPartsEmptiesExactlyTheVoxelsOfPartsThatSmall()
+    {
+        // Probabilities on both sides of the threshold (and exactly at it, which is empty), in sparse and dense grids.
+        // References: the parts' count from the union–find above, and each occupied voxel's part grown naively.
+        const float threshold = 0.4f;
+        long total = 0;
+        foreach (var (r, density, seed, maxVoxels) in new[] { (6, 0.1, 11, 1), (7, 0.15, 12, 4), (8, 0.2, 13, 3), (6, 0.45, 14, 10) })
+        {
+            var rng = new Random(seed);
+            int vox = r * r * r;
+            var probabilities = new float[2 * vox];
+            for (int v = 0; v < probabilities.Length; v++)
+            {
+                double u = rng.NextDouble();
+                probabilities[v] = u < density ? 0.41f + (float)(0.59 * rng.NextDouble()) : u < density + 0.05 ? threshold : (float)(threshold * rng.NextDouble());
+            }
+            var expected = (float[])probabilities.Clone();
+            long expectedParts = 0;
+            for (int shape = 0; shape < 2; shape++)
+            {
+                var g = new VoxelGrid(r);
+                var cells = new List<int>();
+                for (int v = 0; v < vox; v++)
+                {
+                    if (probabilities[(shape * vox) + v] > threshold)
+                    {
+                        g[v / (r * r), v / r % r, v % r] = true;
+                        cells.Add(v);
+                    }
+                }
+                var sizes = PartSizesByUnionFind(g);
+                expectedParts += sizes.Count(s => s <= maxVoxels);
+                foreach (int v in cells)
+                {
+                    int size = PartSizeOf(g, v, r);
+                    if (size <= maxVoxels)
+                    {
+                        expected[(shape * vox) + v] = 0f;
+                    }
+                }
+            }
+            long dropped = SmallParts.Drop(probabilities, 2, r, threshold, maxVoxels);
+            Assert.Equal(expectedParts, dropped);
+            Assert.Equal(expected, probabilities);
+            total += dropped;
+        }
+        Assert.True(total > 0, "the cases should drop some parts");
+    }
+
+    /// <summary>The size of voxel <paramref name="v"/>'s part, grown naively: sweeps over the grid until no occupied voxel within Chebyshev distance 1 of the part joins it.</summary>
+    private static int PartSizeOf(VoxelGrid g, int v, int r)
+    {
+        var inPart = new bool[r * r * r];
+        inPart[v] = true;
+        bool grew = true;
+        while (grew)
+        {
+            grew = false;
+            for (int a = 0; a < inPart.Length; a++)
+            {
+                if (inPart[a] || !g[a / (r * r), a / r % r, a % r])
+                {
+                    continue;
+                }
+                for (int b = 0; b < inPart.Length && !inPart[a]; b++)
+                {
+                    if (inPart[b] && Math.Abs((a / (r * r)) - (b / (r * r))) <= 1 && Math.Abs((a / r % r) - (b / r % r)) <= 1 && Math.Abs((a % r) - (b % r)) <= 1)
+                    {
+                        inPart[a] = grew = true;
+                    }
+                }
+            }
+        }
+        return inPart.Count(x => x);
+    }
+
+    [Fact]
+    public void DroppingNothingOrAShapeWithoutSmallPartsChangesNothing()
+    {
+        var probabilities = new float[8 * 8 * 8];
+        for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+        for (int k = 0; k < 3; k++)
+        {
+            probabilities[(i * 64) + (j * 8) + k] = 0.9f; // one 27-voxel part
+        }
+        probabilities[(7 * 64) + (7 * 8) + 7] = 0.8f; // one speck
+        var before = (float[])probabilities.Clone();
+        Assert.Equal(0, SmallParts.Drop(probabilities, 1, 8, 0.5f, 0));
+        Assert.Equal(before, probabilities);
+        Assert.Equal(1, SmallParts.Drop(probabilities, 1, 8, 0.5f, 26));
+        before[(7 * 64) + (7 * 8) + 7] = 0f;
+        Assert.Equal(before, probabilities);
+        Assert.Throws<ArgumentException>(() => SmallParts.Drop(probabilities, 2, 8, 0.5f, 4));
+    }
 }
