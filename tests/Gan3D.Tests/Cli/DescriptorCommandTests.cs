@@ -201,7 +201,7 @@ public sealed class DescriptorCommandTests(TinyGanFixture gan) : IClassFixture<T
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("post-processed (--drop-parts 4)", r.Out);
         // The same codes, then the library's post-processing at the command's threshold: the file holds exactly that.
-        var (shape, expected) = NpyFile.ReadFloat32(Path.Combine(raw, "sample.npy"));
+        var (_, expected) = NpyFile.ReadFloat32(Path.Combine(raw, "sample.npy"));
         long parts = SmallParts.Drop(expected, 4, 32, 0.5004f, 4);
         Assert.True(parts > 0, "the tiny G's samples should have specks to drop");
         Assert.Contains($"emptied {parts} parts", r.Out);

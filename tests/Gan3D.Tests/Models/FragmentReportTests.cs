@@ -191,7 +191,7 @@ public sealed class FragmentReportTests
     }
 
     [Fact]
-    public void DroppingNothingOrAShapeWithoutSmallPartsChangesNothing()
+    public void DroppingKeepsPartsAboveTheSizeAndZeroIsOff()
     {
         var probabilities = new float[8 * 8 * 8];
         for (int i = 0; i < 3; i++)
@@ -204,7 +204,7 @@ public sealed class FragmentReportTests
         var before = (float[])probabilities.Clone();
         Assert.Equal(0, SmallParts.Drop(probabilities, 1, 8, 0.5f, 0));
         Assert.Equal(before, probabilities);
-        Assert.Equal(1, SmallParts.Drop(probabilities, 1, 8, 0.5f, 26));
+        Assert.Equal(1, SmallParts.Drop(probabilities, 1, 8, 0.5f, 26)); // the speck goes, the block one voxel above the size stays
         before[(7 * 64) + (7 * 8) + 7] = 0f;
         Assert.Equal(before, probabilities);
         Assert.Throws<ArgumentException>(() => SmallParts.Drop(probabilities, 2, 8, 0.5f, 4));
