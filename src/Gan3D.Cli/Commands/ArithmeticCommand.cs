@@ -15,18 +15,20 @@ internal static class ArithmeticCommand
         var output = new Option<string>("--out", "-o") { Description = "Output folder", Required = true };
         var format = new Option<string>("--format", "-f") { Description = "png, npy, binvox, obj or ply for the result", DefaultValueFactory = _ => "png" };
         var threshold = new Option<float>("--threshold", "-t") { Description = "Occupancy threshold", DefaultValueFactory = _ => 0.5f };
+        var dropParts = ShapeOutput.DropPartsOption();
         var device = CliDevices.Option();
         var command = new Command("arithmetic",
             "Shape arithmetic in latent space: decode from − minus + plus and show it beside the three inputs " +
             "(arithmetic-montage.png).\nExample: gan3d arithmetic -c run/checkpoint.safetensors --from armchair.npy --minus chair.npy --plus table.npy --out arith")
         {
-            checkpoint, from, minus, plus, output, format, threshold, device,
+            checkpoint, from, minus, plus, output, format, threshold, dropParts, device,
         };
         command.SetAction(parse =>
         {
             var o = parse.InvocationConfiguration.Output;
             string fmt = ShapeOutput.CheckFormat(parse.GetValue(format)!);
             float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
+            int drop = ShapeOutput.CheckDropParts(parse.GetValue(dropParts));
             string dir = parse.GetValue(output)!, ckPath = parse.GetValue(checkpoint)!;
             string fromPath = parse.GetValue(from)!, minusPath = parse.GetValue(minus)!, plusPath = parse.GetValue(plus)!;
             CliFiles.RefuseOverwritingInputs(ShapeOutput.Paths(dir, "arithmetic", 4, fmt), ckPath, fromPath, minusPath, plusPath);
@@ -39,6 +41,7 @@ internal static class ArithmeticCommand
             var result = LatentSpace.Arithmetic(a, b, c);
             var z = a.Concat(b).Concat(c).Concat(result).ToArray();
             var p = g.Decode(z, 4);
+            ShapeOutput.DropParts(o, p, 4, r, t, drop);
             ShapeOutput.Write(dir, "arithmetic", p, 4, r, fmt, t, ["FROM", "MINUS", "PLUS", "RESULT"]);
             o.WriteLine($"from − minus + plus → {Path.Combine(dir, "arithmetic-montage.png")}");
             return ExitCodes.Success;

@@ -18,6 +18,7 @@ internal static class InterpolateCommand
         var to = new Option<string?>("--to") { Description = "End code, as --from" };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the codes not given", DefaultValueFactory = _ => 0 };
         var threshold = new Option<float>("--threshold", "-t") { Description = "Occupancy threshold of the renders", DefaultValueFactory = _ => 0.5f };
+        var dropParts = ShapeOutput.DropPartsOption();
         var device = CliDevices.Option();
         var command = new Command("interpolate",
             "Render the shapes along a linear and/or spherical path between two latent codes as montages " +
@@ -25,7 +26,7 @@ internal static class InterpolateCommand
             "(interpolation-linear.npy, interpolation-slerp.npy).\n" +
             "Example: gan3d interpolate --checkpoint runs/gan/checkpoint.safetensors --steps 8 --out interp")
         {
-            checkpoint, steps, output, mode, from, to, seed, threshold, device,
+            checkpoint, steps, output, mode, from, to, seed, threshold, dropParts, device,
         };
         command.SetAction(parse =>
         {
@@ -43,6 +44,7 @@ internal static class InterpolateCommand
                 _ => throw new UsageException($"--mode {m}: use linear, slerp or both"),
             };
             float t = CliFiles.CheckThreshold(parse.GetValue(threshold));
+            int drop = ShapeOutput.CheckDropParts(parse.GetValue(dropParts));
             string dir = parse.GetValue(output)!, ckPath = parse.GetValue(checkpoint)!;
             string? fromPath = parse.GetValue(from), toPath = parse.GetValue(to);
             CliFiles.RefuseOverwritingInputs(modes.SelectMany(name => ShapeOutput.Paths(dir, $"interpolation-{name}", k, "npy")), ckPath, fromPath, toPath);
@@ -62,6 +64,7 @@ internal static class InterpolateCommand
                     zi.CopyTo(z, i * zd);
                 }
                 var p = g.Decode(z, k);
+                ShapeOutput.DropParts(o, p, k, r, t, drop);
                 var captions = Enumerable.Range(0, k).Select(i => $"T={(double)i / (k - 1):0.##}").ToArray();
                 ShapeOutput.Write(dir, $"interpolation-{name}", p, k, r, "npy", t, captions);
                 o.WriteLine($"{name}: {k} shapes → {Path.Combine(dir, $"interpolation-{name}-montage.png")}");

@@ -52,11 +52,7 @@ internal static class SampleCommand
                 g.SetClass(z, n, name, ckPath);
             }
             var probabilities = g.Decode(z, n);
-            if (drop > 0)
-            {
-                long parts = SmallParts.Drop(probabilities, n, r, t, drop);
-                o.WriteLine($"post-processed (--drop-parts {drop}): emptied {parts} parts of at most {drop} voxels; these are not the raw samples");
-            }
+            ShapeOutput.DropParts(o, probabilities, n, r, t, drop);
             var written = ShapeOutput.Write(dir, "sample", probabilities, n, r, fmt, t);
             NpyFile.WriteFloat32(zPath, [n, g.Architecture.CodeSize], z);
             o.WriteLine($"{n} shapes ({r}³) from {g.Model} checkpoint → {written.Count + 1} files in {dir} (latent codes: {zPath})");

@@ -29,10 +29,23 @@ internal static class ShapeOutput
     /// <summary>The explicit post-processing option of the commands that generate shapes (<see cref="SmallParts"/>).</summary>
     public static Option<int> DropPartsOption() => new("--drop-parts")
     {
-        Description = $"Post-process the samples: empty every 26-connected part of at most N voxels ({FragmentReport.SpeckVoxels} = what eval counts as specks) " +
+        Description = $"Post-process the shapes: empty every 26-connected part of at most N voxels ({FragmentReport.SpeckVoxels} = what eval counts as specks) " +
             "before anything is written or measured. 0 (the default) keeps the raw samples, which every figure in the README is of",
         DefaultValueFactory = _ => 0,
     };
+
+    /// <summary>
+    /// Applies --drop-parts <paramref name="drop"/> to <paramref name="count"/> shapes of probabilities in place (nothing
+    /// when 0) and says so on <paramref name="o"/>: a post-processed output never passes for the raw samples.
+    /// </summary>
+    public static void DropParts(TextWriter o, float[] probabilities, int count, int r, float threshold, int drop)
+    {
+        if (drop > 0)
+        {
+            long parts = SmallParts.Drop(probabilities.AsSpan(0, count * r * r * r), count, r, threshold, drop);
+            o.WriteLine($"post-processed (--drop-parts {drop}): emptied {parts} parts of at most {drop} voxels; these are not the raw samples");
+        }
+    }
 
     /// <summary>Refuses a negative --drop-parts.</summary>
     public static int CheckDropParts(int voxels) => voxels >= 0

@@ -206,6 +206,24 @@ public sealed class DescriptorCommandTests(TinyGanFixture gan) : IClassFixture<T
         Assert.True(parts > 0, "the tiny G's samples should have specks to drop");
         Assert.Contains($"emptied {parts} parts", r.Out);
         Assert.Equal(expected, NpyFile.ReadFloat32(Path.Combine(clean, "sample.npy")).Data);
+        // interpolate and arithmetic post-process their shapes the same way.
+        string z = Path.Combine(raw, "z.npy");
+        foreach (var (command, file, args) in new[]
+        {
+            ("interpolate", "interpolation-linear.npy", new[] { "--steps", "3", "--mode", "linear" }),
+            ("arithmetic", "arithmetic.npy", new[] { "--from", z, "--minus", z, "--plus", z, "--format", "npy" }),
+        })
+        {
+            string[] common = ["-c", gan.Checkpoint, "--threshold", "0.5004", "--device", "cpu", .. args];
+            Assert.Equal(0, Run([command, .. common, "--out", Path.Combine(_dir, command + "-raw")]).Code);
+            var dropped = Run([command, .. common, "--drop-parts", "4", "--out", Path.Combine(_dir, command + "-clean")]);
+            Assert.True(dropped.Code == 0, dropped.Err);
+            var (fileShape, want) = NpyFile.ReadFloat32(Path.Combine(_dir, command + "-raw", file));
+            long emptied = SmallParts.Drop(want, fileShape[0], 32, 0.5004f, 4);
+            Assert.True(emptied > 0, command);
+            Assert.Contains($"post-processed (--drop-parts 4): emptied {emptied} parts", dropped.Out);
+            Assert.Equal(want, NpyFile.ReadFloat32(Path.Combine(_dir, command + "-clean", file)).Data);
+        }
 
         // eval measures the post-processed samples, and its JSON says which: no speck survives a drop of parts of up to 4 voxels.
         string reference = Shapes("ref-drop.npy", 1, seed: 9);
