@@ -80,7 +80,7 @@ internal static class ShapeSets
         }
         bool procedural = !metadata.TryGetValue(AdversarialTrainer.RunMetadataPrefix + "data", out var data)
             || string.Equals(data, "procedural", StringComparison.OrdinalIgnoreCase);
-        return noted ?? (procedural && metadata.ContainsKey("data.count") ? PerFamilyOf(checkpoint.GetInt64("data.count")) : null) ?? fallback;
+        return noted ?? (procedural && metadata.ContainsKey(AdversarialTrainer.DataCountKey) ? PerFamilyOf(checkpoint.GetInt64(AdversarialTrainer.DataCountKey)) : null) ?? fallback;
     }
 
     /// <summary>The same count of each built-in family that makes <paramref name="shapes"/>, or null when none does.</summary>

@@ -543,6 +543,9 @@ public abstract class AdversarialTrainer : ITrainer
     /// <summary>Checkpoint metadata prefix of <see cref="RunMetadata"/>.</summary>
     public const string RunMetadataPrefix = "run.";
 
+    /// <summary>Checkpoint metadata key of how many shapes the run trains on (resume checks the data against it).</summary>
+    public const string DataCountKey = "data.count";
+
     /// <summary>
     /// Notes about the run that the trainer does not use but a resumed run should know (the command line
     /// keeps where the data came from and the iteration target here): saved in every checkpoint under
@@ -567,7 +570,7 @@ public abstract class AdversarialTrainer : ITrainer
             ["rng.latent"] = _latentRng.Offset.ToString(CultureInfo.InvariantCulture),
             ["data.epoch"] = _order.Epoch.ToString(CultureInfo.InvariantCulture),
             ["data.position"] = _order.Position.ToString(CultureInfo.InvariantCulture),
-            ["data.count"] = Data.Count.ToString(CultureInfo.InvariantCulture),
+            [DataCountKey] = Data.Count.ToString(CultureInfo.InvariantCulture),
             ["data.hash"] = Data.ContentHash(),
         };
         foreach (var (key, value) in RunMetadata)
@@ -589,7 +592,7 @@ public abstract class AdversarialTrainer : ITrainer
         {
             throw new InvalidDataException($"{path}: a '{ck.Get("model")}' checkpoint cannot resume {model} training");
         }
-        long count = ck.GetInt64("data.count");
+        long count = ck.GetInt64(DataCountKey);
         if (count != data.Count)
         {
             throw new ArgumentException($"{path}: the run was trained on {count} shapes but the data now has {data.Count}; resume needs the same data");

@@ -72,7 +72,7 @@ public sealed class TrainingCheckpoint
             throw new InvalidDataException($"{path}: step {step} is negative");
         }
         // Only the metadata is kept: Resume reads the tensors again, and a paper-size checkpoint is large.
-        return new TrainingCheckpoint(path, ck.Metadata, model, options, step, ck.GetInt64("data.count"));
+        return new TrainingCheckpoint(path, ck.Metadata, model, options, step, ck.GetInt64(AdversarialTrainer.DataCountKey));
     }
 
     /// <summary>A note of the run (<see cref="AdversarialTrainer.RunMetadata"/>), or null when the checkpoint has none.</summary>
