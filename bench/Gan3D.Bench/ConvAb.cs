@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gan3D.Kernels;
+using Gan3D.Models;
 using Gan3D.Tensors;
 
 namespace Gan3D.Bench;
@@ -56,6 +57,11 @@ internal static class ConvAb
                 }
             }
             var (x, y, outT) = ConvBench.Operands(g, pass, be);
+            foreach (int v in new[] { a, b })
+            {
+                be.KernelVersion = v;
+                SteadyState.WarmUp(() => ConvBench.Apply(be, pass, x, y, outT, g), seconds: 1);
+            }
             double bestA = double.MaxValue, bestB = double.MaxValue, cpuA = double.MaxValue, cpuB = double.MaxValue;
             var proc = Process.GetCurrentProcess();
             for (int r = 0; r < rounds; r++)

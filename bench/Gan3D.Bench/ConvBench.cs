@@ -149,12 +149,15 @@ internal static class ConvBench
         return (maxDiff, maxRef);
     }
 
-    /// <summary>Median of <paramref name="repeat"/> runs after one warm-up, each waited for (a GPU queues work).</summary>
+    /// <summary>Median of <paramref name="repeat"/> runs after a warm-up (<see cref="SteadyState.WarmUp(Action, double)"/>), each waited for (a GPU queues work).</summary>
     private static double Time(Conv3dGeometry g, ConvPass pass, IBackend be, int repeat)
     {
         var (a, b, o) = Operands(g, pass, be);
-        Apply(be, pass, a, b, o, g);
-        be.Synchronize();
+        SteadyState.WarmUp(() =>
+        {
+            Apply(be, pass, a, b, o, g);
+            be.Synchronize();
+        }, seconds: 1);
         var times = new double[repeat];
         for (int i = 0; i < repeat; i++)
         {

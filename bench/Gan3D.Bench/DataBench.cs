@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
 using Gan3D.Data;
+using Gan3D.Models;
 
 namespace Gan3D.Bench;
 
@@ -12,7 +13,7 @@ public sealed record DataCase(string Name, string Work, string Check, double Our
 /// <summary>
 /// Validate-then-time for the data layer (gan3d-bench data): each case computes its result once and
 /// checks it against an independent answer (an analytic sphere, a mesh's own volume, a round trip, the
-/// peer's own figure), and only then is timed (median of the repeats after about a second of warm-up calls).
+/// peer's own figure), and only then is timed (median of the repeats after a second or more of warm-up calls).
 /// Cases that need ../shared/data are left out, with a line saying so, when it is absent.
 /// Peer figures come from bench/peer/data_peer.py (NumPy, scikit-image) for the same work, where
 /// such a peer exists.
@@ -182,7 +183,7 @@ public static class DataBench
         w.WriteLine($"- machine: {CompareReport.Machine()}");
         w.WriteLine($"- ours: all {threads} cores where the work splits (voxelizer, shapes, montage); peer: {(peerVersion.Length > 0 ? peerVersion + ", one thread" : "none run")}");
         w.WriteLine($"- command: `{command}`");
-        w.WriteLine("- every case is checked first (column 'check'), then timed: median of the repeats after warm-up calls (about 1 s, at most 40)");
+        w.WriteLine("- every case is checked first (column 'check'), then timed: median of the repeats after warm-up calls (at least 40 and 1 s, until the JIT compiles nothing new for 0.25 s; `SteadyState.WarmUp`)");
         w.WriteLine();
         w.WriteLine("| case | work | check | ours ms | peer ms | peer | ratio |");
         w.WriteLine("|---|---|---|---:|---:|---|---:|");
@@ -224,13 +225,8 @@ public static class DataBench
 
     private static double Median(Action run, int repeat)
     {
-        // Steady state: enough calls (about 1 s, at most 40) for the tiered JIT to have promoted the hot
-        // methods, which a handful of calls of a loop-heavy method would not.
-        var warm = Stopwatch.StartNew();
-        for (int n = 0; n < 40 && warm.Elapsed.TotalSeconds < 1; n++)
-        {
-            run();
-        }
+        // Steady state: the tiered JIT has promoted the hot methods, which a handful of calls would not.
+        SteadyState.WarmUp(run, seconds: 1);
         var times = new double[Math.Max(1, repeat)];
         for (int n = 0; n < times.Length; n++)
         {

@@ -8,7 +8,7 @@ using Gan3D.Tensors;
 var root = new RootCommand("gan3d-bench: each kernel version is validated against the float64 reference, then timed; GFLOP/s and, on the CPU, share of this machine's measured FMA peak.");
 
 var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
-var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (median reported, after one warm-up)", DefaultValueFactory = _ => 5 };
+var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (median reported, after a warm-up of at least 40 calls and 1 s)", DefaultValueFactory = _ => 5 };
 var device = new Option<string>("--device")
 {
     Description = "cpu (the managed backend), ilgpu-cpu (the ILGPU kernels on ILGPU's CPU emulator, with 32-wide warps so versions 2 and 3 run: slow) or cuda[:N]",

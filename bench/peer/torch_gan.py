@@ -77,10 +77,15 @@ def sync(dev):
         torch.cuda.synchronize()
 
 
-def times_ms(fn, dev, warmup, repeat):
-    for _ in range(warmup):
+def times_ms(fn, dev, warmup, repeat, warmup_seconds):
+    # The same warm-up as gan3d's (SteadyState.WarmUp): at least `warmup` calls and `warmup_seconds`, at most 10x that.
+    start, calls = time.perf_counter(), 0
+    while calls < warmup or (time.perf_counter() - start < warmup_seconds):
         fn()
-    sync(dev)
+        sync(dev)
+        calls += 1
+        if time.perf_counter() - start >= 10 * warmup_seconds > 0:
+            break
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -142,8 +147,8 @@ def profile_layers(layers, x0, dev, a, fmt, out):
                 p.grad = None
             xin.grad = None
             m(xin).backward(gy)
-        f = statistics.median(times_ms(fwd, dev, a.warmup, a.repeat))
-        total = statistics.median(times_ms(fb, dev, a.warmup, a.repeat))
+        f = statistics.median(times_ms(fwd, dev, a.warmup, a.repeat, a.warmup_seconds))
+        total = statistics.median(times_ms(fb, dev, a.warmup, a.repeat, a.warmup_seconds))
         bwd = max(total - f, 0.0)
         fl = conv_flops(m, xin.shape, y.shape)
         bwd_fl = fl * (2 if i > 0 else 1)
@@ -185,7 +190,7 @@ def time_iteration(g_layers, d_layers, res, dev, a, fmt, result):
 
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    samples = times_ms(iteration, dev, a.warmup, a.repeat)
+    samples = times_ms(iteration, dev, a.warmup, a.repeat, a.warmup_seconds)
     result["iteration_ms"] = statistics.median(samples)
     result["iteration_samples_ms"] = samples
     if dev.type == "cuda":
@@ -202,7 +207,8 @@ def main():
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=2, help="warm-up calls at least")
+    ap.add_argument("--warmup-seconds", type=float, default=1.0, help="warm-up time at least (gan3d profile's --warm-up)")
     ap.add_argument("--tf32", action="store_true", help="allow TF32 on CUDA (default: strict fp32)")
     only = ap.add_mutually_exclusive_group()
     only.add_argument("--layers-only", action="store_true", help="per-layer times only")

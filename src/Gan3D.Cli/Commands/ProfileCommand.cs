@@ -25,7 +25,12 @@ internal static class ProfileCommand
         var device = CliDevices.Option();
         var threads = new Option<int>("--threads") { Description = "CPU threads (0 = all cores)", DefaultValueFactory = _ => 0 };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Seed of the inputs, weights and upstream gradient", DefaultValueFactory = _ => 0 };
-        var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (the median is reported, after one warm-up)", DefaultValueFactory = _ => 5 };
+        var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (the median is reported, after the warm-up)", DefaultValueFactory = _ => 5 };
+        var warmUp = new Option<double>("--warm-up")
+        {
+            Description = "Seconds of untimed calls before timing each layer and the iteration: at least 40 calls and until the JIT has compiled nothing new for 0.25 s (at most 10 times this long), so that the timings are of optimised code; 0 = one call",
+            DefaultValueFactory = _ => 1,
+        };
         var dump = new Option<string?>("--dump") { Description = "--layer: write input, weight, bias, grad_output, output, grad_input, grad_weight, grad_bias (and running statistics) as .npy files here" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var precision = CliDevices.PrecisionOption();
@@ -47,7 +52,7 @@ internal static class ProfileCommand
             "Example: gan3d profile --model gan32 --batch-size 32 --json\n" +
             "Example: gan3d profile --model g64 --batch-size 100 --plan-only")
         {
-            layer, model, input, outChannels, kernel, stride, padding, outputPadding, bias, batch, width, device, threads, seed, repeat, dump, json, kernelVersion,
+            layer, model, input, outChannels, kernel, stride, padding, outputPadding, bias, batch, width, device, threads, seed, repeat, warmUp, dump, json, kernelVersion,
             planOnly, planVersion, iterationOnly, precision,
         };
         command.SetAction(parse =>
@@ -62,6 +67,11 @@ internal static class ProfileCommand
             if (reps < 1 || reps > 10_000)
             {
                 throw new UsageException($"--repeat {reps} must be between 1 and 10000");
+            }
+            double warmUpSeconds = parse.GetValue(warmUp);
+            if (!(warmUpSeconds >= 0 && warmUpSeconds <= 600))
+            {
+                throw new UsageException($"--warm-up {warmUpSeconds.ToString(CultureInfo.InvariantCulture)} must be between 0 and 600 seconds");
             }
             int requestedPlan = parse.GetValue(planVersion);
             if (requestedPlan is not (0 or 2 or 3))
@@ -87,7 +97,7 @@ internal static class ProfileCommand
                     ParseDim3("--padding", parse.GetValue(padding)!),
                     ParseDim3("--output-padding", parse.GetValue(outputPadding)!),
                     parse.GetValue(bias));
-                var p = LayerProfiler.ProfileLayer(spec, backend, parse.GetValue(seed), reps, parse.GetValue(dump));
+                var p = LayerProfiler.ProfileLayer(spec, backend, parse.GetValue(seed), reps, parse.GetValue(dump), warmUpSeconds);
                 if (parse.GetValue(json))
                 {
                     o.WriteLine(ToJson(new ModelProfile(backend.Name, [p], null, p.PeakBytes, 0)));
@@ -107,7 +117,7 @@ internal static class ProfileCommand
             }
             var profile = ModelProfiler.Profile(modelName!, parse.GetValue(batch), parse.GetValue(width), backend, reps, parse.GetValue(seed),
                 parse.GetValue(json) ? null : name => Console.Error.Write($"\rprofiling {name,-24}"), plan, parse.GetValue(planOnly),
-                parse.GetValue(iterationOnly));
+                parse.GetValue(iterationOnly), warmUpSeconds);
             if (!parse.GetValue(json))
             {
                 Console.Error.Write("\r" + new string(' ', 40) + "\r");

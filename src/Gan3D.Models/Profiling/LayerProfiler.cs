@@ -59,7 +59,8 @@ public static class LayerProfiler
     /// </summary>
     public const long MaxTensorBytes = 2L << 30;
 
-    public static LayerProfile ProfileLayer(LayerSpec spec, IBackend backend, ulong seed = 0, int repeat = 5, string? dumpDirectory = null)
+    public static LayerProfile ProfileLayer(LayerSpec spec, IBackend backend, ulong seed = 0, int repeat = 5, string? dumpDirectory = null,
+        double warmUpSeconds = 1)
     {
         CheckSizes(spec);
         var rng = new Rng(seed);
@@ -116,7 +117,7 @@ public static class LayerProfiler
                 Dump(dumpDirectory, dumped);
             }
         }
-        var times = TimeForwardBackward(layer, x, gradOut, backend, repeat, out long peak);
+        var times = TimeForwardBackward(layer, x, gradOut, backend, repeat, warmUpSeconds, out long peak);
         long fwdFlops = LayerFlops(layer, inShape, outShape);
         var profile = new LayerProfile(spec.Kind.ToString(), inShape, outShape, times.Forward, times.Backward,
             fwdFlops, 2 * fwdFlops, peak);
@@ -193,22 +194,23 @@ public static class LayerProfiler
 
     /// <summary>
     /// Median forward time and median backward time (forward+backward minus forward, as the PyTorch peer
-    /// measures it), after one warm-up, each repetition in its own memory scope.
+    /// measures it), after a warm-up (<see cref="SteadyState.WarmUp(Action, double)"/>), each repetition in its own memory scope.
     /// </summary>
     internal static (double Forward, double Backward) TimeForwardBackward(Module layer, Tensor x, Tensor gradOut, IBackend backend,
-        int repeat, out long peakBytes)
+        int repeat, double warmUpSeconds, out long peakBytes)
     {
         repeat = Math.Max(repeat, 1);
         var fwd = new double[repeat];
         var total = new double[repeat];
         backend.Pool.ResetPeak();
-        for (int i = -1; i < repeat; i++)
+        int i = -1; // the warm-up's calls record nothing
+        void Repetition()
         {
             using (MemoryScope.Begin())
             {
                 backend.Synchronize();
                 var sw = Stopwatch.StartNew();
-                var y = layer.Forward(x);
+                layer.Forward(x);
                 backend.Synchronize();
                 if (i >= 0)
                 {
@@ -228,6 +230,11 @@ public static class LayerProfiler
                     total[i] = sw.Elapsed.TotalMilliseconds;
                 }
             }
+        }
+        SteadyState.WarmUp(Repetition, warmUpSeconds);
+        for (i = 0; i < repeat; i++)
+        {
+            Repetition();
         }
         peakBytes = backend.Pool.PeakInUseBytes;
         double f = Median(fwd);

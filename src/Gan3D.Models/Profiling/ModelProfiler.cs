@@ -47,7 +47,7 @@ public static class ModelProfiler
 
     public static ModelProfile Profile(string model, int batchSize, double width, IBackend backend, int repeat = 5,
         ulong seed = 0, Action<string>? progress = null, int planKernelVersion = DefaultPlanKernelVersion, bool planOnly = false,
-        bool iterationOnly = false)
+        bool iterationOnly = false, double warmUpSeconds = 1)
     {
         if (planKernelVersion is not (2 or 3))
         {
@@ -100,7 +100,7 @@ public static class ModelProfiler
             else
             {
                 var z = rng.Uniform(zShape, backend).Persist();
-                ProfileChain("G", GeneratorChain(g), z, backend, repeat, rng, layers, progress, planKernelVersion);
+                ProfileChain("G", GeneratorChain(g), z, backend, repeat, warmUpSeconds, rng, layers, progress, planKernelVersion);
                 z.Dispose();
             }
         }
@@ -118,7 +118,7 @@ public static class ModelProfiler
                 var host = new float[x.Numel];
                 data.FillBatch(Enumerable.Range(0, batchSize).ToArray(), host);
                 x.CopyFrom(host);
-                ProfileChain("D", DiscriminatorChain(d), x, backend, repeat, rng, layers, progress, planKernelVersion);
+                ProfileChain("D", DiscriminatorChain(d), x, backend, repeat, warmUpSeconds, rng, layers, progress, planKernelVersion);
                 x.Dispose();
             }
         }
@@ -128,7 +128,7 @@ public static class ModelProfiler
         if (gan && !planOnly)
         {
             progress?.Invoke("training iteration");
-            (samples, peak, reserved) = ProfileIteration(arch, batchSize, backend, repeat, seed);
+            (samples, peak, reserved) = ProfileIteration(arch, batchSize, backend, repeat, warmUpSeconds, seed);
             iteration = LayerProfiler.Median(samples);
         }
         else
@@ -191,7 +191,7 @@ public static class ModelProfiler
     }
 
     private static void ProfileChain(string net, List<(string Name, Func<Tensor, Tensor> Forward, Module Params, bool IsConv)> chain,
-        Tensor input, IBackend backend, int repeat, Rng rng, List<LayerProfile> results, Action<string>? progress, int planKernelVersion)
+        Tensor input, IBackend backend, int repeat, double warmUpSeconds, Rng rng, List<LayerProfile> results, Action<string>? progress, int planKernelVersion)
     {
         var x = input;
         bool first = true;
@@ -206,7 +206,7 @@ public static class ModelProfiler
             }
             var gradOut = rng.Normal(outShape, backend).Persist();
             var layer = new FunctionLayer(forward, backend);
-            var (f, b) = LayerProfiler.TimeForwardBackward(layer, x, gradOut, backend, repeat, out long peak);
+            var (f, b) = LayerProfiler.TimeForwardBackward(layer, x, gradOut, backend, repeat, warmUpSeconds, out long peak);
             long flops = isConv ? LayerProfiler.LayerFlops(module, x.Shape, outShape) : 0;
             var launches = ConvLaunches.ForLayer(module, x.Shape, inputGradient: !first, planKernelVersion);
             results.Add(new LayerProfile(name, x.Shape, outShape, f, b, flops, first ? flops : 2 * flops, peak, launches));
@@ -248,8 +248,8 @@ public static class ModelProfiler
         }
     }
 
-    /// <summary>Times of <see cref="GanTrainer.TrainStep"/> with D updated every iteration (after one warm-up), and the pool's peak.</summary>
-    private static (double[] Ms, long Peak, long Reserved) ProfileIteration(GanArchitecture arch, int batchSize, IBackend backend, int repeat, ulong seed)
+    /// <summary>Times of <see cref="GanTrainer.TrainStep"/> with D updated every iteration (after a warm-up, <see cref="SteadyState.WarmUp(Action, double)"/>), and the pool's peak.</summary>
+    private static (double[] Ms, long Peak, long Reserved) ProfileIteration(GanArchitecture arch, int batchSize, IBackend backend, int repeat, double warmUpSeconds, ulong seed)
     {
         var data = ShapeFamilies.CreateMixedDataset(Math.Max(batchSize, 2), arch.Resolution, seed: (int)(seed & 0x7FFFFFFF));
         var options = new GanTrainingOptions
@@ -260,7 +260,11 @@ public static class ModelProfiler
             Seed = seed,
         };
         using var trainer = new GanTrainer(options, data, backend);
-        trainer.TrainStep(); // warm-up: kernels loaded, pool filled
+        SteadyState.WarmUp(() =>
+        {
+            trainer.TrainStep();
+            backend.Synchronize();
+        }, warmUpSeconds); // kernels loaded, pool filled, code compiled
         backend.Pool.ResetPeak();
         var times = new double[Math.Max(repeat, 1)];
         for (int i = 0; i < times.Length; i++)

@@ -17,7 +17,7 @@ public sealed class ProfileCommandTests : IDisposable
     public void DumpedTensorsAgreeWithTheReference()
     {
         var r = Run("profile", "--layer", "conv3d", "--input", "2,3,5,6,7", "--out-channels", "4", "--kernel", "3,2,3",
-            "--stride", "2,1,2", "--padding", "1,0,1", "--bias", "--device", "cpu", "--repeat", "1", "--dump", _dir);
+            "--stride", "2,1,2", "--padding", "1,0,1", "--bias", "--device", "cpu", "--repeat", "1", "--warm-up", "0", "--dump", _dir);
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("GFLOP/s", r.Out);
         var g = Conv3dGeometry.Create(2, 3, 5, 6, 7, 4, 3, 2, 3, 2, 1, 2, 1, 0, 1);
@@ -33,7 +33,7 @@ public sealed class ProfileCommandTests : IDisposable
     [Fact]
     public void BatchNormDumpHasRunningStatistics()
     {
-        var r = Run("profile", "--layer", "batchnorm3d", "--input", "3,2,4,3,5", "--device", "cpu", "--repeat", "1", "--dump", _dir, "--json");
+        var r = Run("profile", "--layer", "batchnorm3d", "--input", "3,2,4,3,5", "--device", "cpu", "--repeat", "1", "--warm-up", "0", "--dump", _dir, "--json");
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("\"forward_ms\"", r.Out);
         foreach (var f in new[] { "input", "weight", "bias", "output", "grad_input", "grad_weight", "grad_bias", "running_mean", "running_var" })
@@ -74,7 +74,7 @@ public sealed class ProfileCommandTests : IDisposable
     [Fact]
     public void TimedProfileShowsTheLaunchPlanUnderEachConvolution()
     {
-        var r = Run("profile", "--model", "d32", "--batch-size", "2", "--repeat", "1", "--device", "cpu", "--plan-version", "3");
+        var r = Run("profile", "--model", "d32", "--batch-size", "2", "--repeat", "1", "--warm-up", "0", "--device", "cpu", "--plan-version", "3");
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("CUDA plan, kernel v3", r.Out);
         Assert.Contains("exec/useful", r.Out);
@@ -89,7 +89,7 @@ public sealed class ProfileCommandTests : IDisposable
     [Fact]
     public void IterationOnlyTimesTheTrainingIterationAlone()
     {
-        var r = Run("profile", "--model", "gan32", "--batch-size", "2", "--width", "0.125", "--repeat", "3", "--iteration-only", "--json", "--device", "cpu");
+        var r = Run("profile", "--model", "gan32", "--batch-size", "2", "--width", "0.125", "--repeat", "3", "--warm-up", "0", "--iteration-only", "--json", "--device", "cpu");
         Assert.True(r.Code == 0, r.Err);
         using var doc = System.Text.Json.JsonDocument.Parse(r.Out);
         var root = doc.RootElement;
@@ -113,6 +113,7 @@ public sealed class ProfileCommandTests : IDisposable
     [InlineData(new[] { "profile", "--model", "g32", "--device", "cuda" }, "no CUDA device")]
     [InlineData(new[] { "profile", "--model", "g32", "--kernel-version", "4" }, "--kernel-version 4")]
     [InlineData(new[] { "profile", "--model", "g32", "--plan-version", "1" }, "--plan-version 1")]
+    [InlineData(new[] { "profile", "--model", "g32", "--warm-up", "-1" }, "--warm-up -1")]
     [InlineData(new[] { "profile", "--layer", "batchnorm3d", "--input", "1,2,3,3,3", "--plan-only" }, "--plan-only")]
     [InlineData(new[] { "profile", "--model", "g32", "--plan-only", "--device", "cpu", "--precision", "tf32" }, "--precision tf32: cpu")]
     [InlineData(new[] { "profile", "--model", "g32", "--plan-only", "--device", "cpu", "--precision", "fp16" }, "--precision fp16: use fp32 or tf32")]
