@@ -160,6 +160,10 @@ internal static class TrainCommand
         {
             parts.Add(options.R1Every > 1 ? $"R1 penalty γ {options.R1Gamma} once every {options.R1Every} updates of D" : $"R1 penalty γ {options.R1Gamma}");
         }
+        if (options.DSteps > 1)
+        {
+            parts.Add($"{options.DSteps} D updates a G step");
+        }
         if (options.ModeSeeking > 0)
         {
             parts.Add($"G's mode-seeking term λ {options.ModeSeeking}");

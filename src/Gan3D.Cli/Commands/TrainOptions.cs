@@ -70,6 +70,8 @@ internal sealed class TrainOptions
 
     public Option<int?> R1Every { get; } = new("--r1-every") { Description = "Apply the R1 penalty on every K-th update of D, scaled by K (lazy regularisation; default 1 = every update, the quick preset's 3D-GAN 4)" };
 
+    public Option<int?> DSteps { get; } = new("--d-steps") { Description = $"3d-gan: D's updates a G step, each on its own batch (WGAN-GP's n_critic; Gulrajani et al. and 3D-IWGAN use 5), 1..{GanTrainingOptions.MaxDSteps} (default 1: alternate, the paper); an iteration is one G step" };
+
     public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
 
     public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write the checkpoint every N iterations (0 = only at the end and when stopped)" };
@@ -97,14 +99,14 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, PerFamily, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, DSteps, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
     public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
 
     /// <summary>The options of adversarial training and of G's moving average, which a latent model (an autoencoder) does not have.</summary>
-    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every];
+    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, DSteps];
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
@@ -164,6 +166,10 @@ internal static class TrainOptionChecks
         {
             throw new UsageException("--mode-seeking applies to --model 3d-gan (the 3D-VAE-GAN's G learns its variety from the reconstruction term)");
         }
+        if (isVae && parse.GetValue(opt.Resume) is null && parse.IsGiven(opt.DSteps))
+        {
+            throw new UsageException("--d-steps applies to --model 3d-gan (the 3D-VAE-GAN updates D once with each update of G and the encoder)");
+        }
         if (parse.GetValue(opt.Resolution) is { } res && Array.IndexOf(GanArchitecture.SupportedResolutions, res) < 0)
         {
             throw new UsageException($"--resolution {res} is not supported: use 32 or 64");
@@ -216,6 +222,10 @@ internal static class TrainOptionChecks
         if (parse.GetValue(opt.R1Every) is { } r1Every && r1Every is < 1 or > 1000)
         {
             throw new UsageException($"--r1-every {r1Every}: give a whole number in 1..1000");
+        }
+        if (parse.GetValue(opt.DSteps) is { } dSteps && dSteps is < 1 or > GanTrainingOptions.MaxDSteps)
+        {
+            throw new UsageException($"--d-steps {dSteps}: give a whole number in 1..{GanTrainingOptions.MaxDSteps}");
         }
         InRange(parse, opt.ReconWeight, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.OccupiedWeight, 0, false, 100, true);
@@ -341,6 +351,7 @@ internal static class TrainOptionChecks
         DiscriminatorPack = parse.GetValue(opt.Pack),
         R1Gamma = parse.GetValue(opt.R1),
         R1Every = parse.GetValue(opt.R1Every),
+        DSteps = parse.GetValue(opt.DSteps),
         ModeSeeking = parse.GetValue(opt.ModeSeeking),
         InstanceNoise = parse.GetValue(opt.InstanceNoise),
     };

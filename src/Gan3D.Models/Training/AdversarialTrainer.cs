@@ -177,8 +177,8 @@ public abstract class AdversarialTrainer : ITrainer
     /// <summary>D's accuracy on the last batch (decides whether D trains on the next one).</summary>
     public float LastDAccuracy { get; private set; }
 
-    /// <summary>Fraction of iterations so far in which D was updated.</summary>
-    public double DUpdateFraction => Step == 0 ? 0 : (double)_dUpdates / Step;
+    /// <summary>Fraction of D's steps so far (<see cref="GanTrainingOptions.DSteps"/> an iteration) in which D was updated.</summary>
+    public double DUpdateFraction => Step == 0 ? 0 : (double)_dUpdates / (Step * Options.DSteps);
 
     /// <summary>The model's voxel resolution.</summary>
     public int Resolution => Options.Architecture.Resolution;
@@ -623,7 +623,7 @@ public abstract class AdversarialTrainer : ITrainer
         }
         long step = ck.GetInt64(ITrainer.StepKey), dUpdates = ck.GetInt64("d_updates");
         double accuracy = ck.GetDouble("d_accuracy");
-        if (step < 0 || dUpdates < 0 || dUpdates > step || !(accuracy >= 0 && accuracy <= 1))
+        if (step < 0 || dUpdates < 0 || dUpdates > step * Options.DSteps || !(accuracy >= 0 && accuracy <= 1))
         {
             throw new InvalidDataException($"{ck.Path}: counters out of range (step {step}, D updates {dUpdates}, D accuracy {accuracy})");
         }

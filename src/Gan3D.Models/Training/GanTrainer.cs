@@ -53,6 +53,20 @@ public sealed class GanTrainer : AdversarialTrainer
         bool updateD = ShouldUpdateD;
         using (MemoryScope.Begin())
         {
+            // D's extra updates (GanTrainingOptions.DSteps), each on its own batch and codes; G's shapes need no graph there.
+            for (int extra = 1; extra < Options.DSteps; extra++)
+            {
+                using (MemoryScope.Begin())
+                {
+                    NextBatch();
+                    Tensor extraFake;
+                    using (Autograd.NoGrad())
+                    {
+                        extraFake = G.Forward(Codes);
+                    }
+                    DiscriminatorStep(extraFake, updateD);
+                }
+            }
             NextBatch();
             var fake = G.Forward(Codes);
             DiscriminatorStep(fake.Detach(), updateD);

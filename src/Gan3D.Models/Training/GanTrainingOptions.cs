@@ -125,6 +125,16 @@ public record GanTrainingOptions
     public int R1Every { get; init; } = 1;
 
     /// <summary>
+    /// D's updates for each of G's (WGAN-GP's n_critic: Gulrajani et al. and 3D-IWGAN train the critic 5 times a G step), each
+    /// on its own batch of real shapes and codes; an iteration is one G step. 1, the paper's setting, alternates them. Every D
+    /// step of an iteration follows the adaptive rule's decision for that iteration (D's accuracy is read once an iteration).
+    /// </summary>
+    public int DSteps { get; init; } = 1;
+
+    /// <summary>The most D updates a G step (<see cref="DSteps"/>).</summary>
+    public const int MaxDSteps = 20;
+
+    /// <summary>
     /// λ of a mode-seeking term in G's loss (Mao et al. 2019, MSGAN): the batch's first half of shapes is paired with its
     /// second, r = mean (G(z₁) − G(z₂))² / mean (z₁ − z₂)² over the pairs (voxel probabilities; codes), and G's loss gains
     /// λ / (r + <see cref="ModeSeekingEpsilon"/>): G pays for mapping distant codes to alike shapes. 0, the paper's setting,
@@ -224,6 +234,10 @@ public record GanTrainingOptions
             throw new ArgumentException(
                 $"{(R1Gamma > 0 ? "the R1 penalty" : "WGAN-GP")} needs a D without batch norm (use D norm spectral or none): " +
                 "its input gradient is written out stage by stage, and batch norm's statistics are not");
+        }
+        if (DSteps < 1 || DSteps > MaxDSteps)
+        {
+            throw new ArgumentException($"D's updates a G step {DSteps} must be in 1..{MaxDSteps}");
         }
         if (!(ModeSeeking >= 0) || float.IsInfinity(ModeSeeking))
         {

@@ -58,6 +58,10 @@ public sealed record LatentModelOptions : GanTrainingOptions
         {
             throw new ArgumentException($"a latent model's G is a decoder without an adversarial loss: the mode-seeking term ({ModeSeeking}) must be off");
         }
+        if (DSteps != 1)
+        {
+            throw new ArgumentException($"a latent model trains its encoder and decoder together: {DSteps} D updates a G step are a 3D-GAN's");
+        }
         if (Neighbours < 1 || Neighbours > 1000)
         {
             throw new ArgumentException($"neighbours {Neighbours} must be in 1..1000");

@@ -103,6 +103,10 @@ public sealed record VaeGanTrainingOptions : GanTrainingOptions
         {
             throw new ArgumentException($"the mode-seeking term ({ModeSeeking}) is a 3D-GAN's; the 3D-VAE-GAN's G learns its variety from the reconstruction term");
         }
+        if (DSteps != 1)
+        {
+            throw new ArgumentException($"the 3D-VAE-GAN updates D once with each of G's and the encoder's updates; {DSteps} D updates a G step are a 3D-GAN's");
+        }
         if (!(LearningRateE > 0 && LearningRateE <= 1))
         {
             throw new ArgumentException($"the encoder learning rate must be in (0, 1], got {LearningRateE}");

@@ -255,6 +255,22 @@ public sealed class TrainStudyOptionTests : IDisposable
     }
 
     [Fact]
+    public void DStepsReachTheRunAreCheckedAndKeptOnResume()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick with { DSteps = 3 }, Settings("steps", "--d-steps", "3"));
+        AssertRefused("--d-steps 0: give a whole number in 1..20", "--d-steps", "0");
+        AssertRefused("--d-steps 21: give a whole number in 1..20", "--d-steps", "21");
+        AssertRefused("--d-steps applies to --model 3d-gan", "--model", "vae-gan", "--image-size", "16", "--d-steps", "2");
+        AssertRefused("--d-steps does not apply to --model latent", "--model", "latent", "--d-steps", "2");
+        string ck = Path.Combine(P("steps"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("steps"), "--d-steps", "5", "--device", "cpu"), $"--d-steps 5 contradicts {ck}, trained with 3");
+        var resumed = Run("train", "--resume", P("steps"), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("3 D updates a G step", resumed.Out);
+    }
+
+    [Fact]
     public void TheLatentModelTrainsResumesAndIsEvaluatedAndRefusesAdversarialOptions()
     {
         var expected = TrainingPreset.Quick.LatentOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });

@@ -127,6 +127,19 @@ public sealed class StudyArmTests : IDisposable
             return (PenaltyResult(ReadBack()), expected);
         }
 
+        /// <summary>An update of D on the next batch and codes, as the trainer's D step does it.</summary>
+        public void DStep()
+        {
+            using var scope = MemoryScope.Begin();
+            NextBatch();
+            Tensor fake;
+            using (Autograd.NoGrad())
+            {
+                fake = G.Forward(Z);
+            }
+            DiscriminatorStep(fake, update: true);
+        }
+
         /// <summary>G's shapes and the codes they come from, for the first batch.</summary>
         public (float[] Fake, float[] Z) FirstBatch()
         {
@@ -225,6 +238,9 @@ public sealed class StudyArmTests : IDisposable
             "noise" => tiny with { InstanceNoise = 0.2f, InstanceNoiseIterations = 4 },
             // On every other update of D: a resume must keep the lazy schedule's place.
             "wgan-gp" => tiny with { Loss = AdversarialLoss.WassersteinGp, DAccuracyThreshold = 1f, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
+            "wgan-gp+3 d steps" => WithSetting("wgan-gp") with { DSteps = 3 },
+            // The rule's decision holds for every D step of an iteration, and R1's lazy schedule counts D's updates.
+            "r1+2 d steps" => WithSetting("r1") with { DSteps = 2, DAccuracyThreshold = 0.6f },
             "r1" => tiny with { R1Gamma = 10f, R1Every = 2, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
             "r1+mbstd" => tiny with { R1Gamma = 10f, R1Every = 2, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = true } },
             "r1+mbstd groups" => tiny with
@@ -263,6 +279,8 @@ public sealed class StudyArmTests : IDisposable
     [InlineData("r1+mbstd+pack")]
     [InlineData("r1+mode seeking")]
     [InlineData("wgan-gp")]
+    [InlineData("wgan-gp+3 d steps")]
+    [InlineData("r1+2 d steps")]
     public void ResumingARunOfAStudySettingContinuesExactly(string setting)
     {
         using var be = new CpuBackend(threads: 2);
@@ -570,6 +588,44 @@ public sealed class StudyArmTests : IDisposable
         using var t = new GanTrainer(WithSetting("r1+mode seeking") with { ModeSeeking = 1e38f }, Shapes, be);
         var ex = Assert.Throws<TrainingDivergedException>(() => t.TrainStep());
         Assert.Contains("the G mode-seeking loss became Infinity at iteration 1", ex.Message);
+    }
+
+    [Fact]
+    public void SeveralDStepsAGStepTakeABatchEachBeforeGsStep()
+    {
+        using var be = new CpuBackend(threads: 2);
+        var options = WithSetting("wgan-gp+3 d steps");
+        using var t = new GanTrainer(options, Shapes, be);
+        var g0 = Flat(t.G);
+        var r = t.TrainStep();
+        // D after one iteration is D after three updates on the next three batches and codes of a run with G left alone
+        // (the critic's steps come first; G's step leaves D as it is).
+        using (var probe = new ProbeTrainer(options with { DSteps = 1 }, Shapes, be))
+        {
+            var d0 = Flat(probe.D);
+            probe.DStep();
+            probe.DStep();
+            Assert.NotEqual(Flat(probe.D), Flat(t.D));
+            probe.DStep();
+            Assert.Equal(Flat(probe.D), Flat(t.D));
+            Assert.NotEqual(d0, Flat(t.D));
+        }
+        Assert.Equal((3L, 1L), (t.OptD.StepCount, t.OptG.StepCount));
+        Assert.NotEqual(g0, Flat(t.G));
+        Assert.Equal(1.0, r.DUpdateFraction);
+    }
+
+    [Fact]
+    public void DStepsAreCheckedSavedAndAnOlderConfigurationHasOne()
+    {
+        var steps = WithSetting("wgan-gp+3 d steps");
+        Assert.Equal(steps, GanTrainingOptions.FromJson(steps.ToJson(), "test"));
+        Assert.Equal(1, GanTrainingOptions.FromJson(Without(steps, "DSteps"), "test").DSteps);
+        string Refusal(GanTrainingOptions o) => Assert.Throws<ArgumentException>(o.Validate).Message;
+        Assert.Contains("D's updates a G step 0 must be in 1..20", Refusal(steps with { DSteps = 0 }));
+        Assert.Contains("D's updates a G step 21 must be in 1..20", Refusal(steps with { DSteps = 21 }));
+        Assert.Contains("2 D updates a G step are a 3D-GAN's", Refusal(new VaeGanTrainingOptions(Tiny() with { DSteps = 2 })));
+        Assert.Contains("2 D updates a G step are a 3D-GAN's", Refusal(new LatentModelOptions(Tiny() with { DSteps = 2 })));
     }
 
     [Fact]

@@ -54,6 +54,9 @@ public sealed record TrainingOverrides
     /// <summary>The R1 penalty's interval in D updates (null: the options' own, every update).</summary>
     public int? R1Every { get; init; }
 
+    /// <summary>D's updates a G step (null: the options' own, one).</summary>
+    public int? DSteps { get; init; }
+
     /// <summary>λ of G's mode-seeking term (null: the options' own, off unless a preset turns it on).</summary>
     public float? ModeSeeking { get; init; }
 
@@ -97,6 +100,7 @@ public sealed record TrainingOverrides
         InstanceNoiseIterations = InstanceNoiseIterations ?? options.InstanceNoiseIterations,
         R1Gamma = R1Gamma ?? options.R1Gamma,
         R1Every = R1Every ?? options.R1Every,
+        DSteps = DSteps ?? options.DSteps,
         ModeSeeking = ModeSeeking ?? options.ModeSeeking,
         Architecture = options.Architecture with
         {
