@@ -160,6 +160,10 @@ internal static class TrainCommand
         {
             parts.Add(options.R1Every > 1 ? $"R1 penalty γ {options.R1Gamma} once every {options.R1Every} updates of D" : $"R1 penalty γ {options.R1Gamma}");
         }
+        if (options.GrowIterations > 0)
+        {
+            parts.Add($"D sees half resolution for {options.GrowIterations} iterations, fading to full over {options.GrowIterations} more");
+        }
         if (options.DSteps > 1)
         {
             parts.Add($"{options.DSteps} D updates a G step");

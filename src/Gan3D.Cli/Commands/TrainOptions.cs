@@ -72,6 +72,8 @@ internal sealed class TrainOptions
 
     public Option<int?> DSteps { get; } = new("--d-steps") { Description = $"3d-gan: D's updates a G step, each on its own batch (WGAN-GP's n_critic; Gulrajani et al. and 3D-IWGAN use 5), 1..{GanTrainingOptions.MaxDSteps} (default 1: alternate, the paper); an iteration is one G step" };
 
+    public Option<long?> Grow { get; } = new("--grow") { Description = "Resolution growing as D sees it: for the first N iterations D sees every shape at half resolution (2×2×2 block means), then over N more the block means fade into the full shapes (Karras et al. 2018's fade-in; the networks keep their size); 0 = off (default)" };
+
     public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
 
     public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write the checkpoint every N iterations (0 = only at the end and when stopped)" };
@@ -99,14 +101,14 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, PerFamily, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, DSteps, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, DSteps, Grow, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
     public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
 
     /// <summary>The options of adversarial training and of G's moving average, which a latent model (an autoencoder) does not have.</summary>
-    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, DSteps];
+    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, DSteps, Grow];
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
@@ -222,6 +224,10 @@ internal static class TrainOptionChecks
         if (parse.GetValue(opt.R1Every) is { } r1Every && r1Every is < 1 or > 1000)
         {
             throw new UsageException($"--r1-every {r1Every}: give a whole number in 1..1000");
+        }
+        if (parse.GetValue(opt.Grow) is { } grow && grow < 0)
+        {
+            throw new UsageException($"--grow {grow}: give a whole number of iterations ≥ 0");
         }
         if (parse.GetValue(opt.DSteps) is { } dSteps && dSteps is < 1 or > GanTrainingOptions.MaxDSteps)
         {
@@ -352,6 +358,7 @@ internal static class TrainOptionChecks
         R1Gamma = parse.GetValue(opt.R1),
         R1Every = parse.GetValue(opt.R1Every),
         DSteps = parse.GetValue(opt.DSteps),
+        GrowIterations = parse.GetValue(opt.Grow),
         ModeSeeking = parse.GetValue(opt.ModeSeeking),
         InstanceNoise = parse.GetValue(opt.InstanceNoise),
     };

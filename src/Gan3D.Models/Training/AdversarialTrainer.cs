@@ -418,12 +418,19 @@ public abstract class AdversarialTrainer : ITrainer
     }
 
     /// <summary>
-    /// What D sees of <paramref name="shapes"/>: the shapes plus Gaussian noise of this iteration's
+    /// What D sees of <paramref name="shapes"/>: while the resolution grows (<see cref="GanTrainingOptions.GrowIterations"/>),
+    /// the shapes blended with their 2×2×2 block means by this iteration's α; then plus Gaussian noise of this iteration's
     /// instance-noise level (<see cref="GanTrainingOptions.InstanceNoiseAt"/>), drawn from the latent
-    /// stream; the shapes themselves when the level is 0 (nothing is drawn then). Differentiable.
+    /// stream (nothing is drawn when the level is 0). The shapes themselves when both are off. Differentiable.
     /// </summary>
     protected Tensor WithInstanceNoise(Tensor shapes)
     {
+        float alpha = Options.CoarseBlendAt(Step);
+        if (alpha > 0)
+        {
+            var blocks = BlockMeans(shapes);
+            shapes = alpha == 1f ? blocks : Ops.Add(shapes, Ops.MulScalar(Ops.Sub(blocks, shapes), alpha));
+        }
         float sigma = Options.InstanceNoiseAt(Step);
         if (sigma <= 0)
         {
@@ -432,6 +439,24 @@ public abstract class AdversarialTrainer : ITrainer
         var noise = shapes.EmptyLike();
         _latentRng.FillNormal(noise, 0f, sigma);
         return Ops.Add(shapes, noise);
+    }
+
+    private Tensor? _blockDown, _blockUp;
+
+    /// <summary>
+    /// Each 2×2×2 block of <paramref name="shapes"/> (N, 1, R, R, R), R even, replaced by its mean: a stride-2 convolution with
+    /// weights 1/8 (the means at R/2), then a stride-2 transposed convolution with weights 1 (each mean over its block).
+    /// </summary>
+    protected Tensor BlockMeans(Tensor shapes)
+    {
+        if (shapes.Shape.Rank != 5 || shapes.Shape[1] != 1 || shapes.Shape[2] % 2 != 0 || shapes.Shape[3] % 2 != 0 || shapes.Shape[4] % 2 != 0)
+        {
+            throw new ArgumentException($"block means take shapes (N, 1, D, H, W) with even sides, not {shapes.Shape}");
+        }
+        var kernel = new Shape(1, 1, 2, 2, 2);
+        _blockDown ??= Tensor.Full(kernel, 1f / 8, Backend).Persist();
+        _blockUp ??= Tensor.Ones(kernel, Backend).Persist();
+        return Ops.ConvTranspose3d(Ops.Conv3d(shapes, _blockDown, null, 2, 0), _blockUp, null, 2, 0);
     }
 
     /// <summary>
@@ -663,6 +688,8 @@ public abstract class AdversarialTrainer : ITrainer
         Real.Dispose();
         Z.Dispose();
         _readback.Dispose();
+        _blockDown?.Dispose();
+        _blockUp?.Dispose();
         foreach (var (_, m) in ExtraModules)
         {
             m.Dispose();

@@ -110,6 +110,21 @@ public record GanTrainingOptions
         : (float)(InstanceNoise * Math.Max(0.0, 1.0 - (double)step / InstanceNoiseIterations));
 
     /// <summary>
+    /// Resolution growing as D sees it (the study's 16³ → 32³ arm, after the fade-in of Karras et al. 2018): for the first
+    /// <c>GrowIterations</c> iterations D sees every shape, real and generated, at half the resolution (each 2×2×2 block
+    /// replaced by its mean), then over as many iterations the block means fade linearly into the shapes themselves
+    /// (x + α·(blocks(x) − x), α from 1 to 0; <see cref="CoarseBlendAt"/>), in D's step and in G's. The networks keep their
+    /// size: ProGAN grows G and D layer by layer too, which makes its early iterations cheaper; here only what D can tell
+    /// apart grows, so G first learns the shapes' coarse forms. 0, the paper's setting, turns it off.
+    /// </summary>
+    public long GrowIterations { get; init; }
+
+    /// <summary>α of <see cref="GrowIterations"/> for the iteration after <paramref name="step"/> done: 1 up to G, then 2 − step/G, then 0.</summary>
+    public float CoarseBlendAt(long step) => GrowIterations <= 0 ? 0f
+        : step < GrowIterations ? 1f
+        : (float)Math.Max(0.0, 2.0 - (double)step / GrowIterations);
+
+    /// <summary>
     /// γ of the R1 gradient penalty (Mescheder et al. 2018): D's loss gains γ/2 · mean over real shapes of
     /// ‖∇ₓD(x)‖² (D's logit), pushing D flat around the data so that it cannot keep growing its margin
     /// on real shapes. 0, the paper's setting, turns it off. Needs a D without batch norm
@@ -234,6 +249,10 @@ public record GanTrainingOptions
             throw new ArgumentException(
                 $"{(R1Gamma > 0 ? "the R1 penalty" : "WGAN-GP")} needs a D without batch norm (use D norm spectral or none): " +
                 "its input gradient is written out stage by stage, and batch norm's statistics are not");
+        }
+        if (GrowIterations < 0)
+        {
+            throw new ArgumentException($"the iterations at half resolution {GrowIterations} must be ≥ 0 (0 turns the growing off)");
         }
         if (DSteps < 1 || DSteps > MaxDSteps)
         {

@@ -255,6 +255,20 @@ public sealed class TrainStudyOptionTests : IDisposable
     }
 
     [Fact]
+    public void GrowingReachesTheRunIsCheckedAndKeptOnResume()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick with { GrowIterations = 100 }, Settings("grow", "--grow", "100"));
+        AssertRefused("--grow -1: give a whole number of iterations ≥ 0", "--grow", "-1");
+        AssertRefused("--grow does not apply to --model latent", "--model", "latent", "--grow", "10");
+        string ck = Path.Combine(P("grow"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("grow"), "--grow", "50", "--device", "cpu"), $"--grow 50 contradicts {ck}, trained with 100");
+        var resumed = Run("train", "--resume", P("grow"), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("D sees half resolution for 100 iterations, fading to full over 100 more", resumed.Out);
+    }
+
+    [Fact]
     public void DStepsReachTheRunAreCheckedAndKeptOnResume()
     {
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });

@@ -84,6 +84,9 @@ public sealed class StudyArmTests : IDisposable
         /// <summary>What D sees of <paramref name="x"/> at this step.</summary>
         public Tensor Noisy(Tensor x) => WithInstanceNoise(x);
 
+        /// <summary>The trainer's 2×2×2 block means of <paramref name="x"/>.</summary>
+        public Tensor Blocks(Tensor x) => BlockMeans(x);
+
         /// <summary>Counts an iteration without training.</summary>
         public void Advance() => EndStep(0, 0);
 
@@ -241,6 +244,8 @@ public sealed class StudyArmTests : IDisposable
             "wgan-gp+3 d steps" => WithSetting("wgan-gp") with { DSteps = 3 },
             // The rule's decision holds for every D step of an iteration, and R1's lazy schedule counts D's updates.
             "r1+2 d steps" => WithSetting("r1") with { DSteps = 2, DAccuracyThreshold = 0.6f },
+            // Half resolution for 2 iterations, fading over 2 more: the 5 steps cross every phase.
+            "r1+grow" => WithSetting("r1") with { GrowIterations = 2 },
             "r1" => tiny with { R1Gamma = 10f, R1Every = 2, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None } },
             "r1+mbstd" => tiny with { R1Gamma = 10f, R1Every = 2, Architecture = tiny.Architecture with { DiscriminatorNorm = DiscriminatorNorm.None, MinibatchStd = true } },
             "r1+mbstd groups" => tiny with
@@ -281,6 +286,7 @@ public sealed class StudyArmTests : IDisposable
     [InlineData("wgan-gp")]
     [InlineData("wgan-gp+3 d steps")]
     [InlineData("r1+2 d steps")]
+    [InlineData("r1+grow")]
     public void ResumingARunOfAStudySettingContinuesExactly(string setting)
     {
         using var be = new CpuBackend(threads: 2);
@@ -613,6 +619,74 @@ public sealed class StudyArmTests : IDisposable
         Assert.Equal((3L, 1L), (t.OptD.StepCount, t.OptG.StepCount));
         Assert.NotEqual(g0, Flat(t.G));
         Assert.Equal(1.0, r.DUpdateFraction);
+    }
+
+    /// <summary>Each 2×2×2 block of (N, 1, D, H, W) replaced by its mean, in float64.</summary>
+    private static double[] NaiveBlockMeans(float[] x, int n, int d, int h, int w)
+    {
+        var y = new double[x.Length];
+        for (int b = 0; b < n; b++)
+        for (int z = 0; z < d; z += 2)
+        for (int r = 0; r < h; r += 2)
+        for (int c = 0; c < w; c += 2)
+        {
+            double sum = 0;
+            for (int i = 0; i < 8; i++)
+            {
+                sum += x[((b * d + z + (i >> 2)) * h + r + ((i >> 1) & 1)) * w + c + (i & 1)];
+            }
+            for (int i = 0; i < 8; i++)
+            {
+                y[((b * d + z + (i >> 2)) * h + r + ((i >> 1) & 1)) * w + c + (i & 1)] = sum / 8;
+            }
+        }
+        return y;
+    }
+
+    [Fact]
+    public void BlockMeansAreEachBlocksMeanAndTheirGradientIsTheBlockMeansOfTheUpstreamGradient()
+    {
+        using var be = new CpuBackend(threads: 2);
+        using var t = new ProbeTrainer(Tiny(), Shapes, be);
+        var rng = new Random(5);
+        var x = Enumerable.Range(0, 2 * 6 * 4 * 8).Select(_ => (float)rng.NextDouble()).ToArray();
+        var up = Enumerable.Range(0, x.Length).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var shape = new Shape(2, 1, 6, 4, 8);
+        var xt = Tensor.FromArray(x, shape, be);
+        xt.RequiresGrad = true;
+        var y = t.Blocks(xt);
+        Engine.TestSupport.AssertClose("block means", NaiveBlockMeans(x, 2, 6, 4, 8), y.ToArray(), 1e-6, 1e-6);
+        // The map is symmetric (an orthogonal projection): its backward is itself.
+        y.Backward(Tensor.FromArray(up, shape, be));
+        Engine.TestSupport.AssertClose("block means' backward", NaiveBlockMeans(up, 2, 6, 4, 8), xt.Grad!.ToArray(), 1e-6, 1e-6);
+        Assert.Throws<ArgumentException>(() => t.Blocks(Tensor.FromArray(new float[2 * 5 * 4 * 4], new Shape(2, 1, 5, 4, 4), be)));
+    }
+
+    [Fact]
+    public void WhileTheResolutionGrowsDSeesBlockMeansFadingIntoTheShapes()
+    {
+        var grow = Tiny() with { GrowIterations = 4 };
+        Assert.Equal([1f, 1f, 1f, 0.75f, 0.5f, 0.25f, 0f, 0f], new long[] { 0, 3, 4, 5, 6, 7, 8, 20 }.Select(grow.CoarseBlendAt));
+        Assert.Equal(0f, Tiny().CoarseBlendAt(0));
+        Assert.Contains("iterations at half resolution -1 must be ≥ 0", Assert.Throws<ArgumentException>((grow with { GrowIterations = -1 }).Validate).Message);
+        Assert.Equal(grow, GanTrainingOptions.FromJson(grow.ToJson(), "test"));
+        Assert.Equal(0L, GanTrainingOptions.FromJson(Without(grow, "GrowIterations"), "test").GrowIterations);
+
+        using var be = new CpuBackend(threads: 2);
+        using var t = new ProbeTrainer(grow, Shapes, be);
+        var shapes = new float[4 * 32 * 32 * 32];
+        Shapes.FillBatch([0, 1, 2, 3], shapes);
+        var x = Tensor.FromArray(shapes, new Shape(4, 1, 32, 32, 32), be);
+        var blocks = NaiveBlockMeans(shapes, 4, 32, 32, 32);
+        double[] Blend(double alpha) => shapes.Select((v, i) => v + alpha * (blocks[i] - v)).ToArray();
+        foreach (var (step, alpha) in new[] { (0, 1.0), (4, 1.0), (5, 0.75), (7, 0.25), (8, 0.0) })
+        {
+            while (t.Step < step)
+            {
+                t.Advance();
+            }
+            Engine.TestSupport.AssertClose($"what D sees at step {step}", Blend(alpha), t.Noisy(x).ToArray(), 1e-6, 1e-6);
+        }
     }
 
     [Fact]

@@ -54,6 +54,9 @@ public sealed record TrainingOverrides
     /// <summary>The R1 penalty's interval in D updates (null: the options' own, every update).</summary>
     public int? R1Every { get; init; }
 
+    /// <summary>Iterations D sees shapes at half resolution before they fade to full (null: the options' own, none).</summary>
+    public long? GrowIterations { get; init; }
+
     /// <summary>D's updates a G step (null: the options' own, one).</summary>
     public int? DSteps { get; init; }
 
@@ -101,6 +104,7 @@ public sealed record TrainingOverrides
         R1Gamma = R1Gamma ?? options.R1Gamma,
         R1Every = R1Every ?? options.R1Every,
         DSteps = DSteps ?? options.DSteps,
+        GrowIterations = GrowIterations ?? options.GrowIterations,
         ModeSeeking = ModeSeeking ?? options.ModeSeeking,
         Architecture = options.Architecture with
         {
