@@ -160,6 +160,10 @@ internal static class TrainCommand
         {
             parts.Add(options.R1Every > 1 ? $"R1 penalty γ {options.R1Gamma} once every {options.R1Every} updates of D" : $"R1 penalty γ {options.R1Gamma}");
         }
+        if (options.Beta1 != new GanTrainingOptions().Beta1 || options.Beta2 != new GanTrainingOptions().Beta2)
+        {
+            parts.Add($"Adam β {options.Beta1.ToString(CultureInfo.InvariantCulture)} / {options.Beta2.ToString(CultureInfo.InvariantCulture)}");
+        }
         if (options.GrowIterations > 0)
         {
             parts.Add($"D sees half resolution for {options.GrowIterations} iterations, fading to full over {options.GrowIterations} more");

@@ -72,6 +72,10 @@ internal sealed class TrainOptions
 
     public Option<int?> DSteps { get; } = new("--d-steps") { Description = $"3d-gan: D's updates a G step, each on its own batch (WGAN-GP's n_critic; Gulrajani et al. and 3D-IWGAN use 5), 1..{GanTrainingOptions.MaxDSteps} (default 1: alternate, the paper); an iteration is one G step" };
 
+    public Option<float?> Beta1 { get; } = new("--beta1") { Description = "Adam's β1 in [0, 1) for G, D (and a 3D-VAE-GAN's encoder) (default 0.5, the paper's)" };
+
+    public Option<float?> Beta2 { get; } = new("--beta2") { Description = "Adam's β2 in [0, 1) for G, D (and a 3D-VAE-GAN's encoder) (default 0.999)" };
+
     public Option<long?> Grow { get; } = new("--grow") { Description = "Resolution growing as D sees it: for the first N iterations D sees every shape at half resolution (2×2×2 block means), then over N more the block means fade into the full shapes (Karras et al. 2018's fade-in; the networks keep their size); 0 = off (default)" };
 
     public Option<int?> SampleEvery { get; } = new("--sample-every") { Description = "Write samples/step-N.png every N iterations (0 = never)" };
@@ -101,14 +105,14 @@ internal sealed class TrainOptions
     public IEnumerable<Option> All =>
     [
         Data, PerFamily, Preset, Resolution, Width, Iterations, Batch, Device, Precision, Threads, Output, Resume, Overwrite, Seed,
-        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, DSteps, Grow, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
+        LrG, LrD, Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, DSteps, Grow, Beta1, Beta2, SampleEvery, CheckpointEvery, Model, OccupiedWeight, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation, Pairs,
     ];
 
     /// <summary>The options only a 3D-VAE-GAN uses.</summary>
     public IEnumerable<Option> VaeOnly => [Pairs, ImageSize, Rgb, KlWeight, ReconWeight, LrE, Azimuth, Elevation];
 
     /// <summary>The options of adversarial training and of G's moving average, which a latent model (an autoencoder) does not have.</summary>
-    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, DSteps, Grow];
+    public IEnumerable<Option> NotForLatent => [Threshold, Latent, GEma, Loss, DNorm, MinibatchStd, MinibatchStdGroup, Pack, Conditional, ModeSeeking, InstanceNoise, R1, R1Every, DSteps, Grow, Beta1, Beta2];
 }
 
 /// <summary>What the options say once each is checked on its own.</summary>
@@ -213,6 +217,8 @@ internal static class TrainOptionChecks
         InRange(parse, opt.InstanceNoise, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.R1, 0, true, double.PositiveInfinity, false);
         InRange(parse, opt.ModeSeeking, 0, true, double.PositiveInfinity, false);
+        InRange(parse, opt.Beta1, 0, true, 1, false);
+        InRange(parse, opt.Beta2, 0, true, 1, false);
         if (parse.GetValue(opt.MinibatchStdGroup) is { } group && group < 2)
         {
             throw new UsageException($"--minibatch-std-group {group}: give a whole number of 2 or more (shapes a group)");
@@ -359,6 +365,8 @@ internal static class TrainOptionChecks
         R1Every = parse.GetValue(opt.R1Every),
         DSteps = parse.GetValue(opt.DSteps),
         GrowIterations = parse.GetValue(opt.Grow),
+        Beta1 = parse.GetValue(opt.Beta1),
+        Beta2 = parse.GetValue(opt.Beta2),
         ModeSeeking = parse.GetValue(opt.ModeSeeking),
         InstanceNoise = parse.GetValue(opt.InstanceNoise),
     };

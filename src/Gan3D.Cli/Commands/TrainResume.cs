@@ -108,6 +108,8 @@ internal static class TrainResumeChecks
         Same(parse, opt.R1Every, saved.R1Every, resume);
         Same(parse, opt.DSteps, saved.DSteps, resume);
         Same(parse, opt.Grow, saved.GrowIterations, resume);
+        Same(parse, opt.Beta1, saved.Beta1, resume);
+        Same(parse, opt.Beta2, saved.Beta2, resume);
         Same(parse, opt.MinibatchStdGroup, saved.Architecture.MinibatchStdGroup, resume);
         Same(parse, opt.Pack, saved.Architecture.DiscriminatorPack, resume);
         Same(parse, opt.ModeSeeking, saved.ModeSeeking, resume);

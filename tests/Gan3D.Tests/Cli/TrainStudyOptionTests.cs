@@ -255,6 +255,22 @@ public sealed class TrainStudyOptionTests : IDisposable
     }
 
     [Fact]
+    public void AdamsBetasReachTheRunAreCheckedAndKeptOnResume()
+    {
+        var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });
+        Assert.Equal(quick with { Beta1 = 0f, Beta2 = 0.99f }, Settings("betas", "--beta1", "0", "--beta2", "0.99"));
+        Assert.Equal(0.9f, Settings("vae-betas", "--model", "vae-gan", "--image-size", "16", "--beta2", "0.9").Beta2);
+        AssertRefused("--beta2 1: give a finite number in [0, 1)", "--beta2", "1");
+        AssertRefused("--beta1 -0.1: give a finite number in [0, 1)", "--beta1", "-0.1");
+        AssertRefused("--beta1 does not apply to --model latent", "--model", "latent", "--beta1", "0.9");
+        string ck = Path.Combine(P("betas"), "checkpoint.safetensors");
+        AssertBadInput(Run("train", "--resume", P("betas"), "--beta2", "0.999", "--device", "cpu"), $"--beta2 0.999 contradicts {ck}, trained with 0.99");
+        var resumed = Run("train", "--resume", P("betas"), "--iterations", "2", "--device", "cpu");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("Adam β 0 / 0.99", resumed.Out);
+    }
+
+    [Fact]
     public void GrowingReachesTheRunIsCheckedAndKeptOnResume()
     {
         var quick = TrainingPreset.Quick.GanOptions(new TrainingOverrides { Width = 0.125, BatchSize = 4 });

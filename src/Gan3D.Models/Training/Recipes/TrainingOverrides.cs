@@ -57,6 +57,12 @@ public sealed record TrainingOverrides
     /// <summary>Iterations D sees shapes at half resolution before they fade to full (null: the options' own, none).</summary>
     public long? GrowIterations { get; init; }
 
+    /// <summary>Adam's β1 for every network of an adversarial run (null: the options' own, the paper's 0.5).</summary>
+    public float? Beta1 { get; init; }
+
+    /// <summary>Adam's β2 for every network of an adversarial run (null: the options' own, 0.999).</summary>
+    public float? Beta2 { get; init; }
+
     /// <summary>D's updates a G step (null: the options' own, one).</summary>
     public int? DSteps { get; init; }
 
@@ -104,6 +110,8 @@ public sealed record TrainingOverrides
         R1Gamma = R1Gamma ?? options.R1Gamma,
         R1Every = R1Every ?? options.R1Every,
         DSteps = DSteps ?? options.DSteps,
+        Beta1 = Beta1 ?? options.Beta1,
+        Beta2 = Beta2 ?? options.Beta2,
         GrowIterations = GrowIterations ?? options.GrowIterations,
         ModeSeeking = ModeSeeking ?? options.ModeSeeking,
         Architecture = options.Architecture with
