@@ -312,8 +312,8 @@ public abstract class AdversarialTrainer : ITrainer
         _penaltyScale = 0;
         // R1 on this update: the real half's logits come with their input gradient, penalised in the same backward.
         bool r1 = update && Options.R1Gamma > 0 && _dUpdates % Options.R1Every == 0;
-        var real = WithInstanceNoise(Real);
-        fake = WithInstanceNoise(fake);
+        var real = AsDSeesIt(Real);
+        fake = AsDSeesIt(fake);
         var (dReal, realGradient) = r1 ? D.ForwardWithInputGradient(real, Labels) : (D.Forward(real, Labels), (Tensor?)null);
         var dFake = D.Forward(fake, Labels);
         RecordHits(HitsRealSlot, dReal, positive: true);
@@ -362,7 +362,7 @@ public abstract class AdversarialTrainer : ITrainer
     /// </summary>
     protected Tensor GeneratorLoss(Tensor fake)
     {
-        var logits = D.Forward(WithInstanceNoise(fake), Labels);
+        var logits = D.Forward(AsDSeesIt(fake), Labels);
         return Options.Loss == AdversarialLoss.Bce ? Ops.BceWithLogits(logits, 1f) : Ops.MulScalar(Ops.Mean(logits), -1f);
     }
 
@@ -423,7 +423,7 @@ public abstract class AdversarialTrainer : ITrainer
     /// instance-noise level (<see cref="GanTrainingOptions.InstanceNoiseAt"/>), drawn from the latent
     /// stream (nothing is drawn when the level is 0). The shapes themselves when both are off. Differentiable.
     /// </summary>
-    protected Tensor WithInstanceNoise(Tensor shapes)
+    protected Tensor AsDSeesIt(Tensor shapes)
     {
         float alpha = Options.CoarseBlendAt(Step);
         if (alpha > 0)

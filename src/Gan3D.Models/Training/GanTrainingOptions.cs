@@ -119,7 +119,7 @@ public record GanTrainingOptions
     /// </summary>
     public long GrowIterations { get; init; }
 
-    /// <summary>α of <see cref="GrowIterations"/> for the iteration after <paramref name="step"/> done: 1 up to G, then 2 − step/G, then 0.</summary>
+    /// <summary>α of <see cref="GrowIterations"/> = N for the iteration after <paramref name="step"/> done: 1 below N, then 2 − step/N down to 0.</summary>
     public float CoarseBlendAt(long step) => GrowIterations <= 0 ? 0f
         : step < GrowIterations ? 1f
         : (float)Math.Max(0.0, 2.0 - (double)step / GrowIterations);

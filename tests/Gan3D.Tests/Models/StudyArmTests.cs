@@ -82,7 +82,7 @@ public sealed class StudyArmTests : IDisposable
         public override TrainingStepReport Train() => throw new NotSupportedException();
 
         /// <summary>What D sees of <paramref name="x"/> at this step.</summary>
-        public Tensor Noisy(Tensor x) => WithInstanceNoise(x);
+        public Tensor Noisy(Tensor x) => AsDSeesIt(x);
 
         /// <summary>The trainer's 2×2×2 block means of <paramref name="x"/>.</summary>
         public Tensor Blocks(Tensor x) => BlockMeans(x);
