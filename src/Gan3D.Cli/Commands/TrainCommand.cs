@@ -160,7 +160,8 @@ internal static class TrainCommand
         {
             parts.Add(options.R1Every > 1 ? $"R1 penalty γ {options.R1Gamma} once every {options.R1Every} updates of D" : $"R1 penalty γ {options.R1Gamma}");
         }
-        if (options.Beta1 != new GanTrainingOptions().Beta1 || options.Beta2 != new GanTrainingOptions().Beta2)
+        var paper = new GanTrainingOptions();
+        if (options.Beta1 != paper.Beta1 || options.Beta2 != paper.Beta2)
         {
             parts.Add($"Adam β {options.Beta1.ToString(CultureInfo.InvariantCulture)} / {options.Beta2.ToString(CultureInfo.InvariantCulture)}");
         }

@@ -8,8 +8,8 @@ namespace Gan3D.Models;
 /// first without optimisation (tier 0) and recompiles it optimised, with the profile it gathered, only
 /// after it has been called 30 times, counting from the first 100 ms without new tier-0 code; a loop runs
 /// unoptimised until on-stack replacement moves it. One warm-up call therefore times the packing, gathering
-/// and bookkeeping code of a small layer at tier 0: at 32³, width 0.25, batch 16, the generator's
-/// layers, profiled first, came out up to twice as slow as the same calls once compiled.
+/// and bookkeeping code of a small layer at tier 0: at 32³, width 0.25, batch 16, the layers summed to 184 ms
+/// after one call against 134 ms warmed up (the generator's second layer's forward 15.5 ms against 4.7 ms).
 /// </summary>
 public static class SteadyState
 {

@@ -82,7 +82,7 @@ public sealed class StudyArmTests : IDisposable
         public override TrainingStepReport Train() => throw new NotSupportedException();
 
         /// <summary>What D sees of <paramref name="x"/> at this step.</summary>
-        public Tensor Noisy(Tensor x) => AsDSeesIt(x);
+        public Tensor AsDSees(Tensor x) => AsDSeesIt(x);
 
         /// <summary>The trainer's 2×2×2 block means of <paramref name="x"/>.</summary>
         public Tensor Blocks(Tensor x) => BlockMeans(x);
@@ -685,7 +685,7 @@ public sealed class StudyArmTests : IDisposable
             {
                 t.Advance();
             }
-            Engine.TestSupport.AssertClose($"what D sees at step {step}", Blend(alpha), t.Noisy(x).ToArray(), 1e-6, 1e-6);
+            Engine.TestSupport.AssertClose($"what D sees at step {step}", Blend(alpha), t.AsDSees(x).ToArray(), 1e-6, 1e-6);
         }
     }
 
@@ -745,17 +745,17 @@ public sealed class StudyArmTests : IDisposable
             return (mean, Math.Sqrt(d.Select(v => (v - mean) * (v - mean)).Average()));
         }
         // 131072 draws: the sample σ is within 1% of the true one with overwhelming probability.
-        var (m0, s0) = NoiseOf(t.Noisy(x));
+        var (m0, s0) = NoiseOf(t.AsDSees(x));
         Assert.InRange(s0, 0.4 * 0.99, 0.4 * 1.01);
         Assert.InRange(m0, -0.01, 0.01);
         t.Advance();
         t.Advance();
-        var (_, s2) = NoiseOf(t.Noisy(x));
+        var (_, s2) = NoiseOf(t.AsDSees(x));
         Assert.InRange(s2, 0.2 * 0.99, 0.2 * 1.01);
         t.Advance();
         t.Advance();
         ulong offset = t.StreamOffset;
-        Assert.Same(x, t.Noisy(x)); // annealed: the shapes themselves, and nothing drawn
+        Assert.Same(x, t.AsDSees(x)); // annealed: the shapes themselves, and nothing drawn
         Assert.Equal(offset, t.StreamOffset);
 
         // With noise, D's loss at the first step is not the noise-free one; the same seed without noise gives that.
